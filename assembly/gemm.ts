@@ -1,0 +1,211 @@
+// Dense GEMM, C = α·op(A)·op(B) + β·C, row-major, in the three orientations backprop needs.
+// Every orientation packs its operands into the same panel layout (A in 4-row panels, B in
+// 8-column panels, both k-major), so one 4×8 register-tiled micro-kernel serves NN, NT and TN
+// at the same speed. β = 0 never reads C (so C may hold garbage or NaN), as in BLAS.
+
+const MR: i32 = 4; // rows of the register tile
+const NR: i32 = 8; // columns of the register tile (two f32x4)
+const KC: i32 = 256; // depth of a packed block: an 8-column B panel (8 KiB) stays in L1
+const MC: i32 = 64; // rows of a packed A block (64 KiB, stays in L2)
+const NC: i32 = 512; // columns of a packed B block (512 KiB)
+
+// Spill tile for edge blocks and the scalar micro-kernel.
+const tile: usize = memory.data(MR * NR * 4, 16);
+
+/** Bytes of workspace every gemm_* call needs (independent of the shape). */
+export function gemm_workspace_bytes(): i32 {
+  return (MC * KC + KC * NC) * 4;
+}
+
+// C: M×N, A: M×K, B: K×N
+export function gemm_nn(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, work: usize): void {
+  gemm(C, A, B, M, N, K, alpha, beta, false, false, work);
+}
+
+// C: M×N, A: M×K, B: N×K  (C = α·A·Bᵀ + β·C)
+export function gemm_nt(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, work: usize): void {
+  gemm(C, A, B, M, N, K, alpha, beta, false, true, work);
+}
+
+// C: M×N, A: K×M, B: K×N  (C = α·Aᵀ·B + β·C)
+export function gemm_tn(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, work: usize): void {
+  gemm(C, A, B, M, N, K, alpha, beta, true, false, work);
+}
+
+function gemm(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, transA: bool, transB: bool, work: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    scaleC(C, M, N, beta);
+    return;
+  }
+  const Ap = work;
+  const Bp = work + <usize>(MC * KC * 4);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const betaBlock: f32 = pc == 0 ? beta : 1;
+      packB(Bp, B, N, K, transB, pc, kc, jc, nc);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA(Ap, A, M, K, transA, ic, mc, pc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = Bp + <usize>(jr * kc * 4);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = Ap + <usize>(ir * kc * 4);
+            const c = C + (<usize>(ic + ir) * <usize>N + <usize>(jc + jr)) * 4;
+            microKernel(c, N, ap, bp, kc, mr, nr, alpha, betaBlock);
+          }
+        }
+      }
+    }
+  }
+}
+
+function scaleC(C: usize, M: i32, N: i32, beta: f32): void {
+  const n = <usize>M * <usize>N;
+  for (let i: usize = 0; i < n; i++) {
+    const p = C + i * 4;
+    store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
+  }
+}
+
+// Ap[panel][p][r] = op(A)[i0 + panel·MR + r, p0 + p], zero past M.
+function packA(Ap: usize, A: usize, M: i32, K: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
+  for (let r0 = 0; r0 < mc; r0 += MR) {
+    const dst = Ap + <usize>(r0 * kc * 4);
+    const rows = min(MR, mc - r0);
+    if (transA) {
+      // A is K×M: the 4 rows of a panel are adjacent in memory.
+      for (let p = 0; p < kc; p++) {
+        const src = A + (<usize>(p0 + p) * <usize>M + <usize>(i0 + r0)) * 4;
+        const d = dst + <usize>(p * MR * 4);
+        if (ASC_FEATURE_SIMD && rows == MR) {
+          v128.store(d, v128.load(src));
+        } else {
+          for (let r = 0; r < MR; r++) store<f32>(d + <usize>(r * 4), r < rows ? load<f32>(src + <usize>(r * 4)) : 0);
+        }
+      }
+    } else {
+      for (let r = 0; r < MR; r++) {
+        const d = dst + <usize>(r * 4);
+        if (r < rows) {
+          const src = A + (<usize>(i0 + r0 + r) * <usize>K + <usize>p0) * 4;
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR * 4), load<f32>(src + <usize>(p * 4)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR * 4), 0);
+        }
+      }
+    }
+  }
+}
+
+// Bp[panel][p][c] = op(B)[p0 + p, j0 + panel·NR + c], zero past N.
+function packB(Bp: usize, B: usize, N: i32, K: i32, transB: bool, p0: i32, kc: i32, j0: i32, nc: i32): void {
+  for (let c0 = 0; c0 < nc; c0 += NR) {
+    const dst = Bp + <usize>(c0 * kc * 4);
+    const cols = min(NR, nc - c0);
+    if (transB) {
+      // B is N×K: each column of op(B) is a contiguous row of B.
+      for (let c = 0; c < NR; c++) {
+        const d = dst + <usize>(c * 4);
+        if (c < cols) {
+          const src = B + (<usize>(j0 + c0 + c) * <usize>K + <usize>p0) * 4;
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR * 4), load<f32>(src + <usize>(p * 4)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR * 4), 0);
+        }
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = B + (<usize>(p0 + p) * <usize>N + <usize>(j0 + c0)) * 4;
+        const d = dst + <usize>(p * NR * 4);
+        if (ASC_FEATURE_SIMD && cols == NR) {
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+        } else {
+          for (let c = 0; c < NR; c++) store<f32>(d + <usize>(c * 4), c < cols ? load<f32>(src + <usize>(c * 4)) : 0);
+        }
+      }
+    }
+  }
+}
+
+// c[0..mr, 0..nr] = α·Σ_p ap[p]⊗bp[p] + β·c   (c has row stride ldc floats)
+@inline
+function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    for (let p = 0; p < kc; p++) {
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      let a = v128.load32_splat(ap);
+      c00 = f32x4.add(c00, f32x4.mul(a, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      a = v128.load32_splat(ap, 4);
+      c10 = f32x4.add(c10, f32x4.mul(a, b0));
+      c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      a = v128.load32_splat(ap, 8);
+      c20 = f32x4.add(c20, f32x4.mul(a, b0));
+      c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      a = v128.load32_splat(ap, 12);
+      c30 = f32x4.add(c30, f32x4.mul(a, b0));
+      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      ap += 16;
+      bp += 32;
+    }
+    const ldb = <usize>ldc * 4;
+    if (mr == MR && nr == NR) {
+      storeRow(c, c00, c01, alpha, beta);
+      storeRow(c + ldb, c10, c11, alpha, beta);
+      storeRow(c + 2 * ldb, c20, c21, alpha, beta);
+      storeRow(c + 3 * ldb, c30, c31, alpha, beta);
+      return;
+    }
+    v128.store(tile, c00); v128.store(tile, c01, 16);
+    v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+    v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+    v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  } else {
+    memory.fill(tile, 0, MR * NR * 4);
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        const a = load<f32>(ap + <usize>(r * 4));
+        const t = tile + <usize>(r * NR * 4);
+        for (let j = 0; j < NR; j++) {
+          const q = t + <usize>(j * 4);
+          store<f32>(q, load<f32>(q) + a * load<f32>(bp + <usize>(j * 4)));
+        }
+      }
+      ap += 16;
+      bp += 32;
+    }
+  }
+  for (let r = 0; r < mr; r++) {
+    const row = c + <usize>r * <usize>ldc * 4;
+    for (let j = 0; j < nr; j++) {
+      const q = row + <usize>(j * 4);
+      const acc = alpha * load<f32>(tile + <usize>((r * NR + j) * 4));
+      store<f32>(q, beta == 0 ? acc : acc + beta * load<f32>(q));
+    }
+  }
+}
+
+@inline
+function storeRow(c: usize, lo: v128, hi: v128, alpha: f32, beta: f32): void {
+  const a = f32x4.splat(alpha);
+  lo = f32x4.mul(a, lo);
+  hi = f32x4.mul(a, hi);
+  if (beta != 0) {
+    const b = f32x4.splat(beta);
+    lo = f32x4.add(lo, f32x4.mul(b, v128.load(c)));
+    hi = f32x4.add(hi, f32x4.mul(b, v128.load(c, 16)));
+  }
+  v128.store(c, lo);
+  v128.store(c, hi, 16);
+}

@@ -1,0 +1,23 @@
+// The ael-wasm compute core: every export is a kernel over pointers into the imported memory.
+// ABI_VERSION changes whenever an export's name, signature or meaning changes.
+export const ABI_VERSION: i32 = 1;
+
+export function abi_version(): i32 {
+  return ABI_VERSION;
+}
+
+// First byte past the module's static data: the arena starts here.
+export function heap_base(): usize {
+  return __heap_base;
+}
+
+export { gemm_nn, gemm_nt, gemm_tn, gemm_workspace_bytes } from "./gemm";
+export { spmm_forward, spmm_backward, sampled_decoder_forward, sampled_decoder_backward } from "./sparse";
+export { embedding_gather_add, embedding_scatter_add, bias_add, column_sums } from "./embedding";
+export { sigmoid_forward, sigmoid_backward, softplus_forward, softplus_backward, normal_cdf } from "./activations";
+export { mse_forward, mse_backward, masked_mse_forward, masked_mse_backward } from "./loss";
+export { corrupt_mask_out, negative_sample, csr_rows_dense } from "./sampling";
+export { gate_forward, gate_backward, cv_squared, cv_squared_backward, gate_combine_forward, gate_combine_backward } from "./gate";
+export { topk_rows } from "./topk";
+export { adam_step } from "./adam";
+export { rng_uniform, rng_normal, rng_int } from "./rng";

@@ -1,0 +1,109 @@
+// createCore: find the right .wasm for this runtime, check it, instantiate it over a fresh
+// memory, and hand back the typed kernels with an arena over that memory.
+import { Arena, PAGE, MAX_PAGES } from "./arena.js";
+import { WasmLoadError } from "./errors.js";
+import { KERNEL_NAMES, type Kernels } from "./kernels.js";
+
+export const ABI_VERSION = 1;
+
+export type Flavour = "simd" | "scalar";
+
+export interface CoreOptions {
+  /** Which binary to run; default: "simd" where the runtime validates SIMD, else "scalar". */
+  flavour?: Flavour;
+  /** The module's bytes, for bundlers and CSP-strict pages; skips locating the file. */
+  wasmBinary?: BufferSource;
+  /** Where to fetch or read the .wasm from (a directory URL ending in "/", or the file itself). */
+  wasmUrl?: string | URL;
+  /** Initial memory in bytes (grows on demand). */
+  initialBytes?: number;
+}
+
+export interface Core {
+  readonly flavour: Flavour;
+  readonly kernels: Kernels;
+  readonly memory: WebAssembly.Memory;
+  readonly arena: Arena;
+  /** Scratch for every gemm_* call. */
+  readonly gemmWork: number;
+}
+
+// (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+export function simdSupported(): boolean {
+  return WebAssembly.validate(SIMD_PROBE);
+}
+
+export function wasmFileName(flavour: Flavour): string {
+  return `ael.${flavour}.wasm`;
+}
+
+export async function createCore(options: CoreOptions = {}): Promise<Core> {
+  const flavour = options.flavour ?? (simdSupported() ? "simd" : "scalar");
+  if (flavour !== "simd" && flavour !== "scalar") throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd" or "scalar"`);
+  if (flavour === "simd" && !simdSupported()) throw new WasmLoadError("this runtime does not support WebAssembly SIMD; use flavour \"scalar\"");
+  const { bytes, from } = options.wasmBinary
+    ? { bytes: toBytes(options.wasmBinary), from: "the wasmBinary option" }
+    : await locate(flavour, options.wasmUrl);
+  return instantiateCore(bytes, from, flavour, options.initialBytes);
+}
+
+export async function instantiateCore(bytes: Uint8Array, from: string, flavour: Flavour, initialBytes = 16 << 20): Promise<Core> {
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
+    throw new WasmLoadError(`${from} is not a WebAssembly module (${bytes.length} bytes, starting ${head || "empty"}; expected 00 61 73 6d)`);
+  }
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE)), maximum: MAX_PAGES });
+  let instance: WebAssembly.Instance;
+  try {
+    const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (e) {
+    throw new WasmLoadError(`${from} could not be instantiated as the ${flavour} core: ${(e as Error).message}`);
+  }
+  const ex = instance.exports as Record<string, unknown>;
+  const missing = KERNEL_NAMES.filter((n) => typeof ex[n] !== "function");
+  if (missing.length) throw new WasmLoadError(`${from} is not an ael-wasm core: missing exports ${missing.join(", ")}`);
+  const kernels = ex as unknown as Kernels;
+  const abi = kernels.abi_version();
+  if (abi !== ABI_VERSION) throw new WasmLoadError(`${from} has ABI version ${abi}, these bindings need ${ABI_VERSION}; rebuild with \`npm run build\``);
+  const arena = new Arena(memory, kernels.heap_base());
+  const gemmWork = arena.alloc(kernels.gemm_workspace_bytes(), "GEMM workspace");
+  return { flavour, kernels, memory, arena, gemmWork };
+}
+
+function toBytes(src: BufferSource): Uint8Array {
+  return src instanceof Uint8Array ? src : ArrayBuffer.isView(src) ? new Uint8Array(src.buffer, src.byteOffset, src.byteLength) : new Uint8Array(src);
+}
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+async function locate(flavour: Flavour, wasmUrl?: string | URL): Promise<{ bytes: Uint8Array; from: string }> {
+  const name = wasmFileName(flavour);
+  let url: URL;
+  if (wasmUrl !== undefined) {
+    const s = String(wasmUrl);
+    url = s.endsWith("/") ? new URL(name, s) : new URL(s, isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
+  } else {
+    url = new URL(`./${name}`, import.meta.url);
+  }
+  if (url.protocol === "file:") {
+    const { readFile } = await import("node:fs/promises");
+    const { fileURLToPath } = await import("node:url");
+    const path = fileURLToPath(url);
+    try {
+      return { bytes: new Uint8Array(await readFile(path)), from: path };
+    } catch (e) {
+      throw new WasmLoadError(`cannot read the ${flavour} core at ${path}: ${(e as Error).message} (run \`npm run build\`, or pass wasmUrl/wasmBinary)`);
+    }
+  }
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new WasmLoadError(`cannot fetch the ${flavour} core from ${url.href}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new WasmLoadError(`fetching the ${flavour} core from ${url.href} gave HTTP ${res.status} ${res.statusText}`);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), from: url.href };
+}

@@ -1,0 +1,65 @@
+// The typed mirror of every export of assembly/index.ts. Pointers (`Ptr`) are byte offsets into
+// the core's memory; sizes are element counts. See each kernel's source for shapes.
+type Ptr = number;
+
+export interface Kernels {
+  abi_version(): number;
+  heap_base(): number;
+
+  gemm_workspace_bytes(): number;
+  gemm_nn(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
+  gemm_nt(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
+  gemm_tn(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
+
+  spmm_forward(out: Ptr, W: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
+  spmm_backward(dW: Ptr, dout: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
+  sampled_decoder_forward(out: Ptr, z: Ptr, W: Ptr, bias: Ptr, colptr: Ptr, cols: Ptr, B: number, H: number): void;
+  sampled_decoder_backward(dz: Ptr, dW: Ptr, dbias: Ptr, dout: Ptr, z: Ptr, W: Ptr, colptr: Ptr, cols: Ptr, B: number, H: number): void;
+
+  embedding_gather_add(out: Ptr, V: Ptr, users: Ptr, B: number, H: number): void;
+  embedding_scatter_add(dV: Ptr, dout: Ptr, users: Ptr, B: number, H: number): void;
+  bias_add(out: Ptr, bias: Ptr, B: number, N: number): void;
+  column_sums(dbias: Ptr, dout: Ptr, B: number, N: number): void;
+
+  sigmoid_forward(y: Ptr, x: Ptr, n: number): void;
+  sigmoid_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  softplus_forward(y: Ptr, x: Ptr, n: number): void;
+  softplus_backward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  normal_cdf(y: Ptr, x: Ptr, n: number): void;
+
+  mse_forward(y: Ptr, t: Ptr, n: number, scale: number): number;
+  mse_backward(dy: Ptr, y: Ptr, t: Ptr, n: number, scale: number): void;
+  masked_mse_forward(y: Ptr, t: Ptr, m: Ptr, n: number, scale: number): number;
+  masked_mse_backward(dy: Ptr, y: Ptr, t: Ptr, m: Ptr, n: number, scale: number): void;
+
+  corrupt_mask_out(outptr: Ptr, outcols: Ptr, rowptr: Ptr, items: Ptr, users: Ptr, B: number, q: number, state: Ptr): number;
+  negative_sample(colptr: Ptr, cols: Ptr, targets: Ptr, rowptr: Ptr, items: Ptr, users: Ptr, B: number, I: number, n: number, state: Ptr, seen: Ptr): number;
+  csr_rows_dense(out: Ptr, rowptr: Ptr, items: Ptr, users: Ptr, B: number, N: number): void;
+
+  gate_forward(gates: Ptr, logits: Ptr, stddev: Ptr, top: Ptr, prob: Ptr, clean: Ptr, raw: Ptr, eps: Ptr, B: number, E: number, k: number, noisy: boolean | number): void;
+  gate_backward(dclean: Ptr, draw: Ptr, dgates: Ptr, dprob: Ptr, gates: Ptr, logits: Ptr, stddev: Ptr, top: Ptr, clean: Ptr, raw: Ptr, eps: Ptr, B: number, E: number, k: number, noisy: boolean | number): void;
+  cv_squared(v: Ptr, E: number): number;
+  cv_squared_backward(dv: Ptr, v: Ptr, E: number, scale: number): void;
+  gate_combine_forward(y: Ptr, gates: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number): void;
+  gate_combine_backward(dgates: Ptr, dy: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number): void;
+
+  topk_rows(idx: Ptr, val: Ptr, scores: Ptr, exclptr: Ptr, excl: Ptr, B: number, N: number, K: number): void;
+
+  adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number): void;
+
+  rng_uniform(out: Ptr, n: number, lo: number, hi: number, state: Ptr): void;
+  rng_normal(out: Ptr, n: number, mean: number, std: number, state: Ptr): void;
+  rng_int(out: Ptr, n: number, bound: number, state: Ptr): void;
+}
+
+/** The names createCore checks for, so a stale or foreign binary is refused by name. */
+export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
+  "abi_version", "heap_base", "gemm_workspace_bytes", "gemm_nn", "gemm_nt", "gemm_tn",
+  "spmm_forward", "spmm_backward", "sampled_decoder_forward", "sampled_decoder_backward",
+  "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
+  "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",
+  "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",
+  "corrupt_mask_out", "negative_sample", "csr_rows_dense",
+  "gate_forward", "gate_backward", "cv_squared", "cv_squared_backward", "gate_combine_forward", "gate_combine_backward",
+  "topk_rows", "adam_step", "rng_uniform", "rng_normal", "rng_int",
+];

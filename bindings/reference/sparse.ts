@@ -1,0 +1,111 @@
+// Plain-TS references for the sparse-input, sampled-decoder, sampling and ranking kernels.
+import { Rng } from "../rng.js";
+type F = Float32Array;
+type I = Int32Array;
+
+export function spmmForward(out: F, W: F, rowptr: I, cols: I, B: number, H: number): void {
+  for (let b = 0; b < B; b++)
+    for (let j = rowptr[b]; j < rowptr[b + 1]; j++) for (let h = 0; h < H; h++) out[b * H + h] += W[cols[j] * H + h];
+}
+
+export function spmmBackward(dW: F, dout: F, rowptr: I, cols: I, B: number, H: number): void {
+  for (let b = 0; b < B; b++)
+    for (let j = rowptr[b]; j < rowptr[b + 1]; j++) for (let h = 0; h < H; h++) dW[cols[j] * H + h] += dout[b * H + h];
+}
+
+export function sampledDecoderForward(out: F, z: F, W: F, bias: F, colptr: I, cols: I, B: number, H: number): void {
+  for (let b = 0; b < B; b++)
+    for (let j = colptr[b]; j < colptr[b + 1]; j++) {
+      let s = 0;
+      for (let h = 0; h < H; h++) s += z[b * H + h] * W[cols[j] * H + h];
+      out[j] = s + bias[cols[j]];
+    }
+}
+
+export function sampledDecoderBackward(dz: F, dW: F, dbias: F, dout: F, z: F, W: F, colptr: I, cols: I, B: number, H: number): void {
+  for (let b = 0; b < B; b++)
+    for (let j = colptr[b]; j < colptr[b + 1]; j++) {
+      const c = cols[j], g = dout[j];
+      for (let h = 0; h < H; h++) {
+        dz[b * H + h] += g * W[c * H + h];
+        dW[c * H + h] += g * z[b * H + h];
+      }
+      dbias[c] += g;
+    }
+}
+
+export function corruptMaskOut(outptr: I, outcols: I, rowptr: I, items: I, users: I, B: number, q: number, rng: Rng): number {
+  let pos = 0;
+  for (let b = 0; b < B; b++) {
+    outptr[b] = pos;
+    const u = users[b];
+    for (let j = rowptr[u]; j < rowptr[u + 1]; j++) {
+      if (q > 0 && rng.uniform() < q) continue;
+      outcols[pos++] = items[j];
+    }
+  }
+  outptr[B] = pos;
+  return pos;
+}
+
+/** Same contract and the same draws as the kernel (see assembly/sampling.ts). */
+export function negativeSample(colptr: I, cols: I, targets: F, rowptr: I, items: I, users: I, B: number, nItems: number, n: number, rng: Rng): number {
+  let pos = 0;
+  const seen = new Uint8Array(nItems);
+  for (let b = 0; b < B; b++) {
+    colptr[b] = pos;
+    const u = users[b];
+    seen.fill(0);
+    for (let j = rowptr[u]; j < rowptr[u + 1]; j++) {
+      seen[items[j]] = 1;
+      cols[pos] = items[j];
+      targets[pos++] = 1;
+    }
+    const free = nItems - (rowptr[u + 1] - rowptr[u]);
+    const neg = (it: number) => {
+      cols[pos] = it;
+      targets[pos++] = 0;
+    };
+    if (free <= n) {
+      for (let it = 0; it < nItems; it++) if (!seen[it]) neg(it);
+    } else if (2 * n <= free) {
+      for (let c = 0; c < n; ) {
+        const it = rng.int(nItems);
+        if (seen[it]) continue;
+        seen[it] = 1;
+        neg(it);
+        c++;
+      }
+    } else {
+      let needed = n, remaining = free;
+      for (let it = 0; it < nItems && needed > 0; it++) {
+        if (seen[it]) continue;
+        if (rng.int(remaining) < needed) {
+          neg(it);
+          needed--;
+        }
+        remaining--;
+      }
+    }
+  }
+  colptr[B] = pos;
+  return pos;
+}
+
+export function csrRowsDense(out: F, rowptr: I, items: I, users: I, B: number, N: number): void {
+  for (let b = 0; b < B; b++) for (let j = rowptr[users[b]]; j < rowptr[users[b] + 1]; j++) out[b * N + items[j]] = 1;
+}
+
+/** Top-K by a full stable sort (descending score, then ascending index). */
+export function topkRows(idx: I, val: F, scores: F, exclptr: I, excl: I, B: number, N: number, K: number): void {
+  for (let b = 0; b < B; b++) {
+    const ex = new Set(Array.from(excl.subarray(exclptr[b], exclptr[b + 1])));
+    const cand: number[] = [];
+    for (let i = 0; i < N; i++) if (!ex.has(i) && !Number.isNaN(scores[b * N + i])) cand.push(i);
+    cand.sort((x, y) => scores[b * N + y] - scores[b * N + x] || x - y);
+    for (let p = 0; p < K; p++) {
+      idx[b * K + p] = p < cand.length ? cand[p] : -1;
+      val[b * K + p] = p < cand.length ? scores[b * N + cand[p]] : -Infinity;
+    }
+  }
+}

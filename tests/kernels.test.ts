@@ -1,0 +1,327 @@
+// Conformance of every kernel, in both builds, against the plain-TS reference on random shapes,
+// including 1, odd sizes and sizes that are not multiples of the SIMD width or the GEMM tile.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import * as ref from "../bindings/reference/index.js";
+import { Rng } from "../bindings/rng.js";
+import { FLAVOURS, assertClose, core, getF32, getI32, put, randn, randomCsr, scoped } from "./helpers.js";
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 3], [3, 1, 5], [4, 8, 1], [5, 9, 13], [17, 33, 7], [64, 64, 64], [65, 513, 257], [33, 1682 % 97, 300],
+];
+
+for (const flavour of FLAVOURS) {
+  const t = suite(`kernels/${flavour}`);
+
+  for (const orient of ["nn", "nt", "tn"] as const) {
+    t(`gemm_${orient} matches the f64 reference (α, β, edge tiles, K blocks)`, async () => {
+      const c = await core(flavour);
+      const rng = Rng.seeded(11);
+      for (const [M, N, K] of SHAPES) {
+        for (const [alpha, beta] of [[1, 0], [0.5, 1.5], [-2, 1]]) {
+          await scoped(c, () => {
+            const A = randn(rng, M * K), B = randn(rng, K * N), C0 = randn(rng, M * N);
+            const [pC, pA, pB] = put(c, C0, A, B);
+            const f = orient === "nn" ? c.kernels.gemm_nn : orient === "nt" ? c.kernels.gemm_nt : c.kernels.gemm_tn;
+            f(pC, pA, pB, M, N, K, alpha, beta, c.gemmWork);
+            const want = Float32Array.from(C0);
+            ref.gemm(want, A, B, M, N, K, alpha, beta, orient === "tn", orient === "nt");
+            assertClose(getF32(c, pC, M * N), want, 2e-5 * Math.sqrt(K), `gemm_${orient} ${M}x${N}x${K} α=${alpha} β=${beta}`);
+          });
+        }
+      }
+    });
+  }
+
+  t("gemm with β = 0 ignores NaN in C", async () => {
+    const c = await core(flavour);
+    await scoped(c, () => {
+      const rng = Rng.seeded(3);
+      const A = randn(rng, 5 * 3), B = randn(rng, 3 * 6);
+      const [pC, pA, pB] = put(c, new Float32Array(30).fill(NaN), A, B);
+      c.kernels.gemm_nn(pC, pA, pB, 5, 6, 3, 1, 0, c.gemmWork);
+      const want = new Float32Array(30);
+      ref.gemm(want, A, B, 5, 6, 3, 1, 0, false, false);
+      assertClose(getF32(c, pC, 30), want, 1e-5, "gemm β=0");
+    });
+  });
+
+  t("spmm forward/backward match the reference", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(12);
+    for (const [B, n, H] of [[1, 1, 1], [3, 10, 5], [7, 50, 13], [32, 300, 128], [9, 40, 4]]) {
+      await scoped(c, () => {
+        const { rowptr, cols } = randomCsr(rng, B, n, 20);
+        const W = randn(rng, n * H), out0 = randn(rng, B * H), dout = randn(rng, B * H), dW0 = randn(rng, n * H);
+        const [pOut, pW, pR, pC, pD, pdW] = put(c, out0, W, rowptr, cols, dout, dW0);
+        c.kernels.spmm_forward(pOut, pW, pR, pC, B, H);
+        const want = Float32Array.from(out0);
+        ref.spmmForward(want, W, rowptr, cols, B, H);
+        assertClose(getF32(c, pOut, B * H), want, 1e-5, `spmm_forward ${B}x${n}x${H}`);
+        c.kernels.spmm_backward(pdW, pD, pR, pC, B, H);
+        const wantdW = Float32Array.from(dW0);
+        ref.spmmBackward(wantdW, dout, rowptr, cols, B, H);
+        assertClose(getF32(c, pdW, n * H), wantdW, 1e-5, `spmm_backward ${B}x${n}x${H}`);
+      });
+    }
+  });
+
+  t("sampled decoder forward/backward match the reference", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(13);
+    for (const [B, n, H] of [[1, 1, 1], [2, 9, 3], [5, 40, 7], [32, 400, 128], [4, 33, 12], [3, 17, 48]]) {
+      await scoped(c, () => {
+        const { rowptr, cols } = randomCsr(rng, B, n, 30);
+        const nnz = rowptr[B];
+        const z = randn(rng, B * H), W = randn(rng, n * H), bias = randn(rng, n), dout = randn(rng, nnz);
+        const dz0 = randn(rng, B * H), dW0 = randn(rng, n * H), db0 = randn(rng, n);
+        const [pOut, pz, pW, pb, pR, pC, pdo, pdz, pdW, pdb] = put(c, new Float32Array(nnz), z, W, bias, rowptr, cols, dout, dz0, dW0, db0);
+        c.kernels.sampled_decoder_forward(pOut, pz, pW, pb, pR, pC, B, H);
+        const want = new Float32Array(nnz);
+        ref.sampledDecoderForward(want, z, W, bias, rowptr, cols, B, H);
+        assertClose(getF32(c, pOut, nnz), want, 1e-5 * Math.sqrt(H), `sampled_decoder_forward ${B}x${n}x${H}`);
+        c.kernels.sampled_decoder_backward(pdz, pdW, pdb, pdo, pz, pW, pR, pC, B, H);
+        const wdz = Float32Array.from(dz0), wdW = Float32Array.from(dW0), wdb = Float32Array.from(db0);
+        ref.sampledDecoderBackward(wdz, wdW, wdb, dout, z, W, rowptr, cols, B, H);
+        assertClose(getF32(c, pdz, B * H), wdz, 1e-5 * Math.sqrt(n), "dz");
+        assertClose(getF32(c, pdW, n * H), wdW, 1e-5 * Math.sqrt(B), "dW");
+        assertClose(getF32(c, pdb, n), wdb, 1e-5 * Math.sqrt(B), "dbias");
+      });
+    }
+  });
+
+  t("embedding gather/scatter, bias add and column sums match the reference", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(14);
+    for (const [B, U, H] of [[1, 1, 1], [3, 5, 7], [32, 943, 128], [6, 4, 13]]) {
+      await scoped(c, () => {
+        const users = Int32Array.from({ length: B }, () => rng.int(U));
+        const V = randn(rng, U * H), out0 = randn(rng, B * H), dV0 = randn(rng, U * H), bias = randn(rng, H), db0 = randn(rng, H);
+        const [pOut, pV, pU, pdV, pb, pdb] = put(c, out0, V, users, dV0, bias, db0);
+        const k = c.kernels;
+        k.embedding_gather_add(pOut, pV, pU, B, H);
+        k.bias_add(pOut, pb, B, H);
+        const want = Float32Array.from(out0);
+        ref.embeddingGatherAdd(want, V, users, B, H);
+        ref.biasAdd(want, bias, B, H);
+        assertClose(getF32(c, pOut, B * H), want, 1e-6, "gather + bias");
+        k.embedding_scatter_add(pdV, pOut, pU, B, H);
+        const wdV = Float32Array.from(dV0);
+        ref.embeddingScatterAdd(wdV, want, users, B, H);
+        assertClose(getF32(c, pdV, U * H), wdV, 1e-6, "scatter");
+        k.column_sums(pdb, pOut, B, H);
+        const wdb = Float32Array.from(db0);
+        ref.columnSums(wdb, want, B, H);
+        assertClose(getF32(c, pdb, H), wdb, 1e-5, "column sums");
+      });
+    }
+  });
+
+  t("activations match the reference (sigmoid, softplus, Φ) including extremes", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(15);
+    for (const n of [1, 3, 4, 5, 131]) {
+      await scoped(c, () => {
+        const x = randn(rng, n, 6);
+        if (n > 5) x.set([-200, 200, -88, 88, 0, 30, -30], 0);
+        const dy = randn(rng, n);
+        const [px, py, pdy, pdx] = put(c, x, new Float32Array(n), dy, new Float32Array(n));
+        const k = c.kernels;
+        const w = new Float32Array(n), wd = new Float32Array(n);
+        k.sigmoid_forward(py, px, n);
+        ref.sigmoidForward(w, x, n);
+        assertClose(getF32(c, py, n), w, 2e-7, "sigmoid");
+        k.sigmoid_backward(pdx, pdy, py, n);
+        ref.sigmoidBackward(wd, dy, w, n);
+        assertClose(getF32(c, pdx, n), wd, 1e-6, "sigmoid backward");
+        k.softplus_forward(py, px, n);
+        ref.softplusForward(w, x, n);
+        assertClose(getF32(c, py, n), w, 1e-6, "softplus");
+        k.softplus_backward(pdx, pdy, px, n);
+        ref.softplusBackward(wd, dy, x, n);
+        assertClose(getF32(c, pdx, n), wd, 1e-6, "softplus backward");
+        k.normal_cdf(py, px, n);
+        ref.normalCdfRows(w, x, n);
+        assertClose(getF32(c, py, n), w, 3e-7, "normal cdf");
+      });
+    }
+  });
+
+  t("MSE and masked MSE forward/backward match the reference", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(16);
+    for (const n of [1, 2, 7, 64, 1001]) {
+      await scoped(c, () => {
+        const y = randn(rng, n), tt = randn(rng, n), m = Float32Array.from({ length: n }, () => (rng.uniform() < 0.5 ? 1 : 0));
+        const [py, pt, pm, pd] = put(c, y, tt, m, new Float32Array(n));
+        const k = c.kernels, scale = 1 / (3 * n);
+        const wd = new Float32Array(n);
+        assertClose([k.mse_forward(py, pt, n, scale)], [ref.mseForward(y, tt, n, scale)], 1e-6, "mse");
+        k.mse_backward(pd, py, pt, n, scale);
+        ref.mseBackward(wd, y, tt, n, scale);
+        assertClose(getF32(c, pd, n), wd, 1e-6, "mse backward");
+        assertClose([k.masked_mse_forward(py, pt, pm, n, scale)], [ref.maskedMseForward(y, tt, m, n, scale)], 1e-6, "masked mse");
+        k.masked_mse_backward(pd, py, pt, pm, n, scale);
+        ref.maskedMseBackward(wd, y, tt, m, n, scale);
+        assertClose(getF32(c, pd, n), wd, 1e-6, "masked mse backward");
+      });
+    }
+  });
+
+  t("adam_step matches torch.optim.Adam's arithmetic and zeroes the gradient", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(17);
+    for (const n of [1, 3, 4, 9, 1027]) {
+      await scoped(c, () => {
+        const p = randn(rng, n), m = randn(rng, n, 1e-9), v = Float32Array.from(randn(rng, n, 1e-9), (x) => x * x);
+        let g = randn(rng, n, 1e-10);
+        const [pp, pg, pm, pv] = put(c, p, g, m, v);
+        const wp = Float32Array.from(p), wm = Float32Array.from(m), wv = Float32Array.from(v);
+        for (let step = 1; step <= 3; step++) {
+          if (step > 1) {
+            g = randn(rng, n, 1e-10);
+            c.arena.f32View(pg, n).set(g);
+          }
+          const lr = 5e-4, b1 = 0.9, b2 = 0.999;
+          const stepSize = lr / (1 - b1 ** step), bc2 = Math.sqrt(1 - b2 ** step);
+          c.kernels.adam_step(pp, pg, pm, pv, n, stepSize, b1, b2, bc2, 1e-8);
+          ref.adamStep(wp, Float32Array.from(g), wm, wv, n, stepSize, b1, b2, bc2, 1e-8);
+        }
+        assertClose(getF32(c, pp, n), wp, 1e-6, "adam p");
+        assertClose(getF32(c, pm, n).map((x) => x * 1e9), wm.map((x) => x * 1e9), 1e-5, "adam m");
+        assert.ok(getF32(c, pg, n).every((x) => x === 0), "gradient zeroed");
+      });
+    }
+  });
+
+  t("topk_rows: exclusions, ties to the lower index, short rows", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(18);
+    for (const [B, N, K] of [[1, 1, 1], [2, 5, 3], [4, 30, 20], [8, 1682, 20], [3, 10, 12]]) {
+      await scoped(c, () => {
+        // few distinct values so ties are common
+        const scores = Float32Array.from({ length: B * N }, () => rng.int(7) / 7);
+        const { rowptr, cols } = randomCsr(rng, B, N, Math.max(1, N >> 2));
+        const [pi, pv, ps, pr, pc] = put(c, new Int32Array(B * K), new Float32Array(B * K), scores, rowptr, cols);
+        c.kernels.topk_rows(pi, pv, ps, pr, pc, B, N, K);
+        const wi = new Int32Array(B * K), wv = new Float32Array(B * K);
+        ref.topkRows(wi, wv, scores, rowptr, cols, B, N, K);
+        assert.equal(Array.from(getI32(c, pi, B * K)), Array.from(wi), `topk indices ${B}x${N} K=${K}`);
+        assert.equal(Array.from(getF32(c, pv, B * K)), Array.from(wv), "topk values");
+      });
+    }
+  });
+
+  t("corruption and negative sampling draw exactly the reference's stream", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(19);
+    for (const [U, I, n, q] of [[5, 10, 3, 0], [20, 300, 256, 0.2], [12, 40, 25, 0.5], [30, 1682, 256, 0]]) {
+      await scoped(c, () => {
+        const { rowptr, cols } = randomCsr(rng, U, I, I);
+        const users = Int32Array.from({ length: 8 }, () => rng.int(U));
+        const B = users.length, cap = rowptr[U] * 2 + B * n + 16;
+        const state = Rng.seeded(99).state;
+        const [pst, pR, pC, pU, pop, poc, pcp, pcc, ptg, pseen] = put(c, state, rowptr, cols, users,
+          new Int32Array(B + 1), new Int32Array(cap), new Int32Array(B + 1), new Int32Array(cap), new Float32Array(cap), new Int32Array((I + 3) >> 2));
+        const refRng = Rng.seeded(99);
+        const k = c.kernels;
+        const nnz = k.corrupt_mask_out(pop, poc, pR, pC, pU, B, q, pst);
+        const wop = new Int32Array(B + 1), woc = new Int32Array(cap);
+        assert.is(nnz, ref.corruptMaskOut(wop, woc, rowptr, cols, users, B, q, refRng), "corrupted nnz");
+        assert.equal(Array.from(getI32(c, poc, nnz)), Array.from(woc.subarray(0, nnz)));
+        const total = k.negative_sample(pcp, pcc, ptg, pR, pC, pU, B, I, n, pst, pseen);
+        const wcp = new Int32Array(B + 1), wcc = new Int32Array(cap), wtg = new Float32Array(cap);
+        assert.is(total, ref.negativeSample(wcp, wcc, wtg, rowptr, cols, users, B, I, n, refRng), "mask size");
+        assert.equal(Array.from(getI32(c, pcc, total)), Array.from(wcc.subarray(0, total)), "sampled columns");
+        assert.equal(Array.from(getF32(c, ptg, total)), Array.from(wtg.subarray(0, total)), "targets");
+        assert.equal(Array.from(c.arena.u32View(pst, 4)), Array.from(refRng.state), "streams end in the same state");
+        assert.ok(c.arena.u8View(pseen, I).every((x) => x === 0), "scratch left zeroed");
+        // every row: positives, then distinct unobserved negatives
+        const cp = getI32(c, pcp, B + 1), cc = getI32(c, pcc, total);
+        for (let b = 0; b < B; b++) {
+          const pos = new Set(Array.from(cols.subarray(rowptr[users[b]], rowptr[users[b] + 1])));
+          const row = Array.from(cc.subarray(cp[b], cp[b + 1]));
+          const negs = row.slice(pos.size);
+          assert.is(new Set(row).size, row.length, "no duplicates");
+          assert.ok(negs.every((x) => !pos.has(x)), "negatives unobserved");
+          assert.is(negs.length, Math.min(n, I - pos.size), "negative count");
+        }
+      });
+    }
+  });
+
+  t("csr_rows_dense writes the interaction rows", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(20);
+    await scoped(c, () => {
+      const { rowptr, cols } = randomCsr(rng, 6, 11, 5);
+      const users = Int32Array.from([5, 0, 3]);
+      const [po, pr, pc, pu] = put(c, new Float32Array(33), rowptr, cols, users);
+      c.kernels.csr_rows_dense(po, pr, pc, pu, 3, 11);
+      const want = new Float32Array(33);
+      ref.csrRowsDense(want, rowptr, cols, users, 3, 11);
+      assert.equal(Array.from(getF32(c, po, 33)), Array.from(want));
+    });
+  });
+
+  t("gate forward/backward, cv² and combine match the reference", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(21);
+    for (const [B, E, k, noisy] of [[1, 3, 2, true], [7, 3, 2, true], [5, 3, 1, false], [4, 3, 3, false], [6, 5, 2, true], [3, 1, 1, false], [5, 4, 1, true]] as const) {
+      await scoped(c, () => {
+        const m = Math.min(k + 1, E);
+        const clean = randn(rng, B * E), raw = randn(rng, B * E), eps = randn(rng, B * E), dg = randn(rng, B * E), dp = randn(rng, B * E);
+        const z = () => new Float32Array(B * E);
+        const [pg, pl, ps, pt, pp, pc, pr, pe, pdg, pdp, pdc, pdr] = put(c, z(), z(), z(), new Int32Array(B * m), z(), clean, raw, eps, dg, dp, z(), z());
+        c.kernels.gate_forward(pg, pl, ps, pt, pp, pc, pr, pe, B, E, k, noisy);
+        const w = { g: z(), l: z(), s: z(), t: new Int32Array(B * m), p: z(), dc: z(), dr: z() };
+        ref.gateForward(w.g, w.l, w.s, w.t, w.p, clean, raw, eps, B, E, k, noisy);
+        assert.equal(Array.from(getI32(c, pt, B * m)), Array.from(w.t), "top indices");
+        assertClose(getF32(c, pg, B * E), w.g, 1e-6, "gates");
+        assertClose(getF32(c, pp, B * E), w.p, 3e-7, "load probabilities");
+        c.kernels.gate_backward(pdc, pdr, pdg, pdp, pg, pl, ps, pt, pc, pr, pe, B, E, k, noisy);
+        ref.gateBackward(w.dc, w.dr, dg, dp, w.g, w.l, w.s, w.t, clean, raw, eps, B, E, k, noisy);
+        assertClose(getF32(c, pdc, B * E), w.dc, 1e-5, "dclean");
+        assertClose(getF32(c, pdr, B * E), w.dr, 1e-5, "draw");
+        const v = Float32Array.from(randn(rng, E), Math.abs);
+        const [pv] = put(c, v);
+        assertClose([c.kernels.cv_squared(pv, E)], [ref.cvSquared(v, E)], 1e-6, "cv²");
+      });
+    }
+    for (const [B, E, U, I] of [[1, 1, 1, 1], [3, 3, 5, 17], [8, 3, 20, 1682]]) {
+      await scoped(c, () => {
+        const X = randn(rng, U * E * I), gates = randn(rng, B * E), dy = randn(rng, B * I);
+        const users = Int32Array.from({ length: B }, () => rng.int(U));
+        const [py, pg, pX, pu, pdy, pdg] = put(c, new Float32Array(B * I), gates, X, users, dy, new Float32Array(B * E));
+        c.kernels.gate_combine_forward(py, pg, pX, pu, B, E, I);
+        const wy = new Float32Array(B * I), wdg = new Float32Array(B * E);
+        ref.gateCombineForward(wy, gates, X, users, B, E, I);
+        assertClose(getF32(c, py, B * I), wy, 1e-5, "combine");
+        c.kernels.gate_combine_backward(pdg, pdy, pX, pu, B, E, I);
+        ref.gateCombineBackward(wdg, dy, X, users, B, E, I);
+        assertClose(getF32(c, pdg, B * E), wdg, 1e-5 * Math.sqrt(I), "combine backward");
+      });
+    }
+  });
+
+  t("RNG: Wasm draws the TS twin's uniform, integer and normal streams bit for bit", async () => {
+    const c = await core(flavour);
+    for (const seed of [0, 1, 42, 2 ** 40 + 7]) {
+      await scoped(c, () => {
+        const twin = Rng.seeded(seed, 3);
+        const [pst, pu, pn, pi] = put(c, Rng.seeded(seed, 3).state, new Float32Array(1001), new Float32Array(1001), new Int32Array(1001));
+        c.kernels.rng_uniform(pu, 1001, -0.5, 2, pst);
+        c.kernels.rng_normal(pn, 1001, 0.25, 3, pst);
+        c.kernels.rng_int(pi, 1001, 1682, pst);
+        const u = Float32Array.from({ length: 1001 }, () => Math.fround(-0.5 + Math.fround(2.5 * twin.uniform())));
+        const nrm = Float32Array.from({ length: 1001 }, () => Math.fround(0.25 + Math.fround(3 * Math.fround(twin.normal()))));
+        const ints = Int32Array.from({ length: 1001 }, () => twin.int(1682));
+        assert.equal(Array.from(getF32(c, pu, 1001)), Array.from(u), "uniform");
+        assert.equal(Array.from(getF32(c, pn, 1001)), Array.from(nrm), "normal");
+        assert.equal(Array.from(getI32(c, pi, 1001)), Array.from(ints), "int");
+      });
+    }
+  });
+
+  t.run();
+}
