@@ -18,7 +18,7 @@ export function sigmoid_forward(y: usize, x: usize, n: i32): void {
   }
 }
 
-// dx = dy · y · (1 − y), with y = σ(x) from the forward pass
+// dx = dy · (1 − y) · y, with y = σ(x) from the forward pass (PyTorch's operation order)
 export function sigmoid_backward(dx: usize, dy: usize, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -26,13 +26,13 @@ export function sigmoid_backward(dx: usize, dy: usize, y: usize, n: i32): void {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const yv = v128.load(y + o);
-      v128.store(dx + o, f32x4.mul(f32x4.mul(v128.load(dy + o), yv), f32x4.sub(one, yv)));
+      v128.store(dx + o, f32x4.mul(f32x4.mul(v128.load(dy + o), f32x4.sub(one, yv)), yv));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const yv = load<f32>(y + o);
-    store<f32>(dx + o, (load<f32>(dy + o) * yv) * (1 - yv));
+    store<f32>(dx + o, (load<f32>(dy + o) * (1 - yv)) * yv);
   }
 }
 

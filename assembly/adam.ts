@@ -1,16 +1,18 @@
 // Adam over a flat parameter slab with PyTorch's arithmetic (torch.optim.Adam, single-tensor):
 //   m ← m + (1−β1)(g − m)          v ← β2·v + (1−β2)·g·g
-//   p ← p − stepSize·m / (√v / √(1−β2^t) + ε)      stepSize = lr / (1−β1^t)
-// ε sits outside the square root. The gradient is zeroed as it is consumed, so the next step
+//   p ← p − stepSize·m / (√v · invBc2Sqrt + ε)      stepSize = lr / (1−β1^t), invBc2Sqrt = 1/√(1−β2^t)
+// ε sits outside the square root. Multiplying by the host's 1/√(1−β2^t) where PyTorch divides
+// by √(1−β2^t) differs by at most an ulp and leaves one division per element: the divider,
+// not memory, bounds this kernel. The gradient is zeroed as it is consumed, so the next step
 // accumulates into a clean slab. p, g, m, v: n floats each.
-export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, stepSize: f32, beta1: f32, beta2: f32, bc2Sqrt: f32, eps: f32): void {
+export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32): void {
   const w1: f32 = 1 - beta1;
   const w2: f32 = 1 - beta2;
   const negStep: f32 = -stepSize;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), w2v = f32x4.splat(w2);
-    const nsv = f32x4.splat(negStep), bcv = f32x4.splat(bc2Sqrt), epsv = f32x4.splat(eps);
+    const nsv = f32x4.splat(negStep), bcv = f32x4.splat(invBc2Sqrt), epsv = f32x4.splat(eps);
     const zero = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
@@ -18,7 +20,7 @@ export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, stepSi
       let mv = v128.load(m + o);
       mv = f32x4.add(mv, f32x4.mul(w1v, f32x4.sub(gv, mv)));
       const vv = f32x4.add(f32x4.mul(v128.load(v + o), b2v), f32x4.mul(f32x4.mul(w2v, gv), gv));
-      const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), bcv), epsv);
+      const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), bcv), epsv);
       v128.store(p + o, f32x4.add(v128.load(p + o), f32x4.div(f32x4.mul(nsv, mv), denom)));
       v128.store(m + o, mv);
       v128.store(v + o, vv);
@@ -31,7 +33,7 @@ export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, stepSi
     let mi = load<f32>(m + o);
     mi = mi + w1 * (gi - mi);
     const vi = load<f32>(v + o) * beta2 + (w2 * gi) * gi;
-    const denom = Mathf.sqrt(vi) / bc2Sqrt + eps;
+    const denom = Mathf.sqrt(vi) * invBc2Sqrt + eps;
     store<f32>(p + o, load<f32>(p + o) + (negStep * mi) / denom);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);

@@ -176,27 +176,30 @@ export function cv_squared_backward(dv: usize, v: usize, E: i32, scale: f32): vo
   }
 }
 
-// y[b,:] = Σ_e gates[b,e] · X[users[b], e, :]     X: U×E×I (cached expert outputs), y: B×I
-export function gate_combine_forward(y: usize, gates: usize, X: usize, users: usize, B: i32, E: i32, I: i32): void {
+// Expert outputs are I-wide rows at X + (users[b]·userStride + e·expertStride) floats: a U×E×I
+// cache has strides (E·I, I); a batch laid out E×B×I with users = 0…B−1 has (I, B·I).
+
+// y[b,:] = Σ_e gates[b,e] · X(users[b], e)     y: B×I
+export function gate_combine_forward(y: usize, gates: usize, X: usize, users: usize, B: i32, E: i32, I: i32, userStride: i32, expertStride: i32): void {
   const rowBytes = <usize>I << 2;
   for (let b = 0; b < B; b++) {
     const yb = y + <usize>b * rowBytes;
     memory.fill(yb, 0, rowBytes);
-    const xu = X + <usize>load<i32>(users + (<usize>b << 2)) * <usize>E * rowBytes;
+    const xu = X + <usize>load<i32>(users + (<usize>b << 2)) * (<usize>userStride << 2);
     for (let e = 0; e < E; e++) {
       const g = load<f32>(gates + (<usize>(b * E + e) << 2));
-      if (g != 0) axpyRow(yb, xu + <usize>e * rowBytes, g, I);
+      if (g != 0) axpyRow(yb, xu + <usize>e * (<usize>expertStride << 2), g, I);
     }
   }
 }
 
-// dgates[b,e] = Σ_i dy[b,i] · X[users[b], e, i]
-export function gate_combine_backward(dgates: usize, dy: usize, X: usize, users: usize, B: i32, E: i32, I: i32): void {
+// dgates[b,e] = Σ_i dy[b,i] · X(users[b], e)[i]
+export function gate_combine_backward(dgates: usize, dy: usize, X: usize, users: usize, B: i32, E: i32, I: i32, userStride: i32, expertStride: i32): void {
   const rowBytes = <usize>I << 2;
   for (let b = 0; b < B; b++) {
-    const xu = X + <usize>load<i32>(users + (<usize>b << 2)) * <usize>E * rowBytes;
+    const xu = X + <usize>load<i32>(users + (<usize>b << 2)) * (<usize>userStride << 2);
     for (let e = 0; e < E; e++) {
-      store<f32>(dgates + (<usize>(b * E + e) << 2), dotRow(dy + <usize>b * rowBytes, xu + <usize>e * rowBytes, I));
+      store<f32>(dgates + (<usize>(b * E + e) << 2), dotRow(dy + <usize>b * rowBytes, xu + <usize>e * (<usize>expertStride << 2), I));
     }
   }
 }

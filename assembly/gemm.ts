@@ -134,7 +134,7 @@ function packB(Bp: usize, B: usize, N: i32, K: i32, transB: bool, p0: i32, kc: i
 }
 
 // c[0..mr, 0..nr] = α·Σ_p ap[p]⊗bp[p] + β·c   (c has row stride ldc floats)
-@inline
+// Kept out of line: a small function lets the engine keep all eight accumulators in registers.
 function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -144,18 +144,18 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
     for (let p = 0; p < kc; p++) {
       const b0 = v128.load(bp);
       const b1 = v128.load(bp, 16);
-      let a = v128.load32_splat(ap);
-      c00 = f32x4.add(c00, f32x4.mul(a, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 4);
-      c10 = f32x4.add(c10, f32x4.mul(a, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 8);
-      c20 = f32x4.add(c20, f32x4.mul(a, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a, b1));
-      a = v128.load32_splat(ap, 12);
-      c30 = f32x4.add(c30, f32x4.mul(a, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      const a0 = v128.load32_splat(ap);
+      const a1 = v128.load32_splat(ap, 4);
+      const a2 = v128.load32_splat(ap, 8);
+      const a3 = v128.load32_splat(ap, 12);
+      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+      c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+      c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+      c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+      c31 = f32x4.add(c31, f32x4.mul(a3, b1));
       ap += 16;
       bp += 32;
     }

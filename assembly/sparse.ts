@@ -1,95 +1,167 @@
 // Kernels over sparse binary inputs (CSR rows of item ids) and sparse output columns.
 // rowptr/colptr: i32[B+1]; cols: i32 ids. W matrices are row-major with one H-wide row per id.
-import { axpy, addRow, dot, hsum } from "./vec";
+import { addRow, dot } from "./vec";
 
 // out[b,:] += Σ_{i ∈ row b} W[i,:]      out: B×H, W: n×H
+// The row sum runs in 32-float strips held in eight registers, so out is read and written once.
 export function spmm_forward(out: usize, W: usize, rowptr: usize, cols: usize, B: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const o = out + <usize>b * rowBytes;
+    const start = load<i32>(rowptr + (<usize>b << 2));
     const end = load<i32>(rowptr + (<usize>(b + 1) << 2));
-    for (let j = load<i32>(rowptr + (<usize>b << 2)); j < end; j++) {
-      addRow(o, W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes, H);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; k + 32 <= H; k += 32) {
+        const ok = o + (<usize>k << 2);
+        let a0 = v128.load(ok), a1 = v128.load(ok, 16), a2 = v128.load(ok, 32), a3 = v128.load(ok, 48);
+        let a4 = v128.load(ok, 64), a5 = v128.load(ok, 80), a6 = v128.load(ok, 96), a7 = v128.load(ok, 112);
+        for (let j = start; j < end; j++) {
+          const w = W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + (<usize>k << 2);
+          a0 = f32x4.add(a0, v128.load(w));
+          a1 = f32x4.add(a1, v128.load(w, 16));
+          a2 = f32x4.add(a2, v128.load(w, 32));
+          a3 = f32x4.add(a3, v128.load(w, 48));
+          a4 = f32x4.add(a4, v128.load(w, 64));
+          a5 = f32x4.add(a5, v128.load(w, 80));
+          a6 = f32x4.add(a6, v128.load(w, 96));
+          a7 = f32x4.add(a7, v128.load(w, 112));
+        }
+        v128.store(ok, a0); v128.store(ok, a1, 16); v128.store(ok, a2, 32); v128.store(ok, a3, 48);
+        v128.store(ok, a4, 64); v128.store(ok, a5, 80); v128.store(ok, a6, 96); v128.store(ok, a7, 112);
+      }
+    }
+    if (k < H) {
+      for (let j = start; j < end; j++) {
+        addRow(o + (<usize>k << 2), W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + (<usize>k << 2), H - k);
+      }
     }
   }
 }
 
 // dW[i,:] += dout[b,:] for i ∈ row b     dW: n×H, dout: B×H
+// dout's row is held in registers 32 floats at a time while it is added to each dW row.
 export function spmm_backward(dW: usize, dout: usize, rowptr: usize, cols: usize, B: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const d = dout + <usize>b * rowBytes;
+    const start = load<i32>(rowptr + (<usize>b << 2));
     const end = load<i32>(rowptr + (<usize>(b + 1) << 2));
-    for (let j = load<i32>(rowptr + (<usize>b << 2)); j < end; j++) {
-      addRow(dW + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes, d, H);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; k + 32 <= H; k += 32) {
+        const dk = d + (<usize>k << 2);
+        const d0 = v128.load(dk), d1 = v128.load(dk, 16), d2 = v128.load(dk, 32), d3 = v128.load(dk, 48);
+        const d4 = v128.load(dk, 64), d5 = v128.load(dk, 80), d6 = v128.load(dk, 96), d7 = v128.load(dk, 112);
+        for (let j = start; j < end; j++) {
+          const w = dW + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + (<usize>k << 2);
+          v128.store(w, f32x4.add(v128.load(w), d0));
+          v128.store(w, f32x4.add(v128.load(w, 16), d1), 16);
+          v128.store(w, f32x4.add(v128.load(w, 32), d2), 32);
+          v128.store(w, f32x4.add(v128.load(w, 48), d3), 48);
+          v128.store(w, f32x4.add(v128.load(w, 64), d4), 64);
+          v128.store(w, f32x4.add(v128.load(w, 80), d5), 80);
+          v128.store(w, f32x4.add(v128.load(w, 96), d6), 96);
+          v128.store(w, f32x4.add(v128.load(w, 112), d7), 112);
+        }
+      }
+    }
+    if (k < H) {
+      for (let j = start; j < end; j++) {
+        addRow(dW + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + (<usize>k << 2), d + (<usize>k << 2), H - k);
+      }
     }
   }
 }
 
-// out[j] = z[b,:]·W[cols[j],:] + bias[cols[j]]  for j ∈ [colptr[b], colptr[b+1])
-// z: B×H, W: n×H (decoder weight in [out, in] layout), bias: n, out: colptr[B]
-export function sampled_decoder_forward(out: usize, z: usize, W: usize, bias: usize, colptr: usize, cols: usize, B: i32, H: i32): void {
-  const rowBytes = <usize>H << 2;
+// The mask of the sampled decoder, regrouped by column: for each column c, the entries
+// (j, b) of the per-row lists that name c, rows ascending. Visiting the mask column by
+// column keeps one decoder row (and its gradient row) in L1 while every batch row that uses
+// it is served, instead of fetching it again for each occurrence.
+// colstart: i32[n+1]; entries: i32[2·colptr[B]] as (j, b) pairs.
+export function mask_by_column(colstart: usize, entries: usize, colptr: usize, cols: usize, B: i32, n: i32): void {
+  memory.fill(colstart, 0, (<usize>(n + 1)) << 2);
+  const nnz = load<i32>(colptr + (<usize>B << 2));
+  for (let j = 0; j < nnz; j++) {
+    const q = colstart + ((<usize>load<i32>(cols + (<usize>j << 2)) + 1) << 2);
+    store<i32>(q, load<i32>(q) + 1);
+  }
+  for (let c = 0; c < n; c++) {
+    const q = colstart + (<usize>(c + 1) << 2);
+    store<i32>(q, load<i32>(q) + load<i32>(q - 4));
+  }
+  // fill in row order, using colstart[c] as a cursor, then shift the cursors back
   for (let b = 0; b < B; b++) {
-    const zb = z + <usize>b * rowBytes;
-    let j = load<i32>(colptr + (<usize>b << 2));
     const end = load<i32>(colptr + (<usize>(b + 1) << 2));
-    if (ASC_FEATURE_SIMD) {
-      // Four columns at a time: one load of z feeds four dot products.
-      for (; j + 4 <= end; j += 4) {
-        const c = cols + (<usize>j << 2);
-        const i0 = load<i32>(c), i1 = load<i32>(c, 4), i2 = load<i32>(c, 8), i3 = load<i32>(c, 12);
-        const w0 = W + <usize>i0 * rowBytes, w1 = W + <usize>i1 * rowBytes;
-        const w2 = W + <usize>i2 * rowBytes, w3 = W + <usize>i3 * rowBytes;
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        let k = 0;
-        for (; k + 4 <= H; k += 4) {
-          const o = <usize>k << 2;
-          const zv = v128.load(zb + o);
-          a0 = f32x4.add(a0, f32x4.mul(zv, v128.load(w0 + o)));
-          a1 = f32x4.add(a1, f32x4.mul(zv, v128.load(w1 + o)));
-          a2 = f32x4.add(a2, f32x4.mul(zv, v128.load(w2 + o)));
-          a3 = f32x4.add(a3, f32x4.mul(zv, v128.load(w3 + o)));
-        }
-        let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-        for (; k < H; k++) {
-          const o = <usize>k << 2;
-          const zk = load<f32>(zb + o);
-          s0 += zk * load<f32>(w0 + o);
-          s1 += zk * load<f32>(w1 + o);
-          s2 += zk * load<f32>(w2 + o);
-          s3 += zk * load<f32>(w3 + o);
-        }
-        const dst = out + (<usize>j << 2);
-        store<f32>(dst, s0 + load<f32>(bias + (<usize>i0 << 2)));
-        store<f32>(dst, s1 + load<f32>(bias + (<usize>i1 << 2)), 4);
-        store<f32>(dst, s2 + load<f32>(bias + (<usize>i2 << 2)), 8);
-        store<f32>(dst, s3 + load<f32>(bias + (<usize>i3 << 2)), 12);
-      }
+    for (let j = load<i32>(colptr + (<usize>b << 2)); j < end; j++) {
+      const q = colstart + (<usize>load<i32>(cols + (<usize>j << 2)) << 2);
+      const at = load<i32>(q);
+      store<i32>(q, at + 1);
+      store<i32>(entries + (<usize>at << 3), j);
+      store<i32>(entries + (<usize>at << 3), b, 4);
     }
-    for (; j < end; j++) {
-      const i = load<i32>(cols + (<usize>j << 2));
-      store<f32>(out + (<usize>j << 2), dot(zb, W + <usize>i * rowBytes, H) + load<f32>(bias + (<usize>i << 2)));
+  }
+  for (let c = n; c > 0; c--) store<i32>(colstart + (<usize>c << 2), load<i32>(colstart + (<usize>(c - 1) << 2)));
+  store<i32>(colstart, 0);
+}
+
+// out[j] = z[b,:]·W[cols[j],:] + bias[cols[j]]  for j ∈ [colptr[b], colptr[b+1])
+// z: B×H, W: n×H (decoder weight in [out, in] layout), bias: n, out: colptr[B];
+// (colstart, entries) from mask_by_column.
+export function sampled_decoder_forward(out: usize, z: usize, W: usize, bias: usize, colstart: usize, entries: usize, B: i32, n: i32, H: i32): void {
+  const rowBytes = <usize>H << 2;
+  for (let c = 0; c < n; c++) {
+    const e0 = load<i32>(colstart + (<usize>c << 2));
+    const e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
+    if (e0 == e1) continue;
+    const wc = W + <usize>c * rowBytes;
+    const bc = load<f32>(bias + (<usize>c << 2));
+    for (let e = e0; e < e1; e++) {
+      const j = load<i32>(entries + (<usize>e << 3));
+      const b = load<i32>(entries + (<usize>e << 3), 4);
+      store<f32>(out + (<usize>j << 2), dot(z + <usize>b * rowBytes, wc, H) + bc);
     }
   }
 }
 
 // Backward of sampled_decoder_forward, accumulating:
-// dz[b,:] += Σ_j dout[j]·W[cols[j],:];  dW[cols[j],:] += dout[j]·z[b,:];  dbias[cols[j]] += dout[j]
-export function sampled_decoder_backward(dz: usize, dW: usize, dbias: usize, dout: usize, z: usize, W: usize, colptr: usize, cols: usize, B: i32, H: i32): void {
+// dz[b,:] += Σ_j dout[j]·W[cols[j],:];  dW[c,:] += Σ_{j: cols[j]=c} dout[j]·z[b_j,:];  dbias[c] += Σ dout[j]
+export function sampled_decoder_backward(dz: usize, dW: usize, dbias: usize, dout: usize, z: usize, W: usize, colstart: usize, entries: usize, B: i32, n: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
-  for (let b = 0; b < B; b++) {
-    const zb = z + <usize>b * rowBytes;
-    const dzb = dz + <usize>b * rowBytes;
-    const end = load<i32>(colptr + (<usize>(b + 1) << 2));
-    for (let j = load<i32>(colptr + (<usize>b << 2)); j < end; j++) {
+  for (let c = 0; c < n; c++) {
+    const e0 = load<i32>(colstart + (<usize>c << 2));
+    const e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
+    if (e0 == e1) continue;
+    const wc = W + <usize>c * rowBytes;
+    const dwc = dW + <usize>c * rowBytes;
+    let gsum: f32 = 0;
+    for (let e = e0; e < e1; e++) {
+      const j = load<i32>(entries + (<usize>e << 3));
+      const b = <usize>load<i32>(entries + (<usize>e << 3), 4);
       const g = load<f32>(dout + (<usize>j << 2));
-      if (g == 0) continue;
-      const i = <usize>load<i32>(cols + (<usize>j << 2));
-      axpy(dzb, W + i * rowBytes, g, H);
-      axpy(dW + i * rowBytes, zb, g, H);
-      const db = dbias + (i << 2);
-      store<f32>(db, load<f32>(db) + g);
+      gsum += g;
+      axpyPair(dz + b * rowBytes, wc, dwc, z + b * rowBytes, g, H);
     }
+    const db = dbias + (<usize>c << 2);
+    store<f32>(db, load<f32>(db) + gsum);
+  }
+}
+
+// dz += g·w and dw += g·z over H floats, in one pass.
+@inline
+function axpyPair(dz: usize, w: usize, dw: usize, z: usize, g: f32, H: i32): void {
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const gv = f32x4.splat(g);
+    for (; k + 4 <= H; k += 4) {
+      const o = <usize>k << 2;
+      v128.store(dz + o, f32x4.add(v128.load(dz + o), f32x4.mul(gv, v128.load(w + o))));
+      v128.store(dw + o, f32x4.add(v128.load(dw + o), f32x4.mul(gv, v128.load(z + o))));
+    }
+  }
+  for (; k < H; k++) {
+    const o = <usize>k << 2;
+    store<f32>(dz + o, load<f32>(dz + o) + g * load<f32>(w + o));
+    store<f32>(dw + o, load<f32>(dw + o) + g * load<f32>(z + o));
   }
 }

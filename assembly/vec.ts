@@ -62,9 +62,14 @@ export function hsum(v: v128): f32 {
 // e^x in f32 (Cephes expf: range reduction by ln 2 in two parts, degree-6 polynomial),
 // written once for a scalar and once for four lanes with the same operations in the same
 // order, so both builds agree bit for bit. Inputs are clamped to keep 2^n a normal float.
+// n = round(x·log2 e) comes from adding 1.5·2^23, which rounds to nearest-even and leaves n
+// in the low mantissa bits: cheaper than nearest + trunc_sat, whose NaN handling costs
+// several instructions per lane on x86 (so do min/max, hence pmin/pmax after the clamp).
 const EXP_LO: f32 = -87.3;
 const EXP_HI: f32 = 88.3;
 const LOG2E: f32 = 1.44269504088896341;
+const ROUND: f32 = 12582912.0; // 1.5·2^23
+const ROUND_BITS: i32 = 0x4b400000;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
 const P0: f32 = 1.9875691500e-4;
@@ -76,8 +81,10 @@ const P5: f32 = 5.0000001201e-1;
 
 @inline
 export function expf(x: f32): f32 {
-  x = min(max(x, EXP_LO), EXP_HI);
-  const n = nearest<f32>(x * LOG2E);
+  x = x < EXP_LO ? EXP_LO : x; // like pmax/pmin: a NaN input passes through
+  x = EXP_HI < x ? EXP_HI : x;
+  const t = x * LOG2E + ROUND;
+  const n = t - ROUND;
   const r = (x - n * LN2_HI) - n * LN2_LO;
   let p = P0;
   p = p * r + P1;
@@ -86,13 +93,15 @@ export function expf(x: f32): f32 {
   p = p * r + P4;
   p = p * r + P5;
   p = (p * (r * r) + r) + 1;
-  return p * reinterpret<f32>((<i32>n + 127) << 23);
+  return p * reinterpret<f32>((reinterpret<i32>(t) - ROUND_BITS + 127) << 23);
 }
 
 @inline
 export function expv(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  x = f32x4.pmax(x, f32x4.splat(EXP_LO));
+  x = f32x4.pmin(x, f32x4.splat(EXP_HI));
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
+  const n = f32x4.sub(t, f32x4.splat(ROUND));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(P0);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P1));
@@ -101,6 +110,6 @@ export function expv(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5));
   p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_BITS)), i32x4.splat(127)), 23);
   return f32x4.mul(p, scale);
 }

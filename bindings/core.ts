@@ -65,7 +65,8 @@ export async function instantiateCore(bytes: Uint8Array, from: string, flavour: 
   const ex = instance.exports as Record<string, unknown>;
   const missing = KERNEL_NAMES.filter((n) => typeof ex[n] !== "function");
   if (missing.length) throw new WasmLoadError(`${from} is not an ael-wasm core: missing exports ${missing.join(", ")}`);
-  const kernels = ex as unknown as Kernels;
+  // A plain object (the exports object is frozen), so a profiler can wrap individual kernels.
+  const kernels = Object.fromEntries(KERNEL_NAMES.map((n) => [n, ex[n]])) as unknown as Kernels;
   const abi = kernels.abi_version();
   if (abi !== ABI_VERSION) throw new WasmLoadError(`${from} has ABI version ${abi}, these bindings need ${ABI_VERSION}; rebuild with \`npm run build\``);
   const arena = new Arena(memory, kernels.heap_base());
@@ -84,7 +85,8 @@ async function locate(flavour: Flavour, wasmUrl?: string | URL): Promise<{ bytes
   let url: URL;
   if (wasmUrl !== undefined) {
     const s = String(wasmUrl);
-    url = s.endsWith("/") ? new URL(name, s) : new URL(s, isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
+    const base = /^[a-z][a-z0-9+.-]*:/i.test(s) ? new URL(s) : new URL(s, isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
+    url = s.endsWith("/") ? new URL(name, base) : base;
   } else {
     url = new URL(`./${name}`, import.meta.url);
   }

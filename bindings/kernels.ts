@@ -13,8 +13,9 @@ export interface Kernels {
 
   spmm_forward(out: Ptr, W: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
   spmm_backward(dW: Ptr, dout: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
-  sampled_decoder_forward(out: Ptr, z: Ptr, W: Ptr, bias: Ptr, colptr: Ptr, cols: Ptr, B: number, H: number): void;
-  sampled_decoder_backward(dz: Ptr, dW: Ptr, dbias: Ptr, dout: Ptr, z: Ptr, W: Ptr, colptr: Ptr, cols: Ptr, B: number, H: number): void;
+  mask_by_column(colstart: Ptr, entries: Ptr, colptr: Ptr, cols: Ptr, B: number, n: number): void;
+  sampled_decoder_forward(out: Ptr, z: Ptr, W: Ptr, bias: Ptr, colstart: Ptr, entries: Ptr, B: number, n: number, H: number): void;
+  sampled_decoder_backward(dz: Ptr, dW: Ptr, dbias: Ptr, dout: Ptr, z: Ptr, W: Ptr, colstart: Ptr, entries: Ptr, B: number, n: number, H: number): void;
 
   embedding_gather_add(out: Ptr, V: Ptr, users: Ptr, B: number, H: number): void;
   embedding_scatter_add(dV: Ptr, dout: Ptr, users: Ptr, B: number, H: number): void;
@@ -40,12 +41,12 @@ export interface Kernels {
   gate_backward(dclean: Ptr, draw: Ptr, dgates: Ptr, dprob: Ptr, gates: Ptr, logits: Ptr, stddev: Ptr, top: Ptr, clean: Ptr, raw: Ptr, eps: Ptr, B: number, E: number, k: number, noisy: boolean | number): void;
   cv_squared(v: Ptr, E: number): number;
   cv_squared_backward(dv: Ptr, v: Ptr, E: number, scale: number): void;
-  gate_combine_forward(y: Ptr, gates: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number): void;
-  gate_combine_backward(dgates: Ptr, dy: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number): void;
+  gate_combine_forward(y: Ptr, gates: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number, userStride: number, expertStride: number): void;
+  gate_combine_backward(dgates: Ptr, dy: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number, userStride: number, expertStride: number): void;
 
   topk_rows(idx: Ptr, val: Ptr, scores: Ptr, exclptr: Ptr, excl: Ptr, B: number, N: number, K: number): void;
 
-  adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number): void;
+  adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void;
 
   rng_uniform(out: Ptr, n: number, lo: number, hi: number, state: Ptr): void;
   rng_normal(out: Ptr, n: number, mean: number, std: number, state: Ptr): void;
@@ -55,7 +56,7 @@ export interface Kernels {
 /** The names createCore checks for, so a stale or foreign binary is refused by name. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "abi_version", "heap_base", "gemm_workspace_bytes", "gemm_nn", "gemm_nt", "gemm_tn",
-  "spmm_forward", "spmm_backward", "sampled_decoder_forward", "sampled_decoder_backward",
+  "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_forward", "sampled_decoder_backward",
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",
   "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",

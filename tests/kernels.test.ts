@@ -75,12 +75,17 @@ for (const flavour of FLAVOURS) {
         const nnz = rowptr[B];
         const z = randn(rng, B * H), W = randn(rng, n * H), bias = randn(rng, n), dout = randn(rng, nnz);
         const dz0 = randn(rng, B * H), dW0 = randn(rng, n * H), db0 = randn(rng, n);
-        const [pOut, pz, pW, pb, pR, pC, pdo, pdz, pdW, pdb] = put(c, new Float32Array(nnz), z, W, bias, rowptr, cols, dout, dz0, dW0, db0);
-        c.kernels.sampled_decoder_forward(pOut, pz, pW, pb, pR, pC, B, H);
+        const [pOut, pz, pW, pb, pR, pC, pdo, pdz, pdW, pdb, pcs, pen] = put(c, new Float32Array(nnz), z, W, bias, rowptr, cols, dout, dz0, dW0, db0, new Int32Array(n + 1), new Int32Array(2 * nnz));
+        c.kernels.mask_by_column(pcs, pen, pR, pC, B, n);
+        const wcs = new Int32Array(n + 1), wen = new Int32Array(2 * nnz);
+        ref.maskByColumn(wcs, wen, rowptr, cols, B, n);
+        assert.equal(Array.from(getI32(c, pcs, n + 1)), Array.from(wcs), "column starts");
+        assert.equal(Array.from(getI32(c, pen, 2 * nnz)), Array.from(wen), "entries");
+        c.kernels.sampled_decoder_forward(pOut, pz, pW, pb, pcs, pen, B, n, H);
         const want = new Float32Array(nnz);
         ref.sampledDecoderForward(want, z, W, bias, rowptr, cols, B, H);
         assertClose(getF32(c, pOut, nnz), want, 1e-5 * Math.sqrt(H), `sampled_decoder_forward ${B}x${n}x${H}`);
-        c.kernels.sampled_decoder_backward(pdz, pdW, pdb, pdo, pz, pW, pR, pC, B, H);
+        c.kernels.sampled_decoder_backward(pdz, pdW, pdb, pdo, pz, pW, pcs, pen, B, n, H);
         const wdz = Float32Array.from(dz0), wdW = Float32Array.from(dW0), wdb = Float32Array.from(db0);
         ref.sampledDecoderBackward(wdz, wdW, wdb, dout, z, W, rowptr, cols, B, H);
         assertClose(getF32(c, pdz, B * H), wdz, 1e-5 * Math.sqrt(n), "dz");
@@ -183,7 +188,7 @@ for (const flavour of FLAVOURS) {
             c.arena.f32View(pg, n).set(g);
           }
           const lr = 5e-4, b1 = 0.9, b2 = 0.999;
-          const stepSize = lr / (1 - b1 ** step), bc2 = Math.sqrt(1 - b2 ** step);
+          const stepSize = lr / (1 - b1 ** step), bc2 = 1 / Math.sqrt(1 - b2 ** step);
           c.kernels.adam_step(pp, pg, pm, pv, n, stepSize, b1, b2, bc2, 1e-8);
           ref.adamStep(wp, Float32Array.from(g), wm, wv, n, stepSize, b1, b2, bc2, 1e-8);
         }
@@ -288,17 +293,18 @@ for (const flavour of FLAVOURS) {
         assertClose([c.kernels.cv_squared(pv, E)], [ref.cvSquared(v, E)], 1e-6, "cv²");
       });
     }
-    for (const [B, E, U, I] of [[1, 1, 1, 1], [3, 3, 5, 17], [8, 3, 20, 1682]]) {
+    for (const [B, E, U, I, layout] of [[1, 1, 1, 1, "cache"], [3, 3, 5, 17, "cache"], [8, 3, 20, 1682, "cache"], [5, 3, 5, 13, "batch"], [7, 2, 7, 1, "batch"]] as const) {
+      const [us, es] = layout === "cache" ? [E * I, I] : [I, B * I];
       await scoped(c, () => {
         const X = randn(rng, U * E * I), gates = randn(rng, B * E), dy = randn(rng, B * I);
-        const users = Int32Array.from({ length: B }, () => rng.int(U));
+        const users = Int32Array.from({ length: B }, (_, b) => (layout === "cache" ? rng.int(U) : b));
         const [py, pg, pX, pu, pdy, pdg] = put(c, new Float32Array(B * I), gates, X, users, dy, new Float32Array(B * E));
-        c.kernels.gate_combine_forward(py, pg, pX, pu, B, E, I);
+        c.kernels.gate_combine_forward(py, pg, pX, pu, B, E, I, us, es);
         const wy = new Float32Array(B * I), wdg = new Float32Array(B * E);
-        ref.gateCombineForward(wy, gates, X, users, B, E, I);
+        ref.gateCombineForward(wy, gates, X, users, B, E, I, us, es);
         assertClose(getF32(c, py, B * I), wy, 1e-5, "combine");
-        c.kernels.gate_combine_backward(pdg, pdy, pX, pu, B, E, I);
-        ref.gateCombineBackward(wdg, dy, X, users, B, E, I);
+        c.kernels.gate_combine_backward(pdg, pdy, pX, pu, B, E, I, us, es);
+        ref.gateCombineBackward(wdg, dy, X, users, B, E, I, us, es);
         assertClose(getF32(c, pdg, B * E), wdg, 1e-5 * Math.sqrt(I), "combine backward");
       });
     }

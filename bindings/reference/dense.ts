@@ -103,11 +103,11 @@ export function maskedMseBackward(dy: F, y: F, t: F, m: F, n: number, scale: num
 }
 
 /** torch.optim.Adam's single-tensor step (f64 arithmetic); zeroes g. */
-export function adamStep(p: F, g: F, m: F, v: F, n: number, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number): void {
+export function adamStep(p: F, g: F, m: F, v: F, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
   for (let i = 0; i < n; i++) {
     m[i] = m[i] + (1 - beta1) * (g[i] - m[i]);
     v[i] = v[i] * beta2 + (1 - beta2) * g[i] * g[i];
-    p[i] = p[i] - (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
+    p[i] = p[i] - (stepSize * m[i]) / (Math.sqrt(v[i]) * invBc2Sqrt + eps);
     g[i] = 0;
   }
 }

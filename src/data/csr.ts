@@ -1,0 +1,51 @@
+// Interaction sets as CSR: row u holds user u's item ids, ascending and unique.
+
+export interface Csr {
+  readonly rows: number;
+  readonly rowptr: Int32Array; // rows + 1
+  readonly cols: Int32Array;
+}
+
+/** Build a CSR from (user, item) pairs; duplicates are dropped and counted. */
+export function csrFromPairs(rows: number, users: ArrayLike<number>, items: ArrayLike<number>): { csr: Csr; duplicates: number } {
+  const n = users.length;
+  const counts = new Int32Array(rows + 1);
+  for (let i = 0; i < n; i++) counts[users[i] + 1]++;
+  for (let r = 0; r < rows; r++) counts[r + 1] += counts[r];
+  const fill = counts.slice(0, rows);
+  const cols = new Int32Array(n);
+  for (let i = 0; i < n; i++) cols[fill[users[i]]++] = items[i];
+  const rowptr = new Int32Array(rows + 1);
+  let w = 0, duplicates = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = cols.subarray(counts[r], counts[r + 1]).sort();
+    for (let j = 0; j < row.length; j++) {
+      if (j > 0 && row[j] === row[j - 1]) duplicates++;
+      else cols[w++] = row[j];
+    }
+    rowptr[r + 1] = w;
+  }
+  return { csr: { rows, rowptr, cols: cols.slice(0, w) }, duplicates };
+}
+
+export const rowOf = (c: Csr, u: number) => c.cols.subarray(c.rowptr[u], c.rowptr[u + 1]);
+export const nnz = (c: Csr) => c.rowptr[c.rows];
+
+/** Users with at least one interaction. */
+export function nonEmptyRows(c: Csr): number[] {
+  const out: number[] = [];
+  for (let u = 0; u < c.rows; u++) if (c.rowptr[u + 1] > c.rowptr[u]) out.push(u);
+  return out;
+}
+
+export function hasPair(c: Csr, u: number, item: number): boolean {
+  let lo = c.rowptr[u], hi = c.rowptr[u + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = c.cols[mid];
+    if (v === item) return true;
+    if (v < item) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -1,0 +1,111 @@
+// Data sets from file contents: MovieLens-100K, DeCA/DenoisingRec splits and generic CSV/TSV.
+// Everything here works on strings, so the browser (File API) and Node (fs) share it.
+import { DataError } from "../errors.js";
+import { Rng } from "../../bindings/rng.js";
+import { csrFromPairs, type Csr } from "./csr.js";
+import type { Dataset } from "./dataset.js";
+import { maxId, parseInteractions, toIndices, type Interactions } from "./parse.js";
+
+export interface TextFile {
+  name: string;
+  text: string;
+}
+
+function build(name: string, users: number, items: number, train: { u: Int32Array; i: Int32Array }, test: { u: Int32Array; i: Int32Array }, valid?: { u: Int32Array; i: Int32Array }): Dataset {
+  const tr = csrFromPairs(users, train.u, train.i);
+  const te = csrFromPairs(users, test.u, test.i);
+  const va = valid ? csrFromPairs(users, valid.u, valid.i) : undefined;
+  if (tr.csr.cols.length === 0) throw new DataError(`${name}: the training split has no interactions`);
+  if (te.csr.cols.length === 0) throw new DataError(`${name}: the test split has no interactions`);
+  return { name, users, items, train: tr.csr, test: te.csr, valid: va?.csr, duplicates: tr.duplicates + te.duplicates + (va?.duplicates ?? 0) };
+}
+
+/** `u.info` says "943 users\n1682 items\n…". */
+function parseInfo(info: TextFile | undefined): { users: number; items: number } | null {
+  if (!info) return null;
+  const u = /^(\d+)\s+users/m.exec(info.text), i = /^(\d+)\s+items/m.exec(info.text);
+  if (!u || !i) throw new DataError('expected lines "N users" and "N items"', info.name);
+  return { users: Number(u[1]), items: Number(i[1]) };
+}
+
+/**
+ * MovieLens-100K: `u1.base` + `u1.test` (the reference split), or `u.data` split 80/20 at random
+ * (seeded). Ids are 1-based; every rating is an interaction unless `minRating` is given.
+ */
+export function movielens(files: { base?: TextFile; test?: TextFile; data?: TextFile; info?: TextFile }, opts: { seed?: number; minRating?: number } = {}): Dataset {
+  const keep = (p: Interactions) => filterRating(p, opts.minRating);
+  if (files.base && files.test) {
+    const b = keep(parseInteractions(files.base.text, files.base.name, { integerIds: true }));
+    const t = keep(parseInteractions(files.test.text, files.test.name, { integerIds: true }));
+    const c = parseInfo(files.info) ?? { users: Math.max(maxId(b, "users"), maxId(t, "users")), items: Math.max(maxId(b, "items"), maxId(t, "items")) };
+    return build("ml-100k/u1", c.users, c.items, toIndices(b, files.base.name, 1, c.users, c.items), toIndices(t, files.test.name, 1, c.users, c.items));
+  }
+  if (!files.data) throw new DataError("MovieLens needs u1.base and u1.test, or u.data");
+  const d = keep(parseInteractions(files.data.text, files.data.name, { integerIds: true }));
+  const c = parseInfo(files.info) ?? { users: maxId(d, "users"), items: maxId(d, "items") };
+  const all = toIndices(d, files.data.name, 1, c.users, c.items);
+  const { train, test } = splitByRatio(all, 0.2, opts.seed ?? 1);
+  return build("ml-100k/u.data", c.users, c.items, train, test);
+}
+
+/**
+ * DeCA / DenoisingRec files: NAME.train.rating, NAME.test.negative (the clean test set) and
+ * optionally NAME.valid.rating; tab-separated, 0-based ids. Counts are the largest ids + 1
+ * unless declared.
+ */
+export function deca(name: string, files: { train: TextFile; test: TextFile; valid?: TextFile; extra?: TextFile[] }, declared?: { users: number; items: number }): Dataset {
+  const tr = parseInteractions(files.train.text, files.train.name, { integerIds: true });
+  const te = parseInteractions(files.test.text, files.test.name, { integerIds: true });
+  const va = files.valid ? parseInteractions(files.valid.text, files.valid.name, { integerIds: true }) : undefined;
+  const all = [tr, te, ...(va ? [va] : []), ...(files.extra ?? []).map((f) => parseInteractions(f.text, f.name, { integerIds: true }))];
+  const c = declared ?? { users: Math.max(...all.map((p) => maxId(p, "users"))) + 1, items: Math.max(...all.map((p) => maxId(p, "items"))) + 1 };
+  return build(name, c.users, c.items, toIndices(tr, files.train.name, 0, c.users, c.items), toIndices(te, files.test.name, 0, c.users, c.items),
+    va && files.valid ? toIndices(va, files.valid.name, 0, c.users, c.items) : undefined);
+}
+
+/**
+ * Generic CSV/TSV `user,item[,rating[,timestamp]]` with any ids (remapped to 0…n−1 in order of
+ * first appearance, training file first), an optional header, an optional rating threshold,
+ * and a test file or a seeded random split.
+ */
+export function csv(train: TextFile, test: TextFile | undefined, opts: { seed?: number; testRatio?: number; minRating?: number } = {}): Dataset {
+  const tr = filterRating(parseInteractions(train.text, train.name, { header: true }), opts.minRating);
+  const te = test ? filterRating(parseInteractions(test.text, test.name, { header: true }), opts.minRating) : undefined;
+  const userIds = new Map<string, number>(), itemIds = new Map<string, number>();
+  const idx = (p: Interactions) => {
+    const u = new Int32Array(p.users.length), i = new Int32Array(p.users.length);
+    p.users.forEach((s, k) => (u[k] = intern(userIds, s)));
+    p.items.forEach((s, k) => (i[k] = intern(itemIds, s)));
+    return { u, i };
+  };
+  const a = idx(tr);
+  const b = te ? idx(te) : undefined;
+  const split = b ? { train: a, test: b } : splitByRatio(a, opts.testRatio ?? 0.2, opts.seed ?? 1);
+  return build(train.name, userIds.size, itemIds.size, split.train, split.test);
+}
+
+function intern(m: Map<string, number>, s: string): number {
+  let v = m.get(s);
+  if (v === undefined) m.set(s, (v = m.size));
+  return v;
+}
+
+function filterRating(p: Interactions, minRating?: number): Interactions {
+  if (minRating === undefined) return p;
+  if (!p.ratings) throw new DataError("a rating threshold was given but the file has no rating column");
+  const keep = Array.from(p.ratings, (r, k) => (r >= minRating ? k : -1)).filter((k) => k >= 0);
+  return { users: keep.map((k) => p.users[k]), items: keep.map((k) => p.items[k]), ratings: Float64Array.from(keep, (k) => p.ratings![k]), lines: Int32Array.from(keep, (k) => p.lines[k]) };
+}
+
+/** Each interaction goes to the test side with probability `ratio` (seeded). */
+export function splitByRatio(all: { u: Int32Array; i: Int32Array }, ratio: number, seed: number): { train: { u: Int32Array; i: Int32Array }; test: { u: Int32Array; i: Int32Array } } {
+  const rng = Rng.seeded(seed, 7);
+  const isTest = Array.from(all.u, () => rng.uniform() < ratio);
+  const pick = (want: boolean) => {
+    const ks = isTest.flatMap((t, k) => (t === want ? [k] : []));
+    return { u: Int32Array.from(ks, (k) => all.u[k]), i: Int32Array.from(ks, (k) => all.i[k]) };
+  };
+  return { train: pick(false), test: pick(true) };
+}
+
+export type { Csr };

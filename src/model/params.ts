@@ -1,0 +1,89 @@
+// Every parameter of the model in one f32 slab, with gradients and Adam moments in three more
+// slabs of the same layout. Names are dotted (`sub.0.W_enc`); a group (`sub.0`, `gate`) is a
+// contiguous range, so a stage's optimiser is one kernel call over one range.
+import type { Core } from "../../bindings/index.js";
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+}
+
+export interface Param extends ParamSpec {
+  /** Offset in floats from the start of the slab. */
+  offset: number;
+  length: number;
+  /** Byte addresses of the value, its gradient and its moments. */
+  ptr: number;
+  grad: number;
+  m: number;
+  v: number;
+}
+
+export class ParamStore {
+  readonly params = new Map<string, Param>();
+  readonly size: number;
+  readonly value: number;
+  readonly grad: number;
+  readonly m: number;
+  readonly v: number;
+
+  constructor(readonly core: Core, specs: ParamSpec[]) {
+    let offset = 0;
+    const laid = specs.map((s) => {
+      const length = s.shape.reduce((a, b) => a * b, 1);
+      const p = { ...s, offset, length };
+      offset += (length + 3) & ~3; // keep every tensor 16-byte aligned
+      return p;
+    });
+    this.size = offset;
+    const a = core.arena;
+    this.value = a.f32(offset, "model parameters");
+    this.grad = a.f32(offset, "gradients");
+    this.m = a.f32(offset, "Adam first moments");
+    this.v = a.f32(offset, "Adam second moments");
+    for (const p of [this.value, this.grad, this.m, this.v]) a.f32View(p, offset).fill(0);
+    for (const p of laid) {
+      const b = p.offset * 4;
+      this.params.set(p.name, { ...p, ptr: this.value + b, grad: this.grad + b, m: this.m + b, v: this.v + b });
+    }
+  }
+
+  get(name: string): Param {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`no parameter named ${name}`);
+    return p;
+  }
+
+  view(name: string): Float32Array {
+    const p = this.get(name);
+    return this.core.arena.f32View(p.ptr, p.length);
+  }
+
+  /** The float range [start, end) covering every parameter whose name starts with `prefix.`. */
+  group(prefix: string): { start: number; end: number } {
+    let start = Infinity, end = 0;
+    for (const p of this.params.values()) {
+      if (!p.name.startsWith(prefix + ".")) continue;
+      start = Math.min(start, p.offset);
+      end = Math.max(end, p.offset + ((p.length + 3) & ~3));
+    }
+    if (end === 0) throw new Error(`no parameters in group ${prefix}`);
+    return { start, end };
+  }
+
+  /** Zero the gradients and Adam moments of a group (a fresh optimiser). */
+  resetOptimizer(prefix: string): void {
+    const { start, end } = this.group(prefix);
+    for (const base of [this.grad, this.m, this.v]) this.core.arena.f32View(base + start * 4, end - start).fill(0);
+  }
+
+  /** The first parameter of a group holding NaN or ±Inf, if any. */
+  nonFinite(prefix?: string): string | null {
+    for (const p of this.params.values()) {
+      if (prefix && !p.name.startsWith(prefix + ".")) continue;
+      const v = this.core.arena.f32View(p.ptr, p.length);
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return p.name;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,30 @@
+// One Adam optimiser over a parameter group, with a fresh state (ALGORITHM.md §3: each stage
+// and the gate get their own).
+import type { ParamStore } from "../model/params.js";
+
+export class Adam {
+  private t = 0;
+  private readonly start: number;
+  private readonly count: number;
+
+  constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number) {
+    const r = store.group(group);
+    this.start = r.start * 4;
+    this.count = r.end - r.start;
+    store.resetOptimizer(group);
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  /** One update from the accumulated gradients, which it leaves zeroed. */
+  step(): void {
+    this.t++;
+    const s = this.store;
+    // PyTorch computes the bias corrections in double precision on the host.
+    const stepSize = this.lr / (1 - this.beta1 ** this.t);
+    const invBc2Sqrt = 1 / Math.sqrt(1 - this.beta2 ** this.t);
+    s.core.kernels.adam_step(s.value + this.start, s.grad + this.start, s.m + this.start, s.v + this.start, this.count, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
+  }
+}

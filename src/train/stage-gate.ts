@@ -1,0 +1,68 @@
+// Gate training over frozen experts (ALGORITHM.md §4): expert outputs come from a U×E×I cache;
+// loss mean_{B×I}((y − x)²) + c·(cv²(importance) + cv²(load)), fresh noise every step.
+import type { AelModel } from "../model/ael.js";
+import type { BatchRows, WasmCsr } from "../model/forward.js";
+import { Gate } from "../model/gate.js";
+
+export class StageGate {
+  readonly gate: Gate;
+  private readonly x: number;
+  private readonly y: number;
+  private readonly dy: number;
+  private readonly dgates: number;
+  private readonly dprob: number;
+  private readonly dclean: number;
+  private readonly draw: number;
+  private readonly importance: number;
+  private readonly load: number;
+  private readonly dImportance: number;
+  private readonly dLoad: number;
+
+  constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cache: number, batchSize: number, private readonly k: number, private readonly coef: number, private readonly noiseState: number) {
+    const a = model.core.arena;
+    const B = batchSize, E = model.experts, I = model.dims.items;
+    this.gate = new Gate(model, B);
+    this.x = a.f32(B * I, "gate targets");
+    this.y = a.f32(B * I, "gate outputs");
+    this.dy = a.f32(B * I, "gate output gradients");
+    const be = () => a.f32(B * E, "gate gradients");
+    this.dgates = be();
+    this.dprob = be();
+    this.dclean = be();
+    this.draw = be();
+    const e = () => a.f32(E, "gate statistics");
+    this.importance = e();
+    this.load = e();
+    this.dImportance = e();
+    this.dLoad = e();
+  }
+
+  /** One step on the batch loaded in rows; gradients accumulate; returns the loss. */
+  step(rows: BatchRows): number {
+    const { kernels: k, arena } = this.model.core;
+    const B = rows.size, E = this.model.experts, I = this.model.dims.items;
+    const g = this.gate;
+    g.route(rows, this.k, this.noiseState);
+    arena.f32View(this.x, B * I).fill(0);
+    k.csr_rows_dense(this.x, this.train.rowptr, this.train.cols, rows.users, B, I);
+    k.gate_combine_forward(this.y, g.gates, this.cache, rows.users, B, E, I, E * I, I);
+    const scale = 1 / (B * I);
+    let loss = k.mse_forward(this.y, this.x, B * I, scale);
+    for (const p of [this.importance, this.load, this.dImportance, this.dLoad]) arena.f32View(p, E).fill(0);
+    k.column_sums(this.importance, g.gates, B, E);
+    k.column_sums(this.load, g.prob, B, E);
+    loss += this.coef * (k.cv_squared(this.importance, E) + k.cv_squared(this.load, E));
+    // backward
+    k.mse_backward(this.dy, this.y, this.x, B * I, scale);
+    k.gate_combine_backward(this.dgates, this.dy, this.cache, rows.users, B, E, I, E * I, I);
+    k.cv_squared_backward(this.dImportance, this.importance, E, this.coef);
+    k.bias_add(this.dgates, this.dImportance, B, E);
+    k.cv_squared_backward(this.dLoad, this.load, E, this.coef);
+    arena.f32View(this.dprob, B * E).fill(0);
+    k.bias_add(this.dprob, this.dLoad, B, E);
+    k.gate_backward(this.dclean, this.draw, this.dgates, this.dprob, g.gates, g.logits, g.stddev, g.top, g.clean, g.raw, g.eps, B, E, this.k, true);
+    k.spmm_backward(this.model.W_g.grad, this.dclean, rows.rowptr, rows.cols, B, E);
+    k.spmm_backward(this.model.W_n.grad, this.draw, rows.rowptr, rows.cols, B, E);
+    return loss;
+  }
+}

@@ -1,0 +1,76 @@
+// Stage 0 (ALGORITHM.md §3): the Large sub-AE on the interaction vectors, computed sparsely.
+// The encoder sums the W_enc rows of the (corrupted) input items; the decoder runs only at the
+// mask m_u = x_u + 256 sampled negatives. Off the mask both y ⊙ m and x are zero, so the loss
+// mean_{B×I}((y ⊙ m − x)²)/Σm and its gradients equal the dense computation's exactly.
+import type { AelModel } from "../model/ael.js";
+import type { WasmCsr } from "../model/forward.js";
+import type { TrainConfig } from "./config.js";
+
+export class Stage0 {
+  private readonly users: number;
+  private readonly inptr: number;
+  private readonly incols: number;
+  private readonly colptr: number;
+  private readonly cols: number;
+  private readonly targets: number;
+  private readonly colstart: number;
+  private readonly entries: number;
+  private readonly out: number;
+  private readonly dout: number;
+  private readonly z: number;
+  private readonly dz: number;
+  private readonly seen: number;
+
+  constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
+    const a = model.core.arena;
+    const B = cfg.batchSize, H = model.subs[0].h, I = model.dims.items;
+    const cap = B * (train.maxRow + Math.min(cfg.negatives, I)) + 4;
+    this.users = a.alloc(B * 4, "stage-0 batch");
+    this.inptr = a.alloc((B + 1) * 4, "stage-0 batch");
+    this.incols = a.alloc(Math.max(1, B * train.maxRow) * 4, "stage-0 batch");
+    this.colptr = a.alloc((B + 1) * 4, "stage-0 mask");
+    this.cols = a.alloc(cap * 4, "stage-0 mask");
+    this.targets = a.f32(cap, "stage-0 mask");
+    this.colstart = a.alloc((I + 1) * 4, "stage-0 mask by column");
+    this.entries = a.alloc(cap * 8, "stage-0 mask by column");
+    this.out = a.f32(cap, "stage-0 outputs");
+    this.dout = a.f32(cap, "stage-0 output gradients");
+    this.z = a.f32(B * H, "stage-0 codes");
+    this.dz = a.f32(B * H, "stage-0 code gradients");
+    this.seen = a.alloc(I, "negative-sampling scratch");
+    a.u8View(this.seen, I).fill(0);
+  }
+
+  /** Forward and backward for users[start…start+B); gradients accumulate; returns the loss. */
+  step(users: Int32Array, start: number, B: number): number {
+    const { kernels: k, arena } = this.model.core;
+    const sub = this.model.subs[0];
+    const H = sub.h, I = this.model.dims.items;
+    arena.i32View(this.users, B).set(users.subarray(start, start + B));
+    k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
+    const total = k.negative_sample(this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen);
+    // z = σ(x̃·W_enc + b_enc + V[u])
+    arena.f32View(this.z, B * H).fill(0);
+    k.bias_add(this.z, sub.b_enc.ptr, B, H);
+    k.embedding_gather_add(this.z, sub.V.ptr, this.users, B, H);
+    k.spmm_forward(this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H);
+    k.sigmoid_forward(this.z, this.z, B * H);
+    // y = σ(z·W_decᵀ + b_dec) at the mask only
+    k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I);
+    k.sampled_decoder_forward(this.out, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.colstart, this.entries, B, I, H);
+    k.sigmoid_forward(this.out, this.out, total);
+    // The reference's scaling: a mean over all B×I entries, then a division by Σm.
+    const scale = Math.fround(Math.fround(1 / total) / (B * I));
+    const loss = k.mse_forward(this.out, this.targets, total, scale);
+    // backward: dy → logits → (dz, dW_dec, db_dec) → pre-activation → (db_enc, dV, dW_enc)
+    k.mse_backward(this.dout, this.out, this.targets, total, scale);
+    k.sigmoid_backward(this.dout, this.dout, this.out, total);
+    arena.f32View(this.dz, B * H).fill(0);
+    k.sampled_decoder_backward(this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dout, this.z, sub.W_dec.ptr, this.colstart, this.entries, B, I, H);
+    k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
+    k.column_sums(sub.b_enc.grad, this.dz, B, H);
+    k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
+    k.spmm_backward(sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
+    return loss;
+  }
+}

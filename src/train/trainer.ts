@@ -1,0 +1,165 @@
+// The staged training run (ALGORITHM.md §3–§4): stage 0 on the interactions, stages 1…L−1 on
+// the frozen codes, then the gate over the frozen experts, each with a fresh Adam.
+import type { Core } from "../../bindings/index.js";
+import { Rng, seedState } from "../../bindings/rng.js";
+import { AbortError, NumericsError } from "../errors.js";
+import type { Dataset } from "../data/dataset.js";
+import { AelModel } from "../model/ael.js";
+import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
+import { Adam } from "./adam.js";
+import type { TrainConfig } from "./config.js";
+import { Stage0 } from "./stage0.js";
+import { StageDeep } from "./stage-deep.js";
+import { StageGate } from "./stage-gate.js";
+
+export type StageName = `stage${number}` | "gate";
+
+export interface ProgressEvent {
+  stage: StageName;
+  epoch: number;
+  epochs: number;
+  /** Mean batch loss of the epoch. */
+  loss: number;
+  /** Seconds since the stage began. */
+  seconds: number;
+}
+
+export interface TrainHooks {
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainRun {
+  model: AelModel;
+  /** Seconds per stage. */
+  timings: Record<string, number>;
+  /** Per stage, the mean loss of every epoch. */
+  losses: Record<string, number[]>;
+}
+
+const CODE_BATCH = 256;
+/** Independent random streams derived from the seed. */
+export const STREAM = { init: 0, shuffle: 1, sampling: 2, gateNoise: 3 } as const;
+
+const now = () => performance.now() / 1000;
+
+export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainRun> {
+  const model = new AelModel(core, { users: data.users, items: data.items, hidden: cfg.hidden });
+  model.init(cfg.seed);
+  const { arena } = core;
+  const timings: Record<string, number> = {};
+  const losses: Record<string, number[]> = {};
+  const shuffle = Rng.seeded(cfg.seed, STREAM.shuffle);
+  const perm = Int32Array.from({ length: data.users }, (_, u) => u);
+  const stateSlab = (stream: number) => {
+    const p = arena.alloc(16, "RNG state");
+    arena.u32View(p, 4).set(seedState(cfg.seed, stream));
+    return p;
+  };
+  const sampling = stateSlab(STREAM.sampling);
+  const gateNoise = stateSlab(STREAM.gateNoise);
+
+  const runStage = async (name: StageName, epochs: number, group: string, lr: number, step: (start: number, B: number) => number) => {
+    const t0 = now();
+    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps);
+    const curve: number[] = (losses[name] = []);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (hooks.signal?.aborted) throw new AbortError(`training cancelled in ${name} at epoch ${epoch}`);
+      shuffle.shuffle(perm);
+      let sum = 0, batches = 0;
+      for (let start = 0; start < data.users; start += cfg.batchSize) {
+        sum += step(start, Math.min(cfg.batchSize, data.users - start));
+        adam.step();
+        batches++;
+      }
+      const loss = sum / batches;
+      if (!Number.isFinite(loss)) throw new NumericsError(`${name}, epoch ${epoch}: the loss is ${loss}; ${model.store.nonFinite(group) ?? "no parameter"} holds NaN/Inf; nothing was saved`);
+      curve.push(loss);
+      hooks.onProgress?.({ stage: name, epoch, epochs, loss, seconds: now() - t0 });
+      await yieldToEventLoop();
+    }
+    const bad = model.store.nonFinite(group);
+    if (bad) throw new NumericsError(`${name}: parameter ${bad} holds NaN/Inf after training; nothing was saved`);
+    timings[name] = now() - t0;
+  };
+
+  // stage 0: the Large sub-AE on the interactions
+  let mark = arena.mark();
+  const s0 = new Stage0(model, train, cfg, sampling);
+  await runStage("stage0", cfg.epochs[0], "sub.0", cfg.lr, (start, B) => s0.step(perm, start, B));
+  arena.reset(mark);
+
+  // stages 1…L−1 on cached codes of the frozen levels below
+  for (let s = 1; s < cfg.hidden.length; s++) {
+    mark = arena.mark();
+    const t0 = now();
+    const codes = encodeAllUsers(model, train, s - 1);
+    const st = new StageDeep(model, s, codes, cfg.batchSize);
+    await runStage(`stage${s}`, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B));
+    timings[`stage${s}`] = now() - t0; // including the code cache
+    arena.reset(mark);
+  }
+
+  // the gate over frozen experts, their outputs cached for every user
+  mark = arena.mark();
+  const t0 = now();
+  const cache = expertOutputsAllUsers(model, train);
+  const rows = new BatchRows(core, train, cfg.batchSize);
+  const sg = new StageGate(model, train, cache, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
+  await runStage("gate", cfg.gateEpochs, "gate", cfg.gateLr, (start, B) => {
+    rows.load(perm, start, B);
+    return sg.step(rows);
+  });
+  timings.gate = now() - t0;
+  arena.reset(mark);
+  return { model, timings, losses };
+}
+
+/** z_level for every user from the raw interactions, U×h_level. */
+export function encodeAllUsers(model: AelModel, train: WasmCsr, level: number): number {
+  const { arena } = model.core;
+  const U = model.dims.users, h = model.subs[level].h;
+  const out = arena.f32(U * h, "code cache");
+  const mark = arena.mark();
+  const rows = new BatchRows(model.core, train, CODE_BATCH);
+  const fwd = new ExpertForward(model, CODE_BATCH);
+  const all = Int32Array.from({ length: U }, (_, u) => u);
+  for (let s = 0; s < U; s += CODE_BATCH) {
+    const B = Math.min(CODE_BATCH, U - s);
+    rows.load(all, s, B);
+    fwd.encode(rows, false, level + 1);
+    arena.f32View(out + s * h * 4, B * h).set(arena.f32View(fwd.z[level], B * h));
+  }
+  arena.reset(mark);
+  return out;
+}
+
+/** Every expert's output for every user, U×E×I. */
+export function expertOutputsAllUsers(model: AelModel, train: WasmCsr): number {
+  const { arena } = model.core;
+  const U = model.dims.users, E = model.experts, I = model.dims.items;
+  const out = arena.f32(U * E * I, "expert output cache");
+  const mark = arena.mark();
+  const rows = new BatchRows(model.core, train, CODE_BATCH);
+  const fwd = new ExpertForward(model, CODE_BATCH);
+  const all = Int32Array.from({ length: U }, (_, u) => u);
+  for (let s = 0; s < U; s += CODE_BATCH) {
+    const B = Math.min(CODE_BATCH, U - s);
+    rows.load(all, s, B);
+    fwd.experts(rows);
+    for (let b = 0; b < B; b++)
+      for (let e = 0; e < E; e++) arena.f32View(out + ((s + b) * E + e) * I * 4, I).set(arena.f32View(fwd.expert(e, B) + b * I * 4, I));
+  }
+  arena.reset(mark);
+  return out;
+}
+
+/** Let other work run (progress rendering, cancellation) between epochs. */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === "function") return new Promise((r) => setImmediate(r));
+  return new Promise((r) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => r();
+    ch.port2.postMessage(null);
+  });
+}
