@@ -1,6 +1,6 @@
 // Kernels over sparse binary inputs (CSR rows of item ids) and sparse output columns.
 // rowptr/colptr: i32[B+1]; cols: i32 ids. W matrices are row-major with one H-wide row per id.
-import { addRow, dot } from "./vec";
+import { addRow, axpy, dot } from "./vec";
 
 // out[b,:] += Σ_{i ∈ row b} W[i,:]      out: B×H, W: n×H
 // The row sum runs in 32-float strips held in eight registers, so out is read and written once.
@@ -126,42 +126,83 @@ export function sampled_decoder_forward(out: usize, z: usize, W: usize, bias: us
 
 // Backward of sampled_decoder_forward, accumulating:
 // dz[b,:] += Σ_j dout[j]·W[cols[j],:];  dW[c,:] += Σ_{j: cols[j]=c} dout[j]·z[b_j,:];  dbias[c] += Σ dout[j]
-export function sampled_decoder_backward(dz: usize, dW: usize, dbias: usize, dout: usize, z: usize, W: usize, colstart: usize, entries: usize, B: i32, n: i32, H: i32): void {
+// Two passes, each keeping its output in registers 32 floats at a time: dW column by column
+// (over the mask's column index), dz row by row (over the per-row lists).
+export function sampled_decoder_backward(dz: usize, dW: usize, dbias: usize, dout: usize, z: usize, W: usize, colptr: usize, cols: usize, colstart: usize, entries: usize, B: i32, n: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
+  const strips = ASC_FEATURE_SIMD ? H >> 5 : 0;
+  const rest = <usize>strips << 7; // bytes covered by strips
   for (let c = 0; c < n; c++) {
     const e0 = load<i32>(colstart + (<usize>c << 2));
     const e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
     if (e0 == e1) continue;
-    const wc = W + <usize>c * rowBytes;
     const dwc = dW + <usize>c * rowBytes;
     let gsum: f32 = 0;
-    for (let e = e0; e < e1; e++) {
-      const j = load<i32>(entries + (<usize>e << 3));
-      const b = <usize>load<i32>(entries + (<usize>e << 3), 4);
-      const g = load<f32>(dout + (<usize>j << 2));
-      gsum += g;
-      axpyPair(dz + b * rowBytes, wc, dwc, z + b * rowBytes, g, H);
-    }
+    for (let e = e0; e < e1; e++) gsum += load<f32>(dout + (<usize>load<i32>(entries + (<usize>e << 3)) << 2));
     const db = dbias + (<usize>c << 2);
     store<f32>(db, load<f32>(db) + gsum);
+    if (ASC_FEATURE_SIMD) {
+      for (let s = 0; s < strips; s++) {
+        const d = dwc + (<usize>s << 7);
+        let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
+        let a4 = v128.load(d, 64), a5 = v128.load(d, 80), a6 = v128.load(d, 96), a7 = v128.load(d, 112);
+        for (let e = e0; e < e1; e++) {
+          const q = entries + (<usize>e << 3);
+          const g = f32x4.splat(load<f32>(dout + (<usize>load<i32>(q) << 2)));
+          const zs = z + <usize>load<i32>(q, 4) * rowBytes + (<usize>s << 7);
+          a0 = f32x4.add(a0, f32x4.mul(g, v128.load(zs)));
+          a1 = f32x4.add(a1, f32x4.mul(g, v128.load(zs, 16)));
+          a2 = f32x4.add(a2, f32x4.mul(g, v128.load(zs, 32)));
+          a3 = f32x4.add(a3, f32x4.mul(g, v128.load(zs, 48)));
+          a4 = f32x4.add(a4, f32x4.mul(g, v128.load(zs, 64)));
+          a5 = f32x4.add(a5, f32x4.mul(g, v128.load(zs, 80)));
+          a6 = f32x4.add(a6, f32x4.mul(g, v128.load(zs, 96)));
+          a7 = f32x4.add(a7, f32x4.mul(g, v128.load(zs, 112)));
+        }
+        v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
+        v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
+      }
+    }
+    if (rest < rowBytes) {
+      const len = H - (strips << 5);
+      for (let e = e0; e < e1; e++) {
+        const q = entries + (<usize>e << 3);
+        const g = load<f32>(dout + (<usize>load<i32>(q) << 2));
+        axpy(dwc + rest, z + <usize>load<i32>(q, 4) * rowBytes + rest, g, len);
+      }
+    }
+  }
+  for (let b = 0; b < B; b++) {
+    const dzb = dz + <usize>b * rowBytes;
+    const j0 = load<i32>(colptr + (<usize>b << 2));
+    const j1 = load<i32>(colptr + (<usize>(b + 1) << 2));
+    if (ASC_FEATURE_SIMD) {
+      for (let s = 0; s < strips; s++) {
+        const d = dzb + (<usize>s << 7);
+        let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
+        let a4 = v128.load(d, 64), a5 = v128.load(d, 80), a6 = v128.load(d, 96), a7 = v128.load(d, 112);
+        for (let j = j0; j < j1; j++) {
+          const g = f32x4.splat(load<f32>(dout + (<usize>j << 2)));
+          const ws = W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + (<usize>s << 7);
+          a0 = f32x4.add(a0, f32x4.mul(g, v128.load(ws)));
+          a1 = f32x4.add(a1, f32x4.mul(g, v128.load(ws, 16)));
+          a2 = f32x4.add(a2, f32x4.mul(g, v128.load(ws, 32)));
+          a3 = f32x4.add(a3, f32x4.mul(g, v128.load(ws, 48)));
+          a4 = f32x4.add(a4, f32x4.mul(g, v128.load(ws, 64)));
+          a5 = f32x4.add(a5, f32x4.mul(g, v128.load(ws, 80)));
+          a6 = f32x4.add(a6, f32x4.mul(g, v128.load(ws, 96)));
+          a7 = f32x4.add(a7, f32x4.mul(g, v128.load(ws, 112)));
+        }
+        v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
+        v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
+      }
+    }
+    if (rest < rowBytes) {
+      const len = H - (strips << 5);
+      for (let j = j0; j < j1; j++) {
+        axpy(dzb + rest, W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + rest, load<f32>(dout + (<usize>j << 2)), len);
+      }
+    }
   }
 }
 
-// dz += g·w and dw += g·z over H floats, in one pass.
-@inline
-function axpyPair(dz: usize, w: usize, dw: usize, z: usize, g: f32, H: i32): void {
-  let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const gv = f32x4.splat(g);
-    for (; k + 4 <= H; k += 4) {
-      const o = <usize>k << 2;
-      v128.store(dz + o, f32x4.add(v128.load(dz + o), f32x4.mul(gv, v128.load(w + o))));
-      v128.store(dw + o, f32x4.add(v128.load(dw + o), f32x4.mul(gv, v128.load(z + o))));
-    }
-  }
-  for (; k < H; k++) {
-    const o = <usize>k << 2;
-    store<f32>(dz + o, load<f32>(dz + o) + g * load<f32>(w + o));
-    store<f32>(dw + o, load<f32>(dw + o) + g * load<f32>(z + o));
-  }
-}

@@ -1,55 +1,85 @@
 // Row primitives shared by the kernels: y += a·x and dot products over f32 rows of length n.
 // SIMD bodies run over whole f32x4 lanes and finish with a scalar tail, so any n works.
 
+// Loops walk pointers and take two f32x4 per trip with immediate offsets: V8 then spends
+// few instructions on addressing, which bounds these memory-light loops.
+
 // y[0..n) += a·x[0..n)
 @inline
 export function axpy(y: usize, x: usize, a: f32, n: i32): void {
-  let i = 0;
+  const end = y + (<usize>n << 2);
   if (ASC_FEATURE_SIMD) {
     const av = f32x4.splat(a);
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(av, v128.load(x + o))));
+    const end8 = y + ((<usize>n >> 3) << 5);
+    while (y < end8) {
+      v128.store(y, f32x4.add(v128.load(y), f32x4.mul(av, v128.load(x))));
+      v128.store(y, f32x4.add(v128.load(y, 16), f32x4.mul(av, v128.load(x, 16))), 16);
+      y += 32;
+      x += 32;
+    }
+    if (n & 4) {
+      v128.store(y, f32x4.add(v128.load(y), f32x4.mul(av, v128.load(x))));
+      y += 16;
+      x += 16;
     }
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o));
+  while (y < end) {
+    store<f32>(y, load<f32>(y) + a * load<f32>(x));
+    y += 4;
+    x += 4;
   }
 }
 
 // y[0..n) += x[0..n)
 @inline
 export function addRow(y: usize, x: usize, n: i32): void {
-  let i = 0;
+  const end = y + (<usize>n << 2);
   if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(y + o, f32x4.add(v128.load(y + o), v128.load(x + o)));
+    const end8 = y + ((<usize>n >> 3) << 5);
+    while (y < end8) {
+      v128.store(y, f32x4.add(v128.load(y), v128.load(x)));
+      v128.store(y, f32x4.add(v128.load(y, 16), v128.load(x, 16)), 16);
+      y += 32;
+      x += 32;
+    }
+    if (n & 4) {
+      v128.store(y, f32x4.add(v128.load(y), v128.load(x)));
+      y += 16;
+      x += 16;
     }
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, load<f32>(y + o) + load<f32>(x + o));
+  while (y < end) {
+    store<f32>(y, load<f32>(y) + load<f32>(x));
+    y += 4;
+    x += 4;
   }
 }
 
-// x[0..n)·y[0..n)
+// x[0..n)·y[0..n), with two vector accumulators so consecutive adds do not wait on each other
 @inline
 export function dot(x: usize, y: usize, n: i32): f32 {
-  let i = 0;
+  const end = x + (<usize>n << 2);
   let s: f32 = 0;
   if (ASC_FEATURE_SIMD) {
-    let acc = f32x4.splat(0);
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      acc = f32x4.add(acc, f32x4.mul(v128.load(x + o), v128.load(y + o)));
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+    const end8 = x + ((<usize>n >> 3) << 5);
+    while (x < end8) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(x), v128.load(y)));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(x, 16), v128.load(y, 16)));
+      x += 32;
+      y += 32;
     }
-    s = hsum(acc);
+    if (n & 4) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(x), v128.load(y)));
+      x += 16;
+      y += 16;
+    }
+    s = hsum(f32x4.add(a0, a1));
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    s += load<f32>(x + o) * load<f32>(y + o);
+  while (x < end) {
+    s += load<f32>(x) * load<f32>(y);
+    x += 4;
+    y += 4;
   }
   return s;
 }

@@ -15,7 +15,7 @@ export interface Kernels {
   spmm_backward(dW: Ptr, dout: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
   mask_by_column(colstart: Ptr, entries: Ptr, colptr: Ptr, cols: Ptr, B: number, n: number): void;
   sampled_decoder_forward(out: Ptr, z: Ptr, W: Ptr, bias: Ptr, colstart: Ptr, entries: Ptr, B: number, n: number, H: number): void;
-  sampled_decoder_backward(dz: Ptr, dW: Ptr, dbias: Ptr, dout: Ptr, z: Ptr, W: Ptr, colstart: Ptr, entries: Ptr, B: number, n: number, H: number): void;
+  sampled_decoder_backward(dz: Ptr, dW: Ptr, dbias: Ptr, dout: Ptr, z: Ptr, W: Ptr, colptr: Ptr, cols: Ptr, colstart: Ptr, entries: Ptr, B: number, n: number, H: number): void;
 
   embedding_gather_add(out: Ptr, V: Ptr, users: Ptr, B: number, H: number): void;
   embedding_scatter_add(dV: Ptr, dout: Ptr, users: Ptr, B: number, H: number): void;

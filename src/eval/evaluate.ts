@@ -1,21 +1,12 @@
 // All-ranking evaluation (ALGORITHM.md §5): every item scored, the user's training items
-// excluded, top 20 taken, for each variant: the single experts, their plain and
-// likelihood-weighted averages, and the gate with k = 1…E.
+// excluded, the top 20 taken, for every variant.
 import type { AelModel } from "../model/ael.js";
 import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
-import { Gate } from "../model/gate.js";
 import type { Csr } from "../data/csr.js";
 import { CUTOFFS, MetricSums, type MetricTable } from "./metrics.js";
+import { VariantScorer } from "./variants.js";
 
 export const EVAL_BATCH = 256;
-
-export function expertNames(E: number): string[] {
-  return E === 3 ? ["mild", "moderate", "strong"] : Array.from({ length: E }, (_, e) => `expert_${e}`);
-}
-
-export function variantNames(E: number): string[] {
-  return [...expertNames(E), "average", "likelihood", ...Array.from({ length: E }, (_, k) => `gate_k${k + 1}`)];
-}
 
 export interface EvalResult {
   users: number;
@@ -24,33 +15,22 @@ export interface EvalResult {
   likelihoodWeights: number[];
 }
 
-/** Users with at least one test item. */
+/** Users with at least one item in `test`. */
 export function evaluatedUsers(test: Csr): Int32Array {
   const out: number[] = [];
   for (let u = 0; u < test.rows; u++) if (test.rowptr[u + 1] > test.rowptr[u]) out.push(u);
   return Int32Array.from(out);
 }
 
-export function evaluate(model: AelModel, train: WasmCsr, test: Csr): EvalResult {
-  const core = model.core;
-  const { arena, kernels: k } = core;
+/** Normalised 1/MSE(expert_e(x), x) over the given users' training rows and all items. */
+export function likelihoodWeights(model: AelModel, train: WasmCsr, users: Int32Array): number[] {
+  const { arena, kernels: k } = model.core;
   const mark = arena.mark();
   try {
-    const E = model.experts, I = model.dims.items, Kmax = Math.max(...CUTOFFS);
-    const users = evaluatedUsers(test);
-    const rows = new BatchRows(core, train, EVAL_BATCH);
+    const E = model.experts, I = model.dims.items;
+    const rows = new BatchRows(model.core, train, EVAL_BATCH);
     const fwd = new ExpertForward(model, EVAL_BATCH);
-    const gate = new Gate(model, EVAL_BATCH);
     const x = arena.f32(EVAL_BATCH * I, "evaluation targets");
-    const scores = arena.f32(EVAL_BATCH * I, "evaluation scores");
-    const consts = arena.f32(EVAL_BATCH * E, "ensemble weights");
-    const topIdx = arena.alloc(EVAL_BATCH * Kmax * 4, "top-k");
-    const topVal = arena.f32(EVAL_BATCH * Kmax, "top-k");
-    // X is laid out E×B×I: sample b's rows are found with users = 0…B−1 and strides (I, B·I)
-    const iota = arena.alloc(EVAL_BATCH * 4, "batch positions");
-    arena.i32View(iota, EVAL_BATCH).set(Int32Array.from({ length: EVAL_BATCH }, (_, b) => b));
-
-    // pass 1: each expert's MSE over the evaluated users' training rows (likelihood weights)
     const sse = new Float64Array(E);
     for (let s = 0; s < users.length; s += EVAL_BATCH) {
       const B = Math.min(EVAL_BATCH, users.length - s);
@@ -60,20 +40,35 @@ export function evaluate(model: AelModel, train: WasmCsr, test: Csr): EvalResult
       k.csr_rows_dense(x, train.rowptr, train.cols, rows.users, B, I);
       for (let e = 0; e < E; e++) sse[e] += k.mse_forward(fwd.expert(e, B), x, B * I, 1);
     }
-    const inv = Array.from(sse, (v) => 1 / (v / (users.length * I)));
+    const inv = Array.from(sse, (v) => (users.length * I) / v);
     const total = inv.reduce((a, b) => a + b, 0);
-    const likelihoodWeights = inv.map((w) => w / total);
+    return inv.map((w) => w / total);
+  } finally {
+    arena.reset(mark);
+  }
+}
 
-    // pass 2: rank every variant
-    const names = variantNames(E);
-    const sums = names.map(() => new MetricSums());
+export function evaluate(model: AelModel, train: WasmCsr, test: Csr): EvalResult {
+  const core = model.core;
+  const { arena, kernels: k } = core;
+  const users = evaluatedUsers(test);
+  const weights = likelihoodWeights(model, train, users);
+  const mark = arena.mark();
+  try {
+    const I = model.dims.items, Kmax = Math.max(...CUTOFFS);
+    const rows = new BatchRows(core, train, EVAL_BATCH);
+    const fwd = new ExpertForward(model, EVAL_BATCH);
+    const scorer = new VariantScorer(model, EVAL_BATCH);
+    const topIdx = arena.alloc(EVAL_BATCH * Kmax * 4, "top-k");
+    const topVal = arena.f32(EVAL_BATCH * Kmax, "top-k");
+    const sums = scorer.names.map(() => new MetricSums());
     const isTest = new Uint8Array(I);
     for (let s = 0; s < users.length; s += EVAL_BATCH) {
       const B = Math.min(EVAL_BATCH, users.length - s);
       rows.load(users, s, B);
       const X = fwd.experts(rows);
-      const rank = (scorePtr: number, v: number) => {
-        k.topk_rows(topIdx, topVal, scorePtr, rows.rowptr, rows.cols, B, I, Kmax);
+      scorer.names.forEach((name, v) => {
+        k.topk_rows(topIdx, topVal, scorer.score(name, rows, X, weights), rows.rowptr, rows.cols, B, I, Kmax);
         const idx = arena.i32View(topIdx, B * Kmax);
         for (let b = 0; b < B; b++) {
           const u = users[s + b];
@@ -82,26 +77,11 @@ export function evaluate(model: AelModel, train: WasmCsr, test: Csr): EvalResult
           sums[v].add(idx.subarray(b * Kmax, (b + 1) * Kmax), (i) => isTest[i] === 1, t1 - t0);
           for (let j = t0; j < t1; j++) isTest[test.cols[j]] = 0;
         }
-      };
-      const combine = (weights: ArrayLike<number> | null, v: number) => {
-        if (weights) {
-          const g = arena.f32View(consts, B * E);
-          for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) g[b * E + e] = weights[e];
-          k.gate_combine_forward(scores, consts, X, iota, B, E, I, I, B * I);
-        } else k.gate_combine_forward(scores, gate.gates, X, iota, B, E, I, I, B * I);
-        rank(scores, v);
-      };
-      for (let e = 0; e < E; e++) rank(fwd.expert(e, B), e);
-      combine(new Array(E).fill(1 / E), E);
-      combine(likelihoodWeights, E + 1);
-      for (let kk = 1; kk <= E; kk++) {
-        gate.route(rows, kk);
-        combine(null, E + 1 + kk);
-      }
+      });
     }
     const variants: Record<string, MetricTable> = {};
-    names.forEach((n, v) => (variants[n] = sums[v].table()));
-    return { users: users.length, variants, likelihoodWeights };
+    scorer.names.forEach((n, v) => (variants[n] = sums[v].table()));
+    return { users: users.length, variants, likelihoodWeights: weights };
   } finally {
     arena.reset(mark);
   }

@@ -66,7 +66,7 @@ export class Stage0 {
     k.mse_backward(this.dout, this.out, this.targets, total, scale);
     k.sigmoid_backward(this.dout, this.dout, this.out, total);
     arena.f32View(this.dz, B * H).fill(0);
-    k.sampled_decoder_backward(this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dout, this.z, sub.W_dec.ptr, this.colstart, this.entries, B, I, H);
+    k.sampled_decoder_backward(this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dout, this.z, sub.W_dec.ptr, this.colptr, this.cols, this.colstart, this.entries, B, I, H);
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);

@@ -1,0 +1,50 @@
+// The typed API: train a model on a data set, evaluate it, recommend, save and load.
+import { createCore, type Core, type CoreOptions } from "../bindings/index.js";
+import { MAX_BYTES } from "../bindings/arena.js";
+import { WasmMemoryError } from "../bindings/errors.js";
+import { DataError } from "./errors.js";
+import type { Dataset } from "./data/dataset.js";
+import { nnz } from "./data/csr.js";
+import { uploadCsr } from "./model/forward.js";
+import { Recommender } from "./recommender.js";
+import { resolveConfig, type TrainConfig } from "./train/config.js";
+import { trainingBytes } from "./train/memory.js";
+import { trainModel, type TrainHooks } from "./train/trainer.js";
+
+export interface TrainOptions extends Partial<TrainConfig>, TrainHooks {
+  /** A core to train on; by default a new one from `coreOptions`. */
+  core?: Core;
+  coreOptions?: CoreOptions;
+}
+
+export interface TrainResult {
+  recommender: Recommender;
+  /** Seconds per stage (stage0 … gate). */
+  timings: Record<string, number>;
+  /** Mean loss of every epoch, per stage. */
+  losses: Record<string, number[]>;
+}
+
+export function checkDataset(d: Dataset): void {
+  for (const [name, c] of [["train", d.train], ["test", d.test]] as const) {
+    if (c.rows !== d.users) throw new DataError(`${d.name}: the ${name} split has ${c.rows} rows for ${d.users} users`);
+    for (let j = 0; j < c.cols.length; j++) if (c.cols[j] < 0 || c.cols[j] >= d.items) throw new DataError(`${d.name}: ${name} item ${c.cols[j]} is outside 0…${d.items - 1}`);
+  }
+  if (nnz(d.train) === 0) throw new DataError(`${d.name}: no training interactions`);
+}
+
+export async function train(data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
+  const { core: given, coreOptions, onProgress, signal, ...rest } = options;
+  const cfg = resolveConfig(rest);
+  checkDataset(data);
+  let maxRow = 0;
+  for (let u = 0; u < data.users; u++) maxRow = Math.max(maxRow, data.train.rowptr[u + 1] - data.train.rowptr[u]);
+  const core = given ?? (await createCore(coreOptions));
+  const need = core.arena.mark() + trainingBytes(data.users, data.items, nnz(data.train), maxRow, cfg);
+  if (need > MAX_BYTES) throw new WasmMemoryError(need, MAX_BYTES, `training ${data.name} (${data.users} users × ${data.items} items, hidden [${cfg.hidden}])`);
+  const wasmTrain = uploadCsr(core, data.train);
+  const run = await trainModel(core, data, wasmTrain, cfg, { onProgress, signal });
+  return { recommender: new Recommender(core, run.model, cfg, data.name, data.train, wasmTrain), timings: run.timings, losses: run.losses };
+}
+
+export { Recommender };

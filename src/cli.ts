@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// The `ael` command: train, eval, recommend, ablate.
+import { parseArgs } from "node:util";
+import { createCore, type Flavour } from "../bindings/index.js";
+import { train } from "./api.js";
+import { AelError, ConfigError } from "./errors.js";
+import { loadDataSpec } from "./data/spec.js";
+import { injectNoise } from "./data/noise.js";
+import { nnz } from "./data/csr.js";
+import type { Dataset } from "./data/dataset.js";
+import { evaluatedUsers } from "./eval/evaluate.js";
+import type { MetricTable } from "./eval/metrics.js";
+import { loadCheckpoint, saveCheckpoint } from "./io/checkpoint.js";
+import { metricsTable, progressPrinter } from "./cli/report.js";
+
+const USAGE = `usage:
+  ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
+            [--corruption Q] [--flavour simd|scalar] [--out DIR] [--json]
+  ael eval --model DIR --data SPEC [--json]
+  ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
+  ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
+SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST]
+Ids on the command line are the model's 0-based indices (MovieLens id − 1).`;
+
+const OPTIONS = {
+  data: { type: "string" },
+  epochs: { type: "string" },
+  "gate-epochs": { type: "string" },
+  seed: { type: "string" },
+  seeds: { type: "string" },
+  noise: { type: "string" },
+  corruption: { type: "string" },
+  flavour: { type: "string" },
+  out: { type: "string" },
+  model: { type: "string" },
+  user: { type: "string" },
+  items: { type: "string" },
+  k: { type: "string", short: "k" },
+  variant: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Args = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+function num(v: string | undefined, what: string, int = true): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || (int && !Number.isInteger(n))) throw new ConfigError(`--${what} needs ${int ? "an integer" : "a number"}, got "${v}"`);
+  return n;
+}
+const list = (v: string | undefined, what: string) => v?.split(",").map((x) => num(x, what)!);
+const need = (v: string | undefined, what: string) => {
+  if (v === undefined) throw new ConfigError(`--${what} is required\n${USAGE}`);
+  return v;
+};
+
+function loadData(a: Args, seed: number): Dataset {
+  const d = loadDataSpec(need(a.data, "data"), seed);
+  const r = num(a.noise, "noise", false);
+  return r ? injectNoise(d, r, seed) : d;
+}
+
+async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
+  const t0 = performance.now();
+  const data = loadData(a, seed);
+  const progress = quiet ? null : progressPrinter();
+  const res = await train(data, {
+    seed,
+    epochs: list(a.epochs, "epochs"),
+    gateEpochs: num(a["gate-epochs"], "gate-epochs"),
+    corruption: num(a.corruption, "corruption", false),
+    coreOptions: { flavour: a.flavour as Flavour | undefined },
+    onProgress: progress?.onProgress,
+  });
+  progress?.stop();
+  const t1 = performance.now();
+  const ev = res.recommender.evaluate(data.test);
+  const evalSeconds = (performance.now() - t1) / 1000;
+  return {
+    data,
+    res,
+    report: {
+      dataset: { name: data.name, users: data.users, items: data.items, train: nnz(data.train), test_users: evaluatedUsers(data.test).length },
+      seed,
+      flavour: res.recommender.core.flavour,
+      timings_s: { ...res.timings, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
+      likelihood_weights: ev.likelihoodWeights,
+      variants: ev.variants,
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values: a, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const cmd = positionals[0];
+  if (a.help || !cmd) {
+    console.log(USAGE);
+    return;
+  }
+  if (cmd === "train") {
+    const seed = num(a.seed, "seed") ?? 1;
+    const { res, report } = await trainAndEvaluate(a, seed, !!a.json && !process.stderr.isTTY);
+    if (a.out) await saveCheckpoint(res.recommender, a.out);
+    if (a.json) console.log(JSON.stringify(report));
+    else {
+      const d = report.dataset;
+      console.log(`${d.name}: ${d.users} users × ${d.items} items, ${d.train} training interactions, ${d.test_users} test users; seed ${seed}, ${report.flavour} core`);
+      console.log(Object.entries(report.timings_s).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "));
+      console.log(metricsTable(report.variants));
+      if (a.out) console.log(`saved to ${a.out}`);
+    }
+  } else if (cmd === "eval") {
+    const core = await createCore({ flavour: a.flavour as Flavour | undefined });
+    const rec = await loadCheckpoint(core, need(a.model, "model"));
+    const data = loadData(a, rec.config.seed);
+    if (data.users !== rec.users || data.items !== rec.items) throw new ConfigError(`the model was trained on ${rec.users} users × ${rec.items} items, ${data.name} has ${data.users} × ${data.items}`);
+    const ev = rec.evaluate(data.test);
+    if (a.json) console.log(JSON.stringify({ dataset: { name: data.name, users: data.users, items: data.items, test_users: ev.users }, variants: ev.variants }));
+    else console.log(metricsTable(ev.variants));
+  } else if (cmd === "recommend") {
+    const core = await createCore({ flavour: a.flavour as Flavour | undefined });
+    const rec = await loadCheckpoint(core, need(a.model, "model"));
+    if ((a.user === undefined) === (a.items === undefined)) throw new ConfigError("give exactly one of --user ID or --items I1,I2,…");
+    const k = num(a.k, "k") ?? 20;
+    const out = a.user !== undefined ? rec.recommend({ user: num(a.user, "user")! }, k, a.variant) : rec.recommend({ items: list(a.items, "items")! }, k, a.variant);
+    if (a.json) console.log(JSON.stringify(out));
+    else out.items.forEach((it, r) => console.log(`${String(r + 1).padStart(3)}. item ${it}  score ${out.scores[r].toFixed(5)}`));
+  } else if (cmd === "ablate") {
+    const seeds = list(need(a.seeds, "seeds"), "seeds")!;
+    const runs: { seed: number; variants: Record<string, MetricTable>; timings_s: Record<string, number> }[] = [];
+    for (const seed of seeds) {
+      if (!a.json) process.stderr.write(`seed ${seed}\n`);
+      const { report } = await trainAndEvaluate(a, seed, !!a.json);
+      runs.push({ seed, variants: report.variants, timings_s: report.timings_s });
+    }
+    const summary: Record<string, { mean: MetricTable; std: MetricTable }> = {};
+    for (const v of Object.keys(runs[0].variants)) {
+      const mean: MetricTable = {}, std: MetricTable = {};
+      for (const m of Object.keys(runs[0].variants[v])) {
+        const xs = runs.map((r) => r.variants[v][m]);
+        const mu = xs.reduce((s, x) => s + x, 0) / xs.length;
+        mean[m] = mu;
+        std[m] = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mu) ** 2, 0) / (xs.length - 1)) : 0;
+      }
+      summary[v] = { mean, std };
+    }
+    if (a.json) console.log(JSON.stringify({ seeds, runs, summary }));
+    else console.log(metricsTable(summary));
+  } else throw new ConfigError(`unknown command "${cmd}"\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof AelError || (e as Error).name === "WasmLoadError" || (e as Error).name === "WasmMemoryError" || (e as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`ael: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  throw e;
+});

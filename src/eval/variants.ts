@@ -1,0 +1,56 @@
+// Scores of every ensemble variant from a batch's expert outputs X (E×B×I): the single
+// experts, their plain and likelihood-weighted averages, and the gate with k = 1…E.
+import type { AelModel } from "../model/ael.js";
+import type { BatchRows } from "../model/forward.js";
+import { Gate } from "../model/gate.js";
+
+export function expertNames(E: number): string[] {
+  return E === 3 ? ["mild", "moderate", "strong"] : Array.from({ length: E }, (_, e) => `expert_${e}`);
+}
+
+export function variantNames(E: number): string[] {
+  return [...expertNames(E), "average", "likelihood", ...Array.from({ length: E }, (_, k) => `gate_k${k + 1}`)];
+}
+
+export class VariantScorer {
+  readonly names: string[];
+  private readonly gate: Gate;
+  private readonly scores: number;
+  private readonly weights: number;
+  private readonly iota: number;
+
+  constructor(readonly model: AelModel, readonly maxBatch: number) {
+    const a = model.core.arena;
+    const E = model.experts;
+    this.names = variantNames(E);
+    this.gate = new Gate(model, maxBatch);
+    this.scores = a.f32(maxBatch * model.dims.items, "variant scores");
+    this.weights = a.f32(maxBatch * E, "ensemble weights");
+    // X is E×B×I: sample b's expert rows are found with users = 0…B−1 and strides (I, B·I)
+    this.iota = a.alloc(maxBatch * 4, "batch positions");
+    a.i32View(this.iota, maxBatch).set(Int32Array.from({ length: maxBatch }, (_, b) => b));
+  }
+
+  /**
+   * Pointer to the B×I scores of `variant` for the batch in rows, whose expert outputs are X.
+   * likelihood: the normalised 1/MSE weights to use.
+   */
+  score(variant: string, rows: BatchRows, X: number, likelihood: ArrayLike<number>): number {
+    const { kernels: k, arena } = this.model.core;
+    const B = rows.size, E = this.model.experts, I = this.model.dims.items;
+    const v = this.names.indexOf(variant);
+    if (v < 0) throw new RangeError(`unknown variant "${variant}"; variants: ${this.names.join(", ")}`);
+    if (v < E) return X + v * B * I * 4;
+    let gates = this.weights;
+    if (v < E + 2) {
+      const w = v === E ? new Array(E).fill(1 / E) : likelihood;
+      const g = arena.f32View(this.weights, B * E);
+      for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) g[b * E + e] = w[e];
+    } else {
+      this.gate.route(rows, v - E - 1);
+      gates = this.gate.gates;
+    }
+    k.gate_combine_forward(this.scores, gates, X, this.iota, B, E, I, I, B * I);
+    return this.scores;
+  }
+}

@@ -1,0 +1,20 @@
+// Wasm memory a training run will need, computed before anything is allocated.
+import type { TrainConfig } from "./config.js";
+
+export function trainingBytes(users: number, items: number, trainNnz: number, maxRow: number, cfg: TrainConfig): number {
+  const E = cfg.hidden.length, B = cfg.batchSize;
+  const widths = [items, ...cfg.hidden];
+  let params = 0;
+  cfg.hidden.forEach((h, s) => (params += 2 * widths[s] * h + h + users * h + widths[s]));
+  params += 2 * items * E;
+  const slabs = 4 * params * 4; // values, gradients, two Adam moments
+  const csr = (users + 1 + trainNnz) * 4;
+  const mask = B * (maxRow + Math.min(cfg.negatives, items)) + 4;
+  const stage0 = mask * 4 * 6 + (items + 1) * 4 + B * maxRow * 4 + 2 * B * cfg.hidden[0] * 4 + items;
+  const codes = users * Math.max(...cfg.hidden) * 4;
+  const expertCache = users * E * items * 4;
+  const encode = 256 * (cfg.hidden.reduce((a, b) => a + b, 0) + 2 * Math.max(...widths) + E * items + maxRow) * 4;
+  const gate = B * items * 4 * 3;
+  const evaluation = 256 * items * 4 * (2 + E) + encode;
+  return slabs + csr + Math.max(stage0, codes + encode, expertCache + encode + gate, evaluation) + (4 << 20);
+}
