@@ -1,6 +1,6 @@
 // Kernels over sparse binary inputs (CSR rows of item ids) and sparse output columns.
 // rowptr/colptr: i32[B+1]; cols: i32 ids. W matrices are row-major with one H-wide row per id.
-import { addRow, axpy, dot } from "./vec";
+import { addRow, axpy, dot, hsum } from "./vec";
 
 // out[b,:] += Σ_{i ∈ row b} W[i,:]      out: B×H, W: n×H
 // The row sum runs in 32-float strips held in eight registers, so out is read and written once.
@@ -111,12 +111,43 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
 export function sampled_decoder_forward(out: usize, z: usize, W: usize, bias: usize, colstart: usize, entries: usize, B: i32, n: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
   for (let c = 0; c < n; c++) {
-    const e0 = load<i32>(colstart + (<usize>c << 2));
+    let e = load<i32>(colstart + (<usize>c << 2));
     const e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
-    if (e0 == e1) continue;
+    if (e == e1) continue;
     const wc = W + <usize>c * rowBytes;
     const bc = load<f32>(bias + (<usize>c << 2));
-    for (let e = e0; e < e1; e++) {
+    if (ASC_FEATURE_SIMD) {
+      // Four entries at a time: each load of W's row feeds four dot products.
+      for (; e + 4 <= e1; e += 4) {
+        const q = entries + (<usize>e << 3);
+        const z0 = z + <usize>load<i32>(q, 4) * rowBytes, z1 = z + <usize>load<i32>(q, 12) * rowBytes;
+        const z2 = z + <usize>load<i32>(q, 20) * rowBytes, z3 = z + <usize>load<i32>(q, 28) * rowBytes;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let k = 0;
+        for (; k + 4 <= H; k += 4) {
+          const o = <usize>k << 2;
+          const w = v128.load(wc + o);
+          a0 = f32x4.add(a0, f32x4.mul(w, v128.load(z0 + o)));
+          a1 = f32x4.add(a1, f32x4.mul(w, v128.load(z1 + o)));
+          a2 = f32x4.add(a2, f32x4.mul(w, v128.load(z2 + o)));
+          a3 = f32x4.add(a3, f32x4.mul(w, v128.load(z3 + o)));
+        }
+        let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+        for (; k < H; k++) {
+          const o = <usize>k << 2;
+          const w = load<f32>(wc + o);
+          s0 += w * load<f32>(z0 + o);
+          s1 += w * load<f32>(z1 + o);
+          s2 += w * load<f32>(z2 + o);
+          s3 += w * load<f32>(z3 + o);
+        }
+        store<f32>(out + (<usize>load<i32>(q) << 2), s0 + bc);
+        store<f32>(out + (<usize>load<i32>(q, 8) << 2), s1 + bc);
+        store<f32>(out + (<usize>load<i32>(q, 16) << 2), s2 + bc);
+        store<f32>(out + (<usize>load<i32>(q, 24) << 2), s3 + bc);
+      }
+    }
+    for (; e < e1; e++) {
       const j = load<i32>(entries + (<usize>e << 3));
       const b = load<i32>(entries + (<usize>e << 3), 4);
       store<f32>(out + (<usize>j << 2), dot(z + <usize>b * rowBytes, wc, H) + bc);

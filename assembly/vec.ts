@@ -126,20 +126,24 @@ export function expf(x: f32): f32 {
   return p * reinterpret<f32>((reinterpret<i32>(t) - ROUND_BITS + 127) << 23);
 }
 
+// The vector constants live in a table: V8 rebuilds a v128.const with several instructions at
+// every use, while a load from this table is one instruction (and stays in L1).
+const EXPV: usize = memory.data<f32>([EXP_LO, EXP_HI, LOG2E, ROUND, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, 1], 16);
+
 @inline
 export function expv(x: v128): v128 {
-  x = f32x4.pmax(x, f32x4.splat(EXP_LO));
-  x = f32x4.pmin(x, f32x4.splat(EXP_HI));
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
-  const n = f32x4.sub(t, f32x4.splat(ROUND));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(P0);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(P5));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  x = f32x4.pmax(x, v128.load32_splat(EXPV));
+  x = f32x4.pmin(x, v128.load32_splat(EXPV, 4));
+  const t = f32x4.add(f32x4.mul(x, v128.load32_splat(EXPV, 8)), v128.load32_splat(EXPV, 12));
+  const n = f32x4.sub(t, v128.load32_splat(EXPV, 12));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, v128.load32_splat(EXPV, 16))), f32x4.mul(n, v128.load32_splat(EXPV, 20)));
+  let p = v128.load32_splat(EXPV, 24);
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 28));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 32));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 36));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 40));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 44));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), v128.load32_splat(EXPV, 48));
   const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_BITS)), i32x4.splat(127)), 23);
   return f32x4.mul(p, scale);
 }

@@ -35,7 +35,7 @@ export function parseInteractions(text: string, file: string, opts: ParseOptions
     if (line === "") continue;
     const f = line.split(SEP);
     if (f.length < 2) throw new DataError(`expected at least 2 fields (user, item), found ${f.length}: "${clip(line)}"`, file, lineNo);
-    if (opts.header && users.length === 0 && lineNo === firstLine(text) && !/^-?\d/.test(f[0])) continue;
+    if (opts.header && users.length === 0 && lineNo === firstLine(text) && looksLikeHeader(f)) continue;
     if (opts.integerIds) {
       checkId(f[0], file, lineNo, "user");
       checkId(f[1], file, lineNo, "item");
@@ -57,6 +57,11 @@ export function parseInteractions(text: string, file: string, opts: ParseOptions
   }
   if (users.length === 0) throw new DataError("no interactions (the file is empty)", file);
   return { users, items, ratings: withRating ? Float64Array.from(ratings) : null, lines: Int32Array.from(lines) };
+}
+
+/** A first line naming its columns: a non-numeric rating field, or a user column called so. */
+function looksLikeHeader(f: string[]): boolean {
+  return (f.length >= 3 && !Number.isFinite(Number(f[2]))) || /^(user|users|user_?id|userid|uid|u)$/i.test(f[0]);
 }
 
 function firstLine(text: string): number {

@@ -1,0 +1,74 @@
+// Checkpoints: a round trip gives identical weights and scores; damaged files are refused with
+// the reason, and a failed save leaves the previous checkpoint loadable.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCore } from "../bindings/index.js";
+import { train } from "../src/api.js";
+import { synthetic } from "../src/data/synthetic.js";
+import { loadCheckpoint, saveCheckpoint } from "../src/io/checkpoint.js";
+import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.js";
+import { Recommender } from "../src/recommender.js";
+import { CheckpointError } from "../src/errors.js";
+
+const data = synthetic({ users: 40, items: 60, interactions: 8, seed: 3 });
+const core = await createCore();
+const { recommender } = await train(data, { core, hidden: [16, 8, 4], epochs: [20, 10, 10], gateEpochs: 5, batchSize: 8, negatives: 16, seed: 2 });
+const dir = await mkdtemp(join(tmpdir(), "ael-ckpt-"));
+await saveCheckpoint(recommender, dir);
+
+async function refused(bytes: Uint8Array, pattern: RegExp) {
+  const c = await createCore();
+  try {
+    Recommender.fromSafetensors(c, bytes, "x.safetensors");
+  } catch (e) {
+    assert.instance(e, CheckpointError);
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected a CheckpointError matching ${pattern}`);
+}
+
+test("save then load: identical weights, metrics and recommendations", async () => {
+  const back = await loadCheckpoint(await createCore(), dir);
+  assert.is(back.weightsChecksum(), recommender.weightsChecksum());
+  assert.equal(back.evaluate(data.test).variants, recommender.evaluate(data.test).variants);
+  assert.equal(back.recommend({ user: 5 }, 10), recommender.recommend({ user: 5 }, 10));
+  assert.equal(back.recommend({ items: [1, 2, 3] }, 10, "average"), recommender.recommend({ items: [1, 2, 3] }, 10, "average"));
+  const manifest = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
+  assert.is(manifest.format, "ael-wasm");
+  assert.is(manifest.weights, recommender.weightsChecksum());
+});
+
+test("truncated, foreign, other-version and tampered files are refused with the reason", async () => {
+  const good = new Uint8Array(await readFile(join(dir, "model.safetensors")));
+  await refused(good.subarray(0, 5), /truncated/);
+  await refused(good.subarray(0, good.length - 100), /run past the data section|truncated/);
+  await refused(new TextEncoder().encode("PK\u0003\u0004 not a checkpoint at all, just some bytes"), /header length|not valid JSON/);
+  const foreign = encodeSafetensors({ w: { dtype: "F32", shape: [2], data: new Float32Array(2) } });
+  await refused(foreign, /not an ael-wasm checkpoint/);
+  const { tensors, metadata } = decodeSafetensors(good);
+  const m = JSON.parse(metadata["ael-wasm"]);
+  await refused(encodeSafetensors(tensors, { "ael-wasm": JSON.stringify({ ...m, version: 99 }) }), /version 99/);
+  const missing = { ...tensors };
+  delete missing["sub.1.V"];
+  await refused(encodeSafetensors(missing, metadata), /sub\.1\.V is missing/);
+  const tampered = good.slice();
+  tampered[tampered.length - 4 * 1000] ^= 0x40;
+  await refused(tampered, /do not match the manifest's checksum/);
+});
+
+test("an interrupted save (a half-written temporary file) leaves the checkpoint loadable; saves leave no temporaries", async () => {
+  const { readdir } = await import("node:fs/promises");
+  await writeFile(join(dir, "model.safetensors.tmp-999-1"), new Uint8Array(1000).fill(7));
+  const back = await loadCheckpoint(await createCore(), dir);
+  assert.is(back.weightsChecksum(), recommender.weightsChecksum());
+  const other = await mkdtemp(join(tmpdir(), "ael-ckpt-"));
+  await saveCheckpoint(recommender, other);
+  await saveCheckpoint(recommender, other);
+  assert.equal((await readdir(other)).sort(), ["model.json", "model.safetensors"]);
+});
+
+test.run();

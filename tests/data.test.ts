@@ -1,0 +1,119 @@
+// Data loading: the three file formats, located errors, noise injection and the synthetic set.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync } from "node:fs";
+import { csv, deca, movielens } from "../src/data/sources.js";
+import { parseInteractions } from "../src/data/parse.js";
+import { injectNoise } from "../src/data/noise.js";
+import { synthetic } from "../src/data/synthetic.js";
+import { loadDataSpec } from "../src/data/spec.js";
+import { hasPair, nnz, rowOf } from "../src/data/csr.js";
+import { ConfigError, DataError } from "../src/errors.js";
+
+const ML = "../shared/data/ml-100k";
+const MOD = "../shared/data/modcloth/modcloth";
+
+function throwsData(fn: () => unknown, pattern: RegExp) {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, DataError);
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected a DataError matching ${pattern}`);
+}
+
+test("MovieLens: 1-based ids, u.info counts, every rating an interaction", () => {
+  const d = movielens({
+    base: { name: "u1.base", text: "1\t2\t5\t881250949\r\n2\t1\t1\t891717742\n1\t3\t3\t1  \n" },
+    test: { name: "u1.test", text: "\uFEFF2\t3\t4\t1\n" },
+    info: { name: "u.info", text: "2 users\n3 items\n4 ratings\n" },
+  });
+  assert.is(d.users, 2);
+  assert.is(d.items, 3);
+  assert.equal(Array.from(rowOf(d.train, 0)), [1, 2]);
+  assert.equal(Array.from(rowOf(d.test, 1)), [2]);
+});
+
+test("located errors: bad fields, negative and out-of-range ids, column count, empty files", () => {
+  throwsData(() => parseInteractions("1\t2\n3\tx\n", "a.tsv", { integerIds: true }), /a\.tsv:2 \(item\).*"x"/);
+  throwsData(() => parseInteractions("1\t2\n-3\t4\n", "a.tsv", { integerIds: true }), /a\.tsv:2 \(user\).*negative/);
+  throwsData(() => parseInteractions("1\t2\t5\n1\t3\n", "b.tsv"), /b\.tsv:2.*found 2/);
+  throwsData(() => parseInteractions("1\t2\tNaN\n", "c.tsv"), /c\.tsv:1 \(rating\)/);
+  throwsData(() => parseInteractions("\n\n", "empty.tsv"), /empty\.tsv.*no interactions/);
+  throwsData(() => parseInteractions("7\n", "d.tsv"), /d\.tsv:1.*at least 2 fields/);
+  throwsData(
+    () => movielens({ base: { name: "u1.base", text: "1\t9\t5\t0\n" }, test: { name: "u1.test", text: "1\t1\t5\t0\n" }, info: { name: "u.info", text: "1 users\n3 items\n" } }),
+    /u1\.base:1 \(item\).*item id 9 is outside 1…3/,
+  );
+});
+
+test("DeCA files: 0-based, counts from the largest ids, duplicates counted once", () => {
+  const d = deca("toy", { train: { name: "toy.train.rating", text: "0\t1\t5\n2\t0\t1\n2\t0\t3\n" }, test: { name: "toy.test.negative", text: "1\t2\t5\n" } });
+  assert.is(d.users, 3);
+  assert.is(d.items, 3);
+  assert.is(nnz(d.train), 2);
+  assert.is(d.duplicates, 1);
+});
+
+test("CSV: header, string ids remapped, rating threshold, seeded ratio split", () => {
+  const text = "user,item,rating\nalice,matrix,5\nbob,matrix,2\nalice,up,4\ncarol,up,5\nbob,heat,5\n";
+  const d = csv({ name: "r.csv", text }, { name: "t.csv", text: "carol,heat,5\nalice,heat,1\n" }, { minRating: 4 });
+  assert.is(d.users, 3);
+  assert.is(nnz(d.train), 4);
+  assert.is(nnz(d.test), 1);
+  const many = Array.from({ length: 60 }, (_, k) => `u${k % 7};i${(k * 5) % 23}`).join("\n");
+  const a = csv({ name: "m.csv", text: many }, undefined, { seed: 3, testRatio: 0.3 });
+  const b = csv({ name: "m.csv", text: many }, undefined, { seed: 3, testRatio: 0.3 });
+  assert.equal(Array.from(a.test.cols), Array.from(b.test.cols));
+  assert.ok(nnz(a.test) > 5 && nnz(a.train) > 25);
+});
+
+test("noise injection: floor(r·|x_u| + 0.5) new items per user, outside train and test, train only, seeded", () => {
+  const d = synthetic({ users: 30, items: 80, interactions: 10, noise: 0, seed: 2 });
+  const n1 = injectNoise(d, 0.3, 5), n2 = injectNoise(d, 0.3, 5);
+  assert.equal(Array.from(n1.train.cols), Array.from(n2.train.cols));
+  assert.equal(Array.from(n1.test.cols), Array.from(d.test.cols));
+  for (let u = 0; u < d.users; u++) {
+    const added = rowOf(n1.noisy!, u);
+    assert.is(added.length, Math.floor(0.3 * rowOf(d.train, u).length + 0.5));
+    for (const i of added) {
+      assert.ok(!hasPair(d.train, u, i) && !hasPair(d.test, u, i));
+      assert.ok(hasPair(n1.train, u, i));
+    }
+  }
+  assert.throws(() => injectNoise(d, 1.5, 1), (e: unknown) => e instanceof ConfigError);
+});
+
+test("synthetic: planted noise at the per-user rates, deterministic per seed", () => {
+  const a = synthetic({ seed: 9 }), b = synthetic({ seed: 9 }), c = synthetic({ seed: 10 });
+  assert.equal(Array.from(a.train.cols), Array.from(b.train.cols));
+  assert.not.equal(Array.from(a.train.cols), Array.from(c.train.cols));
+  for (let u = 0; u < a.users; u++) {
+    const noisy = rowOf(a.noisy!, u).length, clean = rowOf(a.train, u).length - noisy;
+    assert.is(noisy, Math.floor(a.noiseRate![u] * clean + 0.5));
+  }
+  assert.throws(() => loadDataSpec("synthetic:users=abc"), (e: unknown) => e instanceof ConfigError);
+  assert.throws(() => loadDataSpec("synthetic:colour=3"), (e: unknown) => e instanceof ConfigError);
+  assert.throws(() => loadDataSpec("parquet:x"), (e: unknown) => e instanceof ConfigError);
+});
+
+test("real data when present: ML-100K u1 and ModCloth load with the declared shapes", () => {
+  if (existsSync(ML)) {
+    const d = loadDataSpec(`ml100k:${ML}`);
+    assert.is(d.users, 943);
+    assert.is(d.items, 1682);
+    assert.is(nnz(d.train), 80000);
+    assert.is(nnz(d.test), 20000);
+  }
+  if (existsSync(`${MOD}.train.rating`)) {
+    const d = loadDataSpec(`deca:${MOD}`);
+    assert.is(d.users, 44784);
+    assert.is(d.items, 1020);
+    assert.is(nnz(d.train), 79914);
+    assert.is(nnz(d.test), 5433);
+  }
+});
+
+test.run();

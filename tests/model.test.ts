@@ -1,0 +1,232 @@
+// The model end to end on small problems: whole-model gradient checks per stage (finite
+// differences of the training loss), the sparse stage-0 step against the dense masked
+// computation, determinism, and a tiny data set the model can overfit.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { Rng } from "../bindings/rng.js";
+import { seedState } from "../bindings/rng.js";
+import type { Core } from "../bindings/index.js";
+import { AelModel } from "../src/model/ael.js";
+import { BatchRows, uploadCsr, ExpertForward } from "../src/model/forward.js";
+import { Stage0 } from "../src/train/stage0.js";
+import { StageDeep } from "../src/train/stage-deep.js";
+import { StageGate } from "../src/train/stage-gate.js";
+import { encodeAllUsers, expertOutputsAllUsers } from "../src/train/trainer.js";
+import { resolveConfig } from "../src/train/config.js";
+import { synthetic } from "../src/data/synthetic.js";
+import { train } from "../src/api.js";
+import type { Param } from "../src/model/params.js";
+import { FLAVOURS, core, scoped } from "./helpers.js";
+
+const tiny = () => synthetic({ users: 10, items: 30, interactions: 6, factors: 3, noise: 0.3, seed: 4 });
+
+/** Snapshot of 16 bytes of RNG state so a step's random draws can be replayed exactly. */
+function rngSlab(c: Core, seed: number, stream: number): { ptr: number; save: () => Uint32Array; restore: (s: Uint32Array) => void } {
+  const ptr = c.arena.alloc(16);
+  c.arena.u32View(ptr, 4).set(seedState(seed, stream));
+  return { ptr, save: () => Uint32Array.from(c.arena.u32View(ptr, 4)), restore: (s) => c.arena.u32View(ptr, 4).set(s) };
+}
+
+/**
+ * Max error of the accumulated gradient of `p` against central differences of `loss`, over a
+ * sample of entries; errors are relative to max(|fd|, |grad|, 1e-2·max|grad|).
+ */
+function fdCheck(c: Core, p: Param, grad: Float32Array, loss: () => number, h: number, samples = 24): number {
+  const v = c.arena.f32View(p.ptr, p.length);
+  const scale = grad.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  const rng = Rng.seeded(p.length);
+  let worst = 0;
+  for (let s = 0; s < Math.min(samples, p.length); s++) {
+    const i = p.length <= samples ? s : rng.int(p.length);
+    const x0 = v[i];
+    v[i] = x0 + h;
+    const lp = loss();
+    v[i] = x0 - h;
+    const lm = loss();
+    v[i] = x0;
+    const fd = (lp - lm) / (Math.fround(x0 + h) - Math.fround(x0 - h));
+    worst = Math.max(worst, Math.abs(fd - grad[i]) / Math.max(Math.abs(fd), Math.abs(grad[i]), 1e-2 * scale, 1e-30));
+  }
+  return worst;
+}
+
+const grads = (c: Core, m: AelModel, names: string[]) => names.map((n) => Float32Array.from(c.arena.f32View(m.store.get(n).grad, m.store.get(n).length)));
+const zeroGrads = (c: Core, m: AelModel) => c.arena.f32View(m.store.grad, m.store.size).fill(0);
+
+for (const flavour of FLAVOURS) {
+  const t = suite(`model/${flavour}`);
+
+  t("stage 0: the sparse step's gradients match finite differences of its loss", async () => {
+    const c = await core(flavour);
+    await scoped(c, () => {
+      const d = tiny();
+      const cfg = resolveConfig({ hidden: [6, 4, 3], epochs: [1, 1, 1], negatives: 8, batchSize: 4, corruption: 0.2 });
+      const m = new AelModel(c, { users: d.users, items: d.items, hidden: cfg.hidden });
+      m.init(3);
+      const rng = rngSlab(c, 9, 2);
+      const st = new Stage0(m, uploadCsr(c, d.train), cfg, rng.ptr);
+      const users = Int32Array.from([7, 2, 9, 4]);
+      const snap = rng.save();
+      zeroGrads(c, m);
+      st.step(users, 0, 4);
+      const names = ["sub.0.W_enc", "sub.0.b_enc", "sub.0.V", "sub.0.W_dec", "sub.0.b_dec"];
+      const g = grads(c, m, names);
+      const loss = () => {
+        rng.restore(snap);
+        return st.step(users, 0, 4);
+      };
+      names.forEach((n, i) => {
+        const err = fdCheck(c, m.store.get(n), g[i], loss, 1e-2);
+        assert.ok(err < 2e-2, `${n}: max relative error ${err.toExponential(2)}`);
+      });
+    });
+  });
+
+  t("stage 1 and the gate: gradients match finite differences", async () => {
+    const c = await core(flavour);
+    await scoped(c, () => {
+      const d = tiny();
+      const m = new AelModel(c, { users: d.users, items: d.items, hidden: [6, 4, 3] });
+      m.init(5);
+      const tr = uploadCsr(c, d.train);
+      const users = Int32Array.from([1, 8, 3]);
+      const codes = encodeAllUsers(m, tr, 0);
+      const st = new StageDeep(m, 1, codes, 3);
+      zeroGrads(c, m);
+      st.step(users, 0, 3);
+      const names = ["sub.1.W_enc", "sub.1.b_enc", "sub.1.V", "sub.1.W_dec", "sub.1.b_dec"];
+      grads(c, m, names).forEach((g, i) => {
+        const err = fdCheck(c, m.store.get(names[i]), g, () => st.step(users, 0, 3), 1e-2);
+        assert.ok(err < 2e-2, `${names[i]}: max relative error ${err.toExponential(2)}`);
+      });
+      // the gate starts at zero in training; move it off zero so every path carries gradient
+      const rng = Rng.seeded(6);
+      for (const p of [m.W_g, m.W_n]) c.arena.f32View(p.ptr, p.length).forEach((_, i, v) => (v[i] = 0.3 * rng.normal()));
+      const cache = expertOutputsAllUsers(m, tr);
+      const noise = rngSlab(c, 7, 3);
+      const sg = new StageGate(m, tr, cache, 3, 2, 1, noise.ptr);
+      const rows = new BatchRows(c, tr, 3);
+      rows.load(users);
+      const snap = noise.save();
+      zeroGrads(c, m);
+      sg.step(rows);
+      grads(c, m, ["gate.W_g", "gate.W_n"]).forEach((g, i) => {
+        const p = i === 0 ? m.W_g : m.W_n;
+        const err = fdCheck(c, p, g, () => (noise.restore(snap), sg.step(rows)), 1e-3);
+        assert.ok(err < 3e-2, `${p.name}: max relative error ${err.toExponential(2)}`);
+      });
+    });
+  });
+
+  t("stage 0: sparse input and sampled decoder equal the dense masked computation", async () => {
+    const c = await core(flavour);
+    await scoped(c, () => {
+      const d = tiny();
+      const I = d.items, B = 4, Hd = 6;
+      const cfg = resolveConfig({ hidden: [Hd, 4, 3], epochs: [1, 1, 1], negatives: 8, batchSize: B, corruption: 0.25 });
+      const m = new AelModel(c, { users: d.users, items: I, hidden: cfg.hidden });
+      m.init(8);
+      const tr = uploadCsr(c, d.train);
+      const rng = rngSlab(c, 11, 2);
+      const st = new Stage0(m, tr, cfg, rng.ptr);
+      const users = Int32Array.from([0, 5, 9, 3]);
+      const snap = rng.save();
+      zeroGrads(c, m);
+      const sparseLoss = st.step(users, 0, B);
+      const names = ["sub.0.W_enc", "sub.0.b_enc", "sub.0.V", "sub.0.W_dec", "sub.0.b_dec"];
+      const sparse = grads(c, m, names);
+      // dense: replay the same draws to get x̃ and the mask, then the full B×I computation
+      zeroGrads(c, m);
+      rng.restore(snap);
+      const a = c.arena, k = c.kernels, s = m.subs[0];
+      const cap = 4096;
+      const [pu, pip, pic, pcp, pcc, ptg, pseen] = [a.alloc(16), a.alloc(20), a.alloc(cap), a.alloc(20), a.alloc(cap), a.alloc(cap), a.alloc(I)];
+      a.i32View(pu, B).set(users);
+      a.u8View(pseen, I).fill(0);
+      k.corrupt_mask_out(pip, pic, tr.rowptr, tr.cols, pu, B, cfg.corruption, rng.ptr);
+      const total = k.negative_sample(pcp, pcc, ptg, tr.rowptr, tr.cols, pu, B, I, cfg.negatives, rng.ptr, pseen);
+      const dense = (f: (b: number, i: number, v: Float32Array) => void) => {
+        const p = a.f32(B * I);
+        const v = a.f32View(p, B * I).fill(0);
+        f(0, 0, v);
+        return p;
+      };
+      const ip = a.i32View(pip, B + 1), ic = a.i32View(pic, cap), cp = a.i32View(pcp, B + 1), cc = a.i32View(pcc, cap), tg = a.f32View(ptg, cap);
+      const X = dense((_, __, v) => { for (let b = 0; b < B; b++) for (let j = ip[b]; j < ip[b + 1]; j++) v[b * I + ic[j]] = 1; });
+      const M = dense((_, __, v) => { for (let b = 0; b < B; b++) for (let j = cp[b]; j < cp[b + 1]; j++) v[b * I + cc[j]] = 1; });
+      const T = dense((_, __, v) => { for (let b = 0; b < B; b++) for (let j = cp[b]; j < cp[b + 1]; j++) v[b * I + cc[j]] = tg[j]; });
+      const z = a.f32(B * Hd), r = a.f32(B * I), dr = a.f32(B * I), dz = a.f32(B * Hd);
+      a.f32View(z, B * Hd).fill(0);
+      k.bias_add(z, s.b_enc.ptr, B, Hd);
+      k.embedding_gather_add(z, s.V.ptr, pu, B, Hd);
+      k.gemm_nn(z, X, s.W_enc.ptr, B, Hd, I, 1, 1, c.gemmWork);
+      k.sigmoid_forward(z, z, B * Hd);
+      k.gemm_nt(r, z, s.W_dec.ptr, B, I, Hd, 1, 0, c.gemmWork);
+      k.bias_add(r, s.b_dec.ptr, B, I);
+      k.sigmoid_forward(r, r, B * I);
+      const scale = Math.fround(Math.fround(1 / total) / (B * I));
+      const denseLoss = k.masked_mse_forward(r, T, M, B * I, scale);
+      k.masked_mse_backward(dr, r, T, M, B * I, scale);
+      k.sigmoid_backward(dr, dr, r, B * I);
+      k.gemm_tn(s.W_dec.grad, dr, z, I, Hd, B, 1, 1, c.gemmWork);
+      k.column_sums(s.b_dec.grad, dr, B, I);
+      k.gemm_nn(dz, dr, s.W_dec.ptr, B, Hd, I, 1, 0, c.gemmWork);
+      k.sigmoid_backward(dz, dz, z, B * Hd);
+      k.gemm_tn(s.W_enc.grad, X, dz, I, Hd, B, 1, 1, c.gemmWork);
+      k.column_sums(s.b_enc.grad, dz, B, Hd);
+      k.embedding_scatter_add(s.V.grad, dz, pu, B, Hd);
+      assert.ok(Math.abs(denseLoss - sparseLoss) <= 1e-6 * Math.abs(denseLoss), `loss: dense ${denseLoss} vs sparse ${sparseLoss}`);
+      grads(c, m, names).forEach((g, i) => {
+        const sc = g.reduce((mx, x) => Math.max(mx, Math.abs(x)), 0);
+        let worst = 0;
+        g.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - sparse[i][j]) / sc)));
+        assert.ok(worst < 1e-5, `${names[i]}: dense and sparse gradients differ by ${worst.toExponential(2)} of the largest`);
+      });
+    });
+  });
+
+  t("same seed, same weights; another seed, other weights", async () => {
+    const c = await core(flavour);
+    const d = tiny();
+    const opts = { core: c, hidden: [6, 4, 3], epochs: [3, 2, 2], gateEpochs: 2, batchSize: 4, negatives: 8 };
+    const sums: string[] = [];
+    for (const seed of [1, 1, 2]) {
+      const mark = c.arena.mark();
+      sums.push((await train(d, { ...opts, seed })).recommender.weightsChecksum());
+      c.arena.reset(mark);
+    }
+    assert.is(sums[0], sums[1]);
+    assert.is.not(sums[0], sums[2]);
+  });
+
+  t("a tiny data set is overfit: losses fall and every expert ranks training items first", async () => {
+    const c = await core(flavour);
+    const d = synthetic({ users: 8, items: 16, interactions: 4, factors: 2, noise: 0, seed: 2 });
+    const mark = c.arena.mark();
+    const res = await train(d, { core: c, hidden: [12, 8, 4], epochs: [400, 300, 300], gateEpochs: 20, batchSize: 4, negatives: 16, lr: 2e-2, seed: 3 });
+    for (const [stage, curve] of Object.entries(res.losses)) {
+      if (stage === "gate") continue;
+      assert.ok(curve[curve.length - 1] < curve[0] / 5, `${stage}: loss ${curve[0]} → ${curve[curve.length - 1]}`);
+    }
+    // reconstruction of the training rows: positives must outscore non-interactions
+    const rec = res.recommender, m = rec.model;
+    const rows = new BatchRows(c, rec.wasmTrain, d.users);
+    rows.load(Int32Array.from({ length: d.users }, (_, u) => u));
+    const X = new ExpertForward(m, d.users).experts(rows);
+    for (let e = 0; e < m.experts; e++) {
+      const out = c.arena.f32View(X + e * d.users * d.items * 4, d.users * d.items);
+      let good = 0, pairs = 0;
+      for (let u = 0; u < d.users; u++) {
+        const pos = new Set(Array.from(d.train.cols.subarray(d.train.rowptr[u], d.train.rowptr[u + 1])));
+        for (const p of pos) for (let i = 0; i < d.items; i++) if (!pos.has(i)) {
+          pairs++;
+          if (out[u * d.items + p] > out[u * d.items + i]) good++;
+        }
+      }
+      assert.ok(good / pairs > 0.97, `expert ${e}: training AUC ${(good / pairs).toFixed(3)}`);
+    }
+    c.arena.reset(mark);
+  });
+
+  t.run();
+}
