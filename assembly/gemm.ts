@@ -14,7 +14,7 @@ const tile: usize = memory.data(MR * NR * 4, 16);
 
 /** Bytes of workspace every gemm_* call needs (independent of the shape). */
 export function gemm_workspace_bytes(): i32 {
-  return (MC * KC + KC * NC) * 4;
+  return (MC * KC * 4 + KC * NC) * 4;
 }
 
 // C: M×N, A: M×K, B: K×N
@@ -39,7 +39,7 @@ function gemm(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, 
     return;
   }
   const Ap = work;
-  const Bp = work + <usize>(MC * KC * 4);
+  const Bp = work + <usize>(MC * KC * 16);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -54,7 +54,7 @@ function gemm(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, 
           const bp = Bp + <usize>(jr * kc * 4);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const ap = Ap + <usize>(ir * kc * 4);
+            const ap = Ap + <usize>(ir * kc * 16);
             const c = C + (<usize>(ic + ir) * <usize>N + <usize>(jc + jr)) * 4;
             microKernel(c, N, ap, bp, kc, mr, nr, alpha, betaBlock);
           }
@@ -72,30 +72,24 @@ function scaleC(C: usize, M: i32, N: i32, beta: f32): void {
   }
 }
 
-// Ap[panel][p][r] = op(A)[i0 + panel·MR + r, p0 + p], zero past M.
+// Ap[panel][p][r][0..4) = op(A)[i0 + panel·MR + r, p0 + p] repeated in four lanes, zero past M:
+// the micro-kernel then reads each A value as a ready f32x4 (a plain load V8 folds into the
+// multiply) instead of splatting it on every use.
 function packA(Ap: usize, A: usize, M: i32, K: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
   for (let r0 = 0; r0 < mc; r0 += MR) {
-    const dst = Ap + <usize>(r0 * kc * 4);
+    const dst = Ap + <usize>(r0 * kc * 16);
     const rows = min(MR, mc - r0);
-    if (transA) {
-      // A is K×M: the 4 rows of a panel are adjacent in memory.
-      for (let p = 0; p < kc; p++) {
-        const src = A + (<usize>(p0 + p) * <usize>M + <usize>(i0 + r0)) * 4;
-        const d = dst + <usize>(p * MR * 4);
-        if (ASC_FEATURE_SIMD && rows == MR) {
-          v128.store(d, v128.load(src));
-        } else {
-          for (let r = 0; r < MR; r++) store<f32>(d + <usize>(r * 4), r < rows ? load<f32>(src + <usize>(r * 4)) : 0);
-        }
-      }
-    } else {
+    for (let p = 0; p < kc; p++) {
+      const d = dst + <usize>(p * MR * 16);
       for (let r = 0; r < MR; r++) {
-        const d = dst + <usize>(r * 4);
-        if (r < rows) {
-          const src = A + (<usize>(i0 + r0 + r) * <usize>K + <usize>p0) * 4;
-          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR * 4), load<f32>(src + <usize>(p * 4)));
-        } else {
-          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * MR * 4), 0);
+        const v: f32 = r < rows ? (transA ? load<f32>(A + ((<usize>(p0 + p) * <usize>M + <usize>(i0 + r0 + r)) << 2)) : load<f32>(A + ((<usize>(i0 + r0 + r) * <usize>K + <usize>(p0 + p)) << 2))) : 0;
+        const q = d + <usize>(r * 16);
+        if (ASC_FEATURE_SIMD) v128.store(q, f32x4.splat(v));
+        else {
+          store<f32>(q, v);
+          store<f32>(q, v, 4);
+          store<f32>(q, v, 8);
+          store<f32>(q, v, 12);
         }
       }
     }
@@ -144,19 +138,19 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
     for (let p = 0; p < kc; p++) {
       const b0 = v128.load(bp);
       const b1 = v128.load(bp, 16);
-      const a0 = v128.load32_splat(ap);
-      const a1 = v128.load32_splat(ap, 4);
-      const a2 = v128.load32_splat(ap, 8);
-      const a3 = v128.load32_splat(ap, 12);
-      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-      c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-      c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-      c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-      c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-      ap += 16;
+      let a = v128.load(ap);
+      c00 = f32x4.add(c00, f32x4.mul(a, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      a = v128.load(ap, 16);
+      c10 = f32x4.add(c10, f32x4.mul(a, b0));
+      c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      a = v128.load(ap, 32);
+      c20 = f32x4.add(c20, f32x4.mul(a, b0));
+      c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      a = v128.load(ap, 48);
+      c30 = f32x4.add(c30, f32x4.mul(a, b0));
+      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      ap += 64;
       bp += 32;
     }
     const ldb = <usize>ldc * 4;
@@ -175,14 +169,14 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
     memory.fill(tile, 0, MR * NR * 4);
     for (let p = 0; p < kc; p++) {
       for (let r = 0; r < MR; r++) {
-        const a = load<f32>(ap + <usize>(r * 4));
+        const a = load<f32>(ap + <usize>(r * 16));
         const t = tile + <usize>(r * NR * 4);
         for (let j = 0; j < NR; j++) {
           const q = t + <usize>(j * 4);
           store<f32>(q, load<f32>(q) + a * load<f32>(bp + <usize>(j * 4)));
         }
       }
-      ap += 16;
+      ap += 64;
       bp += 32;
     }
   }

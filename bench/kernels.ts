@@ -1,0 +1,126 @@
+// Kernel benchmarks in one process on one thread: our SIMD build, our scalar build, the plain-TS
+// reference and TensorFlow.js's wasm backend on the same shapes. Prints GFLOP/s and ratios
+// against TF.js measured in the same run, and writes bench/results/kernels.json.
+import b from "benny";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createCore, type Core, type Flavour } from "../bindings/index.js";
+import * as ref from "../bindings/reference/index.js";
+import { Rng } from "../bindings/rng.js";
+
+type Impl = "simd" | "scalar" | "ts" | "tfjs";
+interface Case { name: string; impl: Impl; gflops: number; ratio_vs_tfjs?: number; ms: number }
+
+const rng = Rng.seeded(1);
+const randf = (n: number) => Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
+
+async function tfjsWasm() {
+  const tf = await import("@tensorflow/tfjs-core");
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  const dist = dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm"));
+  // the single-threaded SIMD binary: one thread, like ours
+  wasm.setWasmPaths({ "tfjs-backend-wasm.wasm": join(dist, "tfjs-backend-wasm.wasm"), "tfjs-backend-wasm-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm"), "tfjs-backend-wasm-threaded-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm") });
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  await tf.setBackend("wasm");
+  await tf.ready();
+  return tf;
+}
+
+/** Time fn with benny; returns milliseconds per call. */
+async function time(name: string, fn: () => void, maxTime = 2): Promise<number> {
+  let ms = NaN;
+  await b.suite(name, b.add(name, fn, { maxTime, minSamples: 3 }), b.cycle((r: { details: { mean: number } }) => (ms = r.details.mean * 1000)));
+  return ms;
+}
+
+const cores = new Map<Flavour, Core>();
+for (const f of ["simd", "scalar"] as Flavour[]) cores.set(f, await createCore({ flavour: f }));
+const tf = await tfjsWasm();
+const cases: Case[] = [];
+
+async function gemmCase(name: string, M: number, N: number, K: number, orient: "nn" | "nt" | "tn") {
+  const A = randf(M * K), B = randf(K * N);
+  const flops = 2 * M * N * K;
+  const row: Partial<Record<Impl, number>> = {};
+  for (const [flavour, c] of cores) {
+    const mark = c.arena.mark();
+    const pA = c.arena.f32(M * K), pB = c.arena.f32(K * N), pC = c.arena.f32(M * N);
+    c.arena.f32View(pA, M * K).set(A);
+    c.arena.f32View(pB, K * N).set(B);
+    const f = c.kernels[`gemm_${orient}`];
+    row[flavour] = await time(`${name} ${flavour}`, () => f(pC, pA, pB, M, N, K, 1, 0, c.gemmWork));
+    c.arena.reset(mark);
+  }
+  if (M * N * K <= 64e6) {
+    const C = new Float32Array(M * N);
+    row.ts = await time(`${name} ts`, () => ref.gemm(C, A, B, M, N, K, 1, 0, orient === "tn", orient === "nt"), 3);
+  }
+  const a = tf.tensor2d(A, orient === "tn" ? [K, M] : [M, K]), bb = tf.tensor2d(B, orient === "nt" ? [N, K] : [K, N]);
+  row.tfjs = await time(`${name} tfjs`, () => {
+    const c = tf.matMul(a, bb, orient === "tn", orient === "nt");
+    c.dataSync();
+    c.dispose();
+  });
+  a.dispose();
+  bb.dispose();
+  for (const [impl, ms] of Object.entries(row) as [Impl, number][])
+    cases.push({ name, impl, ms, gflops: flops / (ms * 1e6), ratio_vs_tfjs: row.tfjs ? row.tfjs / ms : undefined });
+}
+
+await gemmCase("gemm_nn_256x1682x128", 256, 1682, 128, "nn");
+await gemmCase("gemm_nt_256x1682x128", 256, 1682, 128, "nt");
+await gemmCase("gemm_tn_256x1682x128", 256, 1682, 128, "tn");
+await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
+
+// Stage-0 kernels at MovieLens-100K shapes: a batch of 32 users with ~85 items each,
+// 128 hidden units, 1682 items, 256 sampled negatives per user.
+{
+  const B = 32, I = 1682, H = 128, per = 85, neg = 256;
+  const rowptr = Int32Array.from({ length: B + 1 }, (_, b) => b * per);
+  const cols = Int32Array.from({ length: B * per }, () => rng.int(I));
+  const colptr = Int32Array.from({ length: B + 1 }, (_, b) => b * (per + neg));
+  const mcols = Int32Array.from({ length: B * (per + neg) }, () => rng.int(I));
+  const W = randf(I * H), z = randf(B * H), bias = randf(I), dout = randf(B * (per + neg));
+  const nnz = B * (per + neg);
+  const spmmFlops = B * per * H, decFlops = 2 * nnz * H;
+  const add = (name: string, impl: Impl, ms: number, flops: number) => cases.push({ name, impl, ms, gflops: flops / (ms * 1e6) });
+  for (const [flavour, c] of cores) {
+    const a = c.arena, mark = a.mark();
+    const put = (x: Float32Array | Int32Array) => {
+      const p = a.alloc(x.byteLength);
+      new Uint8Array(c.memory.buffer, p, x.byteLength).set(new Uint8Array(x.buffer));
+      return p;
+    };
+    const [pR, pC, pCP, pMC, pW, pz, pb, pdo] = [rowptr, cols, colptr, mcols, W, z, bias, dout].map(put);
+    const out = a.f32(B * H), dec = a.f32(nnz), dW = a.f32(I * H), db = a.f32(I), dz = a.f32(B * H);
+    const cs = a.alloc((I + 1) * 4), en = a.alloc(nnz * 8);
+    c.kernels.mask_by_column(cs, en, pCP, pMC, B, I);
+    add("spmm_forward_ml100k", flavour, await time(`spmm fwd ${flavour}`, () => c.kernels.spmm_forward(out, pW, pR, pC, B, H)), spmmFlops);
+    add("spmm_backward_ml100k", flavour, await time(`spmm bwd ${flavour}`, () => c.kernels.spmm_backward(dW, out, pR, pC, B, H)), spmmFlops);
+    add("sampled_decoder_forward_ml100k", flavour, await time(`dec fwd ${flavour}`, () => {
+      c.kernels.mask_by_column(cs, en, pCP, pMC, B, I);
+      c.kernels.sampled_decoder_forward(dec, pz, pW, pb, cs, en, B, I, H);
+    }), decFlops);
+    add("sampled_decoder_backward_ml100k", flavour, await time(`dec bwd ${flavour}`, () => c.kernels.sampled_decoder_backward(dz, dW, db, pdo, pz, pW, pCP, pMC, cs, en, B, I, H)), 2 * decFlops);
+    a.reset(mark);
+  }
+  const out = new Float32Array(B * H), dec = new Float32Array(nnz), dW = new Float32Array(I * H), db = new Float32Array(I), dz = new Float32Array(B * H);
+  add("spmm_forward_ml100k", "ts", await time("spmm fwd ts", () => ref.spmmForward(out, W, rowptr, cols, B, H)), spmmFlops);
+  add("spmm_backward_ml100k", "ts", await time("spmm bwd ts", () => ref.spmmBackward(dW, out, rowptr, cols, B, H)), spmmFlops);
+  add("sampled_decoder_forward_ml100k", "ts", await time("dec fwd ts", () => ref.sampledDecoderForward(dec, z, W, bias, colptr, mcols, B, H)), decFlops);
+  add("sampled_decoder_backward_ml100k", "ts", await time("dec bwd ts", () => ref.sampledDecoderBackward(dz, dW, db, dout, z, W, colptr, mcols, B, H)), 2 * decFlops);
+}
+
+const names = [...new Set(cases.map((c) => c.name))];
+console.log(`\n${"case".padEnd(34)}${["simd", "scalar", "ts", "tfjs"].map((i) => i.padStart(16)).join("")}   simd/tfjs  simd/scalar`);
+for (const n of names) {
+  const by = (i: Impl) => cases.find((c) => c.name === n && c.impl === i);
+  const cell = (i: Impl) => (by(i) ? `${by(i)!.gflops.toFixed(2)} GFLOP/s`.padStart(16) : "—".padStart(16));
+  const r = by("simd")?.ratio_vs_tfjs;
+  console.log(`${n.padEnd(34)}${cell("simd")}${cell("scalar")}${cell("ts")}${cell("tfjs")}   ${r ? `${r.toFixed(2)}×`.padStart(9) : "—".padStart(9)}  ${(by("simd")!.gflops / by("scalar")!.gflops).toFixed(2).padStart(10)}×`);
+}
+const file = new URL("../../bench/results/kernels.json", import.meta.url).pathname;
+mkdirSync(dirname(file), { recursive: true });
+writeFileSync(file, JSON.stringify({ machine: { node: process.version, cpu: (await import("node:os")).cpus()[0]?.model }, cases }, null, 2) + "\n");
+console.log(`\nwrote ${file}`);
