@@ -1,14 +1,14 @@
 // Elementwise activations. Backward kernels write dx (they may alias dy); forward kernels
 // may run in place (y aliasing x).
-import { expf, expv } from "./vec";
+import { expf, expv, onesv } from "./vec";
 
 // y = σ(x) = 1 / (1 + e^{-x})
 export function sigmoid_forward(y: usize, x: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const one = f32x4.splat(1);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
+      const one = onesv();
       v128.store(y + o, f32x4.div(one, f32x4.add(one, expv(f32x4.neg(v128.load(x + o))))));
     }
   }

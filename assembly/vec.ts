@@ -126,24 +126,32 @@ export function expf(x: f32): f32 {
   return p * reinterpret<f32>((reinterpret<i32>(t) - ROUND_BITS + 127) << 23);
 }
 
-// The vector constants live in a table: V8 rebuilds a v128.const with several instructions at
-// every use, while a load from this table is one instruction (and stays in L1).
-const EXPV: usize = memory.data<f32>([EXP_LO, EXP_HI, LOG2E, ROUND, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, 1], 16);
+// The vector constants live in a table of ready f32x4 lanes: V8 rebuilds a v128.const with
+// several instructions at every use, while a load from this table is one instruction.
+// each constant four times; the last is bits(ROUND) − 127 read as a float (12582785 = 0x4b3fff81)
+const EXPV: usize = memory.data<f32>([EXP_LO, EXP_LO, EXP_LO, EXP_LO, EXP_HI, EXP_HI, EXP_HI, EXP_HI, LOG2E, LOG2E, LOG2E, LOG2E, ROUND, ROUND, ROUND, ROUND, LN2_HI, LN2_HI, LN2_HI, LN2_HI, LN2_LO, LN2_LO, LN2_LO, LN2_LO, P0, P0, P0, P0, P1, P1, P1, P1, P2, P2, P2, P2, P3, P3, P3, P3, P4, P4, P4, P4, P5, P5, P5, P5, 1, 1, 1, 1, 12582785.0, 12582785.0, 12582785.0, 12582785.0], 16);
 
 @inline
 export function expv(x: v128): v128 {
-  x = f32x4.pmax(x, v128.load32_splat(EXPV));
-  x = f32x4.pmin(x, v128.load32_splat(EXPV, 4));
-  const t = f32x4.add(f32x4.mul(x, v128.load32_splat(EXPV, 8)), v128.load32_splat(EXPV, 12));
-  const n = f32x4.sub(t, v128.load32_splat(EXPV, 12));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, v128.load32_splat(EXPV, 16))), f32x4.mul(n, v128.load32_splat(EXPV, 20)));
-  let p = v128.load32_splat(EXPV, 24);
-  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 28));
-  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 32));
-  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 36));
-  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 40));
-  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(EXPV, 44));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), v128.load32_splat(EXPV, 48));
-  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(ROUND_BITS)), i32x4.splat(127)), 23);
+  x = f32x4.pmax(x, v128.load(EXPV));
+  x = f32x4.pmin(x, v128.load(EXPV, 16));
+  const t = f32x4.add(f32x4.mul(x, v128.load(EXPV, 32)), v128.load(EXPV, 48));
+  const n = f32x4.sub(t, v128.load(EXPV, 48));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, v128.load(EXPV, 64))), f32x4.mul(n, v128.load(EXPV, 80)));
+  let p = v128.load(EXPV, 96);
+  p = f32x4.add(f32x4.mul(p, r), v128.load(EXPV, 112));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(EXPV, 128));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(EXPV, 144));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(EXPV, 160));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(EXPV, 176));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), v128.load(EXPV, 192));
+  // 2^n: the rounded t holds n + bits(ROUND) in its low bits; subtract bits(ROUND) − 127
+  const scale = i32x4.shl(i32x4.sub(t, v128.load(EXPV, 208)), 23);
   return f32x4.mul(p, scale);
+}
+
+/** The f32x4 of ones in the constant table. */
+@inline
+export function onesv(): v128 {
+  return v128.load(EXPV, 192);
 }
