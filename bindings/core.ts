@@ -39,13 +39,22 @@ export function wasmFileName(flavour: Flavour): string {
   return `ael.${flavour}.wasm`;
 }
 
+/** Module bytes every createCore call uses unless given others (set by the embedded entry). */
+const embedded: Partial<Record<Flavour, Uint8Array>> = {};
+
+export function setEmbeddedWasm(bytes: Partial<Record<Flavour, Uint8Array>>): void {
+  Object.assign(embedded, bytes);
+}
+
 export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const flavour = options.flavour ?? (simdSupported() ? "simd" : "scalar");
   if (flavour !== "simd" && flavour !== "scalar") throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd" or "scalar"`);
   if (flavour === "simd" && !simdSupported()) throw new WasmLoadError("this runtime does not support WebAssembly SIMD; use flavour \"scalar\"");
   const { bytes, from } = options.wasmBinary
     ? { bytes: toBytes(options.wasmBinary), from: "the wasmBinary option" }
-    : await locate(flavour, options.wasmUrl);
+    : embedded[flavour] && options.wasmUrl === undefined
+      ? { bytes: embedded[flavour]!, from: `the embedded ${flavour} core` }
+      : await locate(flavour, options.wasmUrl);
   return instantiateCore(bytes, from, flavour, options.initialBytes);
 }
 

@@ -1,5 +1,5 @@
 // Bundles the TypeScript entry points with esbuild and copies the .wasm files next to every
-// bundle that loads them (esbuild does not copy them).
+// bundle that locates them at run time (esbuild does not copy them).
 import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -7,16 +7,30 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "build");
 const wasm = readdirSync(out).filter((f) => /^ael\.(simd|scalar)\.wasm$/.test(f));
-const node = { bundle: true, format: "esm", platform: "node", target: "node20", sourcemap: "linked", logLevel: "warning",
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };
+const common = { bundle: true, format: "esm", sourcemap: "linked", logLevel: "warning", loader: { ".wasm": "binary" } };
+const node = { ...common, platform: "node", target: "node20", banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };
+const browser = { ...common, platform: "browser", target: "es2022", external: ["node:*"] };
+const src = (...p) => join(root, "src", ...p);
+const entries = (dir, re) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => re.test(f)).map((f) => join(root, dir, f)) : []);
+const withWasm = (dir) => {
+  mkdirSync(dir, { recursive: true });
+  for (const f of wasm) copyFileSync(join(out, f), join(dir, f));
+};
 
-const entries = (dir, re) => existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => re.test(f)).map((f) => join(root, dir, f)) : [];
+// the package: node and browser entries, the embedded entry, the training workers
+await build({ ...node, entryPoints: [src("index.ts"), src("cli.ts"), src("web", "serve.ts")], outdir: out });
+await build({ ...browser, entryPoints: { browser: src("browser.ts"), embedded: src("embedded.ts"), worker: src("web", "worker.ts"), "worker.embedded": src("web", "worker-embedded.ts") }, outdir: out });
 
-await build({ ...node, entryPoints: entries("src", /^(index|cli)\.ts$/), outdir: out });
+// the demo and the parity page, served from build/web
+const web = join(out, "web");
+await build({ ...browser, entryPoints: { demo: src("web", "demo.ts"), worker: src("web", "worker.ts"), parity: src("web", "parity.ts") }, outdir: web });
+for (const f of ["index.html", "demo.css", "parity.html"]) copyFileSync(src("web", f), join(web, f));
+withWasm(web);
+
+// tests and benchmarks run from build/tests and build/bench
 for (const [dir, re] of [["tests", /\.test\.ts$/], ["bench", /\.ts$/]]) {
   const files = entries(dir, re);
   if (!files.length) continue;
-  await build({ ...node, entryPoints: files, outdir: join(out, dir), external: ["@tensorflow/*", "benny", "uvu", "uvu/*"] });
-  for (const f of wasm) copyFileSync(join(out, f), join(out, dir, f));
+  await build({ ...node, entryPoints: files, outdir: join(out, dir), external: ["@tensorflow/*", "benny", "uvu", "uvu/*", "playwright-core", "esbuild"] });
+  withWasm(join(out, dir));
 }
-mkdirSync(out, { recursive: true });

@@ -7,6 +7,7 @@ import { AelModel, paramSpecs } from "./model/ael.js";
 import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forward.js";
 import { evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
 import { VariantScorer } from "./eval/variants.js";
+import { Gate } from "./model/gate.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./io/safetensors.js";
 import { resolveConfig, type TrainConfig } from "./train/config.js";
 
@@ -89,6 +90,34 @@ export class Recommender {
       K.topk_rows(idx, val, scores, rows.rowptr, rows.cols, 1, this.items, kk);
       const items = Array.from(arena.i32View(idx, kk)).filter((i) => i >= 0);
       return { items, scores: Array.from(arena.f32View(val, items.length)) };
+    } finally {
+      arena.reset(mark);
+    }
+  }
+
+  /**
+   * The experts the gate selects for every user (clean logits, k per user, ascending expert
+   * index): a U×k array.
+   */
+  routing(k = 2): Int32Array {
+    const { arena } = this.core;
+    const E = this.model.experts;
+    if (!Number.isInteger(k) || k < 1 || k > E) throw new ConfigError(`k must be in 1…${E}, got ${k}`);
+    const mark = arena.mark();
+    try {
+      const B = 256, m = Math.min(k + 1, E);
+      const rows = new BatchRows(this.core, this.wasmTrain, B);
+      const gate = new Gate(this.model, B);
+      const all = Int32Array.from({ length: this.users }, (_, u) => u);
+      const out = new Int32Array(this.users * k);
+      for (let s = 0; s < this.users; s += B) {
+        const n = Math.min(B, this.users - s);
+        rows.load(all, s, n);
+        gate.route(rows, k);
+        const top = arena.i32View(gate.top, n * m);
+        for (let b = 0; b < n; b++) out.set(top.subarray(b * m, b * m + k).slice().sort(), (s + b) * k);
+      }
+      return out;
     } finally {
       arena.reset(mark);
     }

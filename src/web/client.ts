@@ -1,0 +1,61 @@
+// A page's handle on the training worker: promises for training and recommendations, progress
+// callbacks, cancellation. The worker script is build/worker.js (next to this bundle) unless
+// another URL is given.
+import type { ProgressEvent } from "../train/trainer.js";
+import type { DataSource, FromWorker, ToWorker, TrainSummary, WorkerTrainOptions } from "./protocol.js";
+
+export type { DataSource, TrainSummary, WorkerTrainOptions };
+
+/** A request without its id (distributed over the message union). */
+type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, "id"> : never) : never;
+
+export class TrainingWorker {
+  private readonly worker: Worker;
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void; onProgress?: (e: ProgressEvent) => void }>();
+
+  constructor(url: string | URL = new URL("./worker.js", import.meta.url)) {
+    this.worker = new Worker(url, { type: "module" });
+    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+      const m = ev.data;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      if (m.type === "progress") return p.onProgress?.(m.event);
+      this.pending.delete(m.id);
+      if (m.type === "error") {
+        const e = new Error(m.message);
+        e.name = m.name;
+        p.reject(e);
+      } else p.resolve((m.type === "done" ? m.summary : { items: m.items, scores: m.scores }) as never);
+    };
+    this.worker.onerror = (ev) => {
+      for (const p of this.pending.values()) p.reject(new Error(`training worker failed: ${ev.message}`));
+      this.pending.clear();
+    };
+  }
+
+  private call<T>(msg: Request, onProgress?: (e: ProgressEvent) => void): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onProgress });
+      this.worker.postMessage({ ...msg, id } as ToWorker);
+    });
+  }
+
+  train(data: DataSource, options: WorkerTrainOptions = {}, onProgress?: (e: ProgressEvent) => void): Promise<TrainSummary> {
+    return this.call<TrainSummary>({ type: "train", data, options }, onProgress);
+  }
+
+  /** Stop the running training between epochs; its promise rejects with an AbortError. */
+  cancel(): void {
+    this.worker.postMessage({ type: "cancel" } as ToWorker);
+  }
+
+  recommend(who: { user: number } | { items: number[] }, k = 20, variant?: string): Promise<{ items: number[]; scores: number[] }> {
+    return this.call({ type: "recommend", who, k, variant });
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+  }
+}

@@ -1,0 +1,111 @@
+// The demo page: pick data and a schedule, train in the worker, watch progress and loss curves,
+// then read the gate's routing, the metrics of every variant, and ask for recommendations.
+import { TrainingWorker } from "./client.js";
+import type { DataSource, TrainSummary } from "./protocol.js";
+import type { ProgressEvent } from "../train/trainer.js";
+import { drawCurve } from "./plot.js";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const worker = new TrainingWorker(new URL("./worker.js", import.meta.url));
+const curves = new Map<string, { bar: HTMLProgressElement; canvas: HTMLCanvasElement; text: HTMLElement; losses: number[] }>();
+let drawPending = false;
+
+$("source").addEventListener("change", () => ($("files-label").hidden = $<HTMLSelectElement>("source").value !== "files"));
+
+async function dataSource(): Promise<DataSource> {
+  if ($<HTMLSelectElement>("source").value === "synthetic") return { kind: "synthetic" };
+  const files = await Promise.all(Array.from($<HTMLInputElement>("files").files ?? []).map(async (f) => ({ name: f.name, text: await f.text() })));
+  if (!files.length) throw new Error("choose one or more files first");
+  const named = (re: RegExp) => files.find((f) => re.test(f.name));
+  if (named(/u\d\.base$|u\.data$/)) return { kind: "ml100k", files };
+  const tr = named(/\.train\.rating$/), te = named(/\.test\.negative$/);
+  if (tr && te) return { kind: "deca", train: tr, test: te };
+  if (tr) throw new Error(`${tr.name} needs its .test.negative file too`);
+  return { kind: "csv", train: files[0], test: files[1] };
+}
+
+function stageRow(stage: string) {
+  let c = curves.get(stage);
+  if (c) return c;
+  const row = document.createElement("div");
+  row.className = "stage";
+  row.innerHTML = `<b>${stage}</b><progress value="0" max="1"></progress><canvas></canvas><span class="loss"></span>`;
+  $("stages").append(row);
+  c = { bar: row.querySelector("progress")!, canvas: row.querySelector("canvas")!, text: row.querySelector(".loss")!, losses: [] };
+  curves.set(stage, c);
+  return c;
+}
+
+function onProgress(e: ProgressEvent): void {
+  const c = stageRow(e.stage);
+  c.bar.max = e.epochs;
+  c.bar.value = e.epoch;
+  c.losses.push(e.loss);
+  c.text.textContent = `epoch ${e.epoch}/${e.epochs} · loss ${e.loss.toExponential(3)} · ${e.seconds.toFixed(1)} s`;
+  if (!drawPending) {
+    drawPending = true;
+    requestAnimationFrame(() => {
+      drawPending = false;
+      for (const v of curves.values()) drawCurve(v.canvas, v.losses);
+    });
+  }
+}
+
+function bars(title: string, shares: Record<string, number>): string {
+  const rows = Object.entries(shares).sort((a, b) => b[1] - a[1]);
+  return `<h3>${title}</h3>` + rows.map(([k, v]) => `<div class="bar"><span>${k}</span><span class="fill" style="width:${(v * 100).toFixed(1)}%"></span><span>${(v * 100).toFixed(1)}%</span></div>`).join("");
+}
+
+function show(s: TrainSummary): void {
+  $("status").textContent = `${s.dataset.name}: ${s.dataset.users} users × ${s.dataset.items} items, ${s.dataset.train} interactions, ${s.dataset.testUsers} test users · ${s.flavour} core · ` +
+    Object.entries(s.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ") + ` · weights ${s.weightsChecksum}`;
+  $("routes").innerHTML = bars("all users", s.routing.pairs) + Object.entries(s.routing.byNoise ?? {}).map(([lvl, sh]) => bars(`users with planted ${lvl}`, sh)).join("");
+  $("routing").hidden = false;
+  const cols = ["recall@5", "recall@20", "precision@5", "precision@20", "ndcg@5", "ndcg@20", "ndcg_ref@20", "mrr@20"];
+  $("metrics").innerHTML = `<table id="metrics-table"><tr><th>variant</th>${cols.map((c) => `<th>${c}</th>`).join("")}</tr>` +
+    Object.entries(s.variants).map(([v, m]) => `<tr><td>${v}</td>${cols.map((c) => `<td>${m[c].toFixed(4)}</td>`).join("")}</tr>`).join("") + "</table>";
+  $("results").hidden = false;
+  $<HTMLSelectElement>("variant").innerHTML = Object.keys(s.variants).map((v) => `<option${v === "gate_k2" ? " selected" : ""}>${v}</option>`).join("");
+  $("users").innerHTML = "Training users: " + s.sampleHistories.map((h) => `<button data-user="${h.user}" title="${h.items.join(", ")}">user ${h.user}</button>`).join("");
+  $("recommend").hidden = false;
+}
+
+$("train").addEventListener("click", async () => {
+  const [epochs, gate] = $<HTMLSelectElement>("schedule").value.split(":");
+  curves.clear();
+  $("stages").innerHTML = "";
+  $<HTMLButtonElement>("train").disabled = true;
+  $<HTMLButtonElement>("cancel").disabled = false;
+  $("status").textContent = "training…";
+  try {
+    const summary = await worker.train(await dataSource(), { epochs: epochs.split(",").map(Number), gateEpochs: Number(gate), seed: Number($<HTMLInputElement>("seed").value) }, onProgress);
+    show(summary);
+    (globalThis as Record<string, unknown>).__aelSummary = summary;
+  } catch (e) {
+    $("status").textContent = `${(e as Error).name}: ${(e as Error).message}`;
+  } finally {
+    $<HTMLButtonElement>("train").disabled = false;
+    $<HTMLButtonElement>("cancel").disabled = true;
+  }
+});
+
+$("cancel").addEventListener("click", () => worker.cancel());
+
+async function recommend(who: { user: number } | { items: number[] }) {
+  const k = Number($<HTMLInputElement>("k").value);
+  try {
+    const r = await worker.recommend(who, k, $<HTMLSelectElement>("variant").value);
+    $("recs").innerHTML = r.items.map((it, i) => `<li>item ${it} <small>(${r.scores[i].toFixed(4)})</small></li>`).join("");
+  } catch (e) {
+    $("recs").innerHTML = `<li>${(e as Error).message}</li>`;
+  }
+}
+
+$("go").addEventListener("click", () => {
+  const items = $<HTMLInputElement>("items").value.split(/[\s,]+/).filter(Boolean).map(Number);
+  recommend({ items });
+});
+$("users").addEventListener("click", (ev) => {
+  const u = (ev.target as HTMLElement).dataset.user;
+  if (u !== undefined) recommend({ user: Number(u) });
+});

@@ -1,0 +1,39 @@
+// Messages between a page and the training worker, and the data sources a page can send.
+import type { ProgressEvent } from "../train/trainer.js";
+import type { MetricTable } from "../eval/metrics.js";
+import type { Flavour } from "../../bindings/index.js";
+import type { SyntheticOptions } from "../data/synthetic.js";
+import type { TrainConfig } from "../train/config.js";
+
+export type DataSource =
+  | { kind: "synthetic"; options?: Partial<SyntheticOptions> }
+  | { kind: "ml100k"; files: { name: string; text: string }[] }
+  | { kind: "deca"; train: { name: string; text: string }; test: { name: string; text: string } }
+  | { kind: "csv"; train: { name: string; text: string }; test?: { name: string; text: string } };
+
+export type WorkerTrainOptions = Partial<TrainConfig> & { flavour?: Flavour };
+
+export interface TrainSummary {
+  dataset: { name: string; users: number; items: number; train: number; testUsers: number };
+  flavour: Flavour;
+  seed: number;
+  timings: Record<string, number>;
+  losses: Record<string, number[]>;
+  variants: Record<string, MetricTable>;
+  weightsChecksum: string;
+  /** Share of users per selected expert pair (gate, k = 2), overall and per planted noise rate. */
+  routing: { pairs: Record<string, number>; byNoise?: Record<string, Record<string, number>> };
+  /** A few users' training items, for the recommend panel. */
+  sampleHistories: { user: number; items: number[] }[];
+}
+
+export type ToWorker =
+  | { type: "train"; id: number; data: DataSource; options: WorkerTrainOptions }
+  | { type: "cancel" }
+  | { type: "recommend"; id: number; who: { user: number } | { items: number[] }; k: number; variant?: string };
+
+export type FromWorker =
+  | { type: "progress"; id: number; event: ProgressEvent }
+  | { type: "done"; id: number; summary: TrainSummary }
+  | { type: "recommendation"; id: number; items: number[]; scores: number[] }
+  | { type: "error"; id: number; name: string; message: string };

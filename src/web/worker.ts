@@ -1,0 +1,34 @@
+// The training Web Worker: trains off the page's thread, streams progress, can be cancelled,
+// and answers recommendations from the model it trained last.
+import type { Recommender } from "../recommender.js";
+import type { FromWorker, ToWorker } from "./protocol.js";
+import { trainSummary } from "./run.js";
+
+let abort: AbortController | null = null;
+let model: Recommender | null = null;
+const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
+
+self.onmessage = async (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === "cancel") {
+    abort?.abort();
+    return;
+  }
+  try {
+    if (msg.type === "train") {
+      abort = new AbortController();
+      const { summary, recommender } = await trainSummary(msg.data, msg.options, {
+        signal: abort.signal,
+        onProgress: (event) => post({ type: "progress", id: msg.id, event }),
+      });
+      model = recommender;
+      post({ type: "done", id: msg.id, summary });
+    } else if (msg.type === "recommend") {
+      if (!model) throw new Error("no model yet: train first");
+      const r = model.recommend(msg.who, msg.k, msg.variant);
+      post({ type: "recommendation", id: msg.id, items: r.items, scores: r.scores });
+    }
+  } catch (e) {
+    post({ type: "error", id: "id" in msg ? msg.id : 0, name: (e as Error).name, message: (e as Error).message });
+  }
+};

@@ -1,0 +1,71 @@
+// The same training in Node and in Chromium (Debian's, driven by playwright-core) gives the
+// same metrics and bit-identical weights per flavour; the demo page trains and is captured.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+import { serve } from "../src/web/serve.js";
+import { trainSummary } from "../src/web/run.js";
+import { PARITY_DATA, PARITY_OPTIONS } from "../src/web/parity-config.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../../tests/artifacts/", import.meta.url).pathname;
+const server = await serve(new URL("../web/", import.meta.url).pathname, 0);
+const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+let browser: Browser;
+
+test.before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+test.after(async () => {
+  await browser?.close();
+  server.close();
+});
+
+for (const flavour of ["simd", "scalar"] as const) {
+  test(`parity (${flavour}): metrics and weight checksum equal in Node and Chromium`, async () => {
+    const { summary: node } = await trainSummary(PARITY_DATA, { ...PARITY_OPTIONS, flavour });
+    const page = await browser.newPage();
+    await page.goto(`${base}/parity.html?flavour=${flavour}`);
+    await page.waitForFunction(() => (globalThis as Record<string, unknown>).__parity || (globalThis as Record<string, unknown>).__parityError, null, { timeout: 120_000 });
+    const error = await page.evaluate(() => (globalThis as Record<string, unknown>).__parityError);
+    assert.is(error, undefined, String(error));
+    const web = (await page.evaluate(() => (globalThis as Record<string, unknown>).__parity)) as typeof node;
+    await page.close();
+    console.log(`  ${flavour}: weights ${node.weightsChecksum} (Node) / ${web.weightsChecksum} (Chromium)`);
+    assert.is(web.flavour, flavour);
+    assert.is(web.weightsChecksum, node.weightsChecksum);
+    assert.equal(web.variants, node.variants);
+    assert.equal(web.losses, node.losses);
+  });
+}
+
+test("the demo page trains in a worker, shows every panel, recommends, and is captured", async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1500 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${base}/`);
+  await page.selectOption("#schedule", "100,40,40:20");
+  await page.click("#train");
+  await page.waitForSelector("#metrics-table", { timeout: 120_000 });
+  assert.is(await page.locator("#metrics-table tr").count(), 9, "a header and eight variants");
+  assert.ok((await page.locator(".stage").count()) === 4, "a progress row per stage");
+  assert.match(await page.locator("#routes").innerText(), /noise 0\.40/);
+  await page.fill("#items", "3, 17, 42");
+  await page.click("#go");
+  await page.waitForSelector("#recs li");
+  assert.is(await page.locator("#recs li").count(), 10);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });
+  console.log(`  screenshot: tests/artifacts/demo.png`);
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test.run();
