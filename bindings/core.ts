@@ -3,6 +3,7 @@
 import { Arena, PAGE, MAX_PAGES } from "./arena.js";
 import { WasmLoadError } from "./errors.js";
 import { KERNEL_NAMES, type Kernels } from "./kernels.js";
+import { readWasmFile } from "./read-file.js";
 
 export const ABI_VERSION = 1;
 
@@ -100,13 +101,11 @@ async function locate(flavour: Flavour, wasmUrl?: string | URL): Promise<{ bytes
     url = new URL(`./${name}`, import.meta.url);
   }
   if (url.protocol === "file:") {
-    const { readFile } = await import("node:fs/promises");
-    const { fileURLToPath } = await import("node:url");
-    const path = fileURLToPath(url);
     try {
-      return { bytes: new Uint8Array(await readFile(path)), from: path };
+      const { bytes, path } = await readWasmFile(url);
+      return { bytes, from: path };
     } catch (e) {
-      throw new WasmLoadError(`cannot read the ${flavour} core at ${path}: ${(e as Error).message} (run \`npm run build\`, or pass wasmUrl/wasmBinary)`);
+      throw new WasmLoadError(`cannot read the ${flavour} core at ${url.pathname}: ${(e as Error).message} (run \`npm run build\`, or pass wasmUrl/wasmBinary)`);
     }
   }
   let res: Response;

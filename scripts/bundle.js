@@ -9,7 +9,14 @@ const out = join(root, "build");
 const wasm = readdirSync(out).filter((f) => /^ael\.(simd|scalar)\.wasm$/.test(f));
 const common = { bundle: true, format: "esm", sourcemap: "linked", logLevel: "warning", loader: { ".wasm": "binary" } };
 const node = { ...common, platform: "node", target: "node20", banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };
-const browser = { ...common, platform: "browser", target: "es2022", external: ["node:*"] };
+// browser bundles read no files: swap the Node file reader for its browser twin
+const browserFiles = {
+  name: "browser-files",
+  setup(b) {
+    b.onResolve({ filter: /\/read-file\.js$/ }, (a) => ({ path: join(a.resolveDir, "read-file.browser.ts") }));
+  },
+};
+const browser = { ...common, platform: "browser", target: "es2022", plugins: [browserFiles] };
 const src = (...p) => join(root, "src", ...p);
 const entries = (dir, re) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => re.test(f)).map((f) => join(root, dir, f)) : []);
 const withWasm = (dir) => {
