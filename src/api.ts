@@ -2,19 +2,23 @@
 import { createCore, type Core, type CoreOptions } from "../bindings/index.js";
 import { MAX_BYTES } from "../bindings/arena.js";
 import { WasmMemoryError } from "../bindings/errors.js";
-import { DataError } from "./errors.js";
+import { ConfigError, DataError } from "./errors.js";
 import type { Dataset } from "./data/dataset.js";
 import { nnz } from "./data/csr.js";
 import { uploadCsr } from "./model/forward.js";
 import { Recommender } from "./recommender.js";
 import { resolveConfig, type TrainConfig } from "./train/config.js";
 import { trainingBytes } from "./train/memory.js";
-import { trainModel, type TrainHooks } from "./train/trainer.js";
+import { trainModel, type TrainHooks, type TrainSnapshot } from "./train/trainer.js";
 
 export interface TrainOptions extends Partial<TrainConfig>, TrainHooks {
   /** A core to train on; by default a new one from `coreOptions`. */
   core?: Core;
   coreOptions?: CoreOptions;
+  /** Continue an unfinished run from its snapshot (same data and configuration). */
+  resume?: TrainSnapshot;
+  /** How the data was specified, recorded in checkpoints so a run can be resumed from them. */
+  source?: { spec?: string; noise?: number };
 }
 
 export interface TrainResult {
@@ -34,17 +38,18 @@ export function checkDataset(d: Dataset): void {
 }
 
 export async function train(data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
-  const { core: given, coreOptions, onProgress, signal, ...rest } = options;
+  const { core: given, coreOptions, onProgress, signal, checkpointEvery, onCheckpoint, resume, source, ...rest } = options;
   const cfg = resolveConfig(rest);
   checkDataset(data);
+  if (checkpointEvery !== undefined && !(Number.isInteger(checkpointEvery) && checkpointEvery >= 1)) throw new ConfigError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
   let maxRow = 0;
   for (let u = 0; u < data.users; u++) maxRow = Math.max(maxRow, data.train.rowptr[u + 1] - data.train.rowptr[u]);
   const core = given ?? (await createCore(coreOptions));
   const need = core.arena.mark() + trainingBytes(data.users, data.items, nnz(data.train), maxRow, cfg);
   if (need > MAX_BYTES) throw new WasmMemoryError(need, MAX_BYTES, `training ${data.name} (${data.users} users × ${data.items} items, hidden [${cfg.hidden}])`);
   const wasmTrain = uploadCsr(core, data.train);
-  const run = await trainModel(core, data, wasmTrain, cfg, { onProgress, signal });
-  return { recommender: new Recommender(core, run.model, cfg, data.name, data.train, wasmTrain), timings: run.timings, losses: run.losses };
+  const run = await trainModel(core, data, wasmTrain, cfg, { onProgress, signal, checkpointEvery, onCheckpoint }, resume);
+  return { recommender: new Recommender(core, run.model, cfg, data.name, data.train, wasmTrain, source), timings: run.timings, losses: run.losses };
 }
 
 export { Recommender };

@@ -10,12 +10,14 @@ import { nnz } from "./data/csr.js";
 import type { Dataset } from "./data/dataset.js";
 import { evaluatedUsers } from "./eval/evaluate.js";
 import type { MetricTable } from "./eval/metrics.js";
-import { loadCheckpoint, saveCheckpoint } from "./io/checkpoint.js";
+import { loadCheckpoint, readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "./io/checkpoint.js";
+import { resolveConfig } from "./train/config.js";
 import { metricsTable, progressPrinter } from "./cli/report.js";
 
 const USAGE = `usage:
   ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
-            [--corruption Q] [--flavour simd|scalar] [--out DIR] [--json]
+            [--corruption Q] [--flavour simd|scalar] [--out DIR [--checkpoint-every N]] [--json]
+  ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
   ael eval --model DIR --data SPEC [--json]
   ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
   ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
@@ -32,6 +34,8 @@ const OPTIONS = {
   corruption: { type: "string" },
   flavour: { type: "string" },
   out: { type: "string" },
+  resume: { type: "string" },
+  "checkpoint-every": { type: "string" },
   model: { type: "string" },
   user: { type: "string" },
   items: { type: "string" },
@@ -63,26 +67,41 @@ function loadData(a: Args, seed: number): Dataset {
 
 async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const t0 = performance.now();
-  const data = loadData(a, seed);
+  const resume = a.resume ? await readCheckpoint(a.resume) : undefined;
+  if (resume && !resume.training) throw new ConfigError(`${a.resume} holds a finished model, not an unfinished run`);
+  const spec = a.data ?? resume?.manifest.data.spec;
+  if (!spec) throw new ConfigError(`--data is required\n${USAGE}`);
+  const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
+  const cfg = resume ? resume.manifest.config : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false) };
+  const data = loadDataSpec(spec, cfg.seed ?? seed);
+  const used = noise ? injectNoise(data, noise, cfg.seed ?? seed) : data;
+  if (resume && (resume.train.cols.length !== used.train.cols.length || resume.train.cols.some((c, j) => c !== used.train.cols[j])))
+    throw new ConfigError(`${a.resume} was trained on other interactions than ${spec} gives now`);
+  const out = a.out ?? a.resume;
+  const every = num(a["checkpoint-every"], "checkpoint-every");
+  if (every !== undefined && !out) throw new ConfigError("--checkpoint-every needs --out DIR");
+  const source = { spec, noise };
   const progress = quiet ? null : progressPrinter();
-  const res = await train(data, {
-    seed,
-    epochs: list(a.epochs, "epochs"),
-    gateEpochs: num(a["gate-epochs"], "gate-epochs"),
-    corruption: num(a.corruption, "corruption", false),
+  const res = await train(used, {
+    ...cfg,
     coreOptions: { flavour: a.flavour as Flavour | undefined },
     onProgress: progress?.onProgress,
+    resume: resume?.training,
+    source,
+    checkpointEvery: every,
+    onCheckpoint: every ? (snap) => saveTrainingCheckpoint(out!, snap, { config: resolveConfig(cfg), dataName: used.name, users: used.users, items: used.items, train: used.train, source }) : undefined,
   });
   progress?.stop();
   const t1 = performance.now();
-  const ev = res.recommender.evaluate(data.test);
+  const ev = res.recommender.evaluate(used.test);
   const evalSeconds = (performance.now() - t1) / 1000;
   return {
-    data,
+    data: used,
     res,
+    out,
     report: {
-      dataset: { name: data.name, users: data.users, items: data.items, train: nnz(data.train), test_users: evaluatedUsers(data.test).length },
-      seed,
+      dataset: { name: used.name, users: used.users, items: used.items, train: nnz(used.train), test_users: evaluatedUsers(used.test).length },
+      seed: res.recommender.config.seed,
       flavour: res.recommender.core.flavour,
       timings_s: { ...res.timings, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
       likelihood_weights: ev.likelihoodWeights,
@@ -100,15 +119,15 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cmd === "train") {
     const seed = num(a.seed, "seed") ?? 1;
-    const { res, report } = await trainAndEvaluate(a, seed, !!a.json && !process.stderr.isTTY);
-    if (a.out) await saveCheckpoint(res.recommender, a.out);
+    const { res, report, out } = await trainAndEvaluate(a, seed, !!a.json && !process.stderr.isTTY);
+    if (out) await saveCheckpoint(res.recommender, out);
     if (a.json) console.log(JSON.stringify(report));
     else {
       const d = report.dataset;
       console.log(`${d.name}: ${d.users} users × ${d.items} items, ${d.train} training interactions, ${d.test_users} test users; seed ${seed}, ${report.flavour} core`);
       console.log(Object.entries(report.timings_s).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "));
       console.log(metricsTable(report.variants));
-      if (a.out) console.log(`saved to ${a.out}`);
+      if (out) console.log(`saved to ${out}`);
     }
   } else if (cmd === "eval") {
     const core = await createCore({ flavour: a.flavour as Flavour | undefined });

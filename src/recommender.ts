@@ -1,27 +1,17 @@
 // A trained AEL model with its training interactions: evaluation, recommendation for a known
 // or a new user, and (de)serialisation to safetensors with an embedded manifest.
 import type { Core } from "../bindings/index.js";
-import { CheckpointError, ConfigError } from "./errors.js";
+import { ConfigError } from "./errors.js";
 import { rowOf, type Csr } from "./data/csr.js";
-import { AelModel, paramSpecs } from "./model/ael.js";
+import { AelModel } from "./model/ael.js";
 import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forward.js";
 import { evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
 import { VariantScorer } from "./eval/variants.js";
 import { Gate } from "./model/gate.js";
-import { decodeSafetensors, encodeSafetensors, type Tensor } from "./io/safetensors.js";
-import { resolveConfig, type TrainConfig } from "./train/config.js";
+import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, type CheckpointParts, type Manifest } from "./io/format.js";
+import type { TrainConfig } from "./train/config.js";
 
-export const FORMAT = "ael-wasm";
-export const FORMAT_VERSION = 1;
-
-export interface Manifest {
-  format: typeof FORMAT;
-  version: number;
-  config: TrainConfig;
-  data: { name: string; users: number; items: number; train: number };
-  /** Recommender.weightsChecksum() of the saved weights. */
-  weights: string;
-}
+export { FORMAT, FORMAT_VERSION, type Manifest };
 
 export interface Recommendation {
   items: number[];
@@ -38,6 +28,8 @@ export class Recommender {
     readonly dataName: string,
     readonly train: Csr,
     readonly wasmTrain: WasmCsr,
+    /** How the data was specified (CLI), kept in the manifest so a run can be resumed. */
+    readonly source: { spec?: string; noise?: number } = {},
   ) {}
 
   get users(): number {
@@ -133,20 +125,14 @@ export class Recommender {
     return this.weightsCache;
   }
 
-  /** FNV-1a (64-bit, over 32-bit words) of every parameter, in store order: equal weights, equal sums. */
+  /** The parameters, by name, as views of the model's memory. */
+  params(): Record<string, Float32Array> {
+    return Object.fromEntries([...this.model.store.params.values()].map((p) => [p.name, this.core.arena.f32View(p.ptr, p.length)]));
+  }
+
+  /** FNV-1a (64-bit, over 32-bit words) of every parameter in store order: equal weights, equal sums. */
   weightsChecksum(): string {
-    let lo = 0x84222325, hi = 0xcbf29ce4;
-    for (const p of this.model.store.params.values()) {
-      const words = this.core.arena.u32View(p.ptr, p.length);
-      for (let i = 0; i < words.length; i++) {
-        lo = (lo ^ words[i]) >>> 0;
-        // (hi:lo) · (2^40 + 0x1b3) mod 2^64
-        const a = lo * 0x1b3;
-        hi = (Math.imul(hi, 0x1b3) + Math.floor(a / 4294967296) + (lo << 8)) >>> 0;
-        lo = a >>> 0;
-      }
-    }
-    return hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
+    return checksum(Object.values(this.params()));
   }
 
   manifest(): Manifest {
@@ -154,61 +140,24 @@ export class Recommender {
       format: FORMAT,
       version: FORMAT_VERSION,
       config: this.config,
-      data: { name: this.dataName, users: this.users, items: this.items, train: this.train.cols.length },
+      data: { name: this.dataName, users: this.users, items: this.items, train: this.train.cols.length, ...this.source },
       weights: this.weightsChecksum(),
     };
   }
 
   toSafetensors(): Uint8Array {
-    const tensors: Record<string, Tensor> = {};
-    for (const p of this.model.store.params.values()) tensors[p.name] = { dtype: "F32", shape: p.shape, data: this.core.arena.f32View(p.ptr, p.length) };
-    tensors["data.train.rowptr"] = { dtype: "I32", shape: [this.train.rowptr.length], data: this.train.rowptr };
-    tensors["data.train.cols"] = { dtype: "I32", shape: [this.train.cols.length], data: this.train.cols };
-    return encodeSafetensors(tensors, { [FORMAT]: JSON.stringify(this.manifest()) });
+    return encodeCheckpoint({ manifest: this.manifest(), params: this.params(), train: this.train });
+  }
+
+  static fromParts(core: Core, parts: CheckpointParts): Recommender {
+    const { manifest: m, params, train } = parts;
+    const model = new AelModel(core, { users: m.data.users, items: m.data.items, hidden: m.config.hidden });
+    for (const p of model.store.params.values()) core.arena.f32View(p.ptr, p.length).set(params[p.name]);
+    const { spec, noise } = m.data;
+    return new Recommender(core, model, m.config, m.data.name, train, uploadCsr(core, train), { spec, noise });
   }
 
   static fromSafetensors(core: Core, bytes: Uint8Array, file = "model.safetensors"): Recommender {
-    const { tensors, metadata } = decodeSafetensors(bytes, file);
-    const fail = (why: string): never => {
-      throw new CheckpointError(`${file}: ${why}`);
-    };
-    const raw = metadata[FORMAT];
-    if (raw === undefined) fail(`not an ${FORMAT} checkpoint (no "${FORMAT}" manifest in the safetensors metadata)`);
-    let m: Manifest;
-    try {
-      m = JSON.parse(raw!);
-    } catch {
-      return fail("the manifest is not valid JSON");
-    }
-    if (m.format !== FORMAT) fail(`format "${m.format}" is not ${FORMAT}`);
-    if (m.version !== FORMAT_VERSION) fail(`format version ${m.version}; this build reads version ${FORMAT_VERSION}`);
-    let config: TrainConfig;
-    try {
-      config = resolveConfig(m.config);
-    } catch (e) {
-      return fail(`the manifest's config is invalid: ${(e as Error).message}`);
-    }
-    const { users, items } = m.data ?? ({} as Manifest["data"]);
-    if (!Number.isInteger(users) || users < 1 || !Number.isInteger(items) || items < 1) fail("the manifest's data dimensions are invalid");
-    const specs = paramSpecs({ users, items, hidden: config.hidden });
-    for (const s of specs) {
-      const t = tensors[s.name];
-      if (!t) fail(`tensor ${s.name} is missing`);
-      if (t.dtype !== "F32" || t.shape.join(",") !== s.shape.join(",")) fail(`tensor ${s.name} is ${t.dtype}[${t.shape}], expected F32[${s.shape}]`);
-    }
-    const rowptr = tensors["data.train.rowptr"]?.data, cols = tensors["data.train.cols"]?.data;
-    if (!(rowptr instanceof Int32Array) || !(cols instanceof Int32Array) || rowptr.length !== users + 1) fail("the training rows (data.train.*) are missing or malformed");
-    const train: Csr = { rows: users, rowptr: rowptr as Int32Array, cols: cols as Int32Array };
-    for (let u = 0; u < users; u++) {
-      const a = train.rowptr[u], b = train.rowptr[u + 1];
-      if (a > b || b > train.cols.length) fail(`training row ${u} has invalid bounds`);
-      for (let j = a; j < b; j++) if (train.cols[j] < 0 || train.cols[j] >= items || (j > a && train.cols[j] <= train.cols[j - 1])) fail(`training row ${u} holds an invalid item id`);
-    }
-    if (train.rowptr[0] !== 0 || train.rowptr[users] !== train.cols.length) fail("the training rows do not cover the item list");
-    const model = new AelModel(core, { users, items, hidden: config.hidden });
-    for (const p of model.store.params.values()) core.arena.f32View(p.ptr, p.length).set(tensors[p.name].data as Float32Array);
-    const rec = new Recommender(core, model, config, m.data.name, train, uploadCsr(core, train));
-    if (rec.weightsChecksum() !== m.weights) fail(`the weights do not match the manifest's checksum (${m.weights}); the file was altered`);
-    return rec;
+    return Recommender.fromParts(core, decodeCheckpoint(bytes, file));
   }
 }

@@ -6,6 +6,10 @@ import { join } from "node:path";
 import type { Core } from "../../bindings/index.js";
 import { CheckpointError } from "../errors.js";
 import { Recommender } from "../recommender.js";
+import type { Csr } from "../data/csr.js";
+import type { TrainConfig } from "../train/config.js";
+import type { TrainSnapshot } from "../train/trainer.js";
+import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, type CheckpointParts, type Manifest } from "./format.js";
 
 export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -25,7 +29,23 @@ export async function saveCheckpoint(rec: Recommender, dir: string): Promise<voi
   await writeAtomic(join(dir, "model.json"), JSON.stringify(rec.manifest(), null, 2) + "\n");
 }
 
-export async function loadCheckpoint(core: Core, dir: string): Promise<Recommender> {
+/** Write the state of an unfinished run (as saveCheckpoint writes a finished model). */
+export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, info: { config: TrainConfig; dataName: string; users: number; items: number; train: Csr; source?: { spec?: string; noise?: number } }): Promise<void> {
+  const manifest: Manifest = {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    config: info.config,
+    data: { name: info.dataName, users: info.users, items: info.items, train: info.train.cols.length, ...info.source },
+    weights: checksum(Object.values(snap.params)),
+  };
+  await mkdir(dir, { recursive: true });
+  const bytes = encodeCheckpoint({ manifest, params: snap.params, train: info.train, training: snap });
+  await writeAtomic(join(dir, "model.safetensors"), bytes);
+  const { perm: _perm, params: _params, m: _m, v: _v, ...training } = snap;
+  await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...manifest, training }, null, 2) + "\n");
+}
+
+export async function readCheckpoint(dir: string): Promise<CheckpointParts> {
   const file = join(dir, "model.safetensors");
   let bytes: Uint8Array;
   try {
@@ -33,5 +53,9 @@ export async function loadCheckpoint(core: Core, dir: string): Promise<Recommend
   } catch (e) {
     throw new CheckpointError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return Recommender.fromSafetensors(core, bytes, file);
+  return decodeCheckpoint(bytes, file);
+}
+
+export async function loadCheckpoint(core: Core, dir: string): Promise<Recommender> {
+  return Recommender.fromParts(core, await readCheckpoint(dir));
 }

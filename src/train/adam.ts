@@ -18,6 +18,15 @@ export class Adam {
     return this.t;
   }
 
+  /** Continue from a saved state: t steps taken, with these moments of the group. */
+  restore(steps: number, m: Float32Array, v: Float32Array): void {
+    if (m.length !== this.count || v.length !== this.count) throw new RangeError(`Adam state holds ${m.length} moments, the group ${this.count}`);
+    this.t = steps;
+    const a = this.store.core.arena;
+    a.f32View(this.store.m + this.start, this.count).set(m);
+    a.f32View(this.store.v + this.start, this.count).set(v);
+  }
+
   /** One update from the accumulated gradients, which it leaves zeroed. */
   step(): void {
     this.t++;

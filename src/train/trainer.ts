@@ -24,9 +24,31 @@ export interface ProgressEvent {
   seconds: number;
 }
 
+/**
+ * Everything a run needs to continue exactly where it stopped: taken at the end of an epoch,
+ * restoring it and training on gives the weights an uninterrupted run gives, bit for bit.
+ */
+export interface TrainSnapshot {
+  /** Index of the stage in progress (stage0…stage{L−1}, then the gate) and epochs it has done. */
+  stage: number;
+  epoch: number;
+  adamSteps: number;
+  rng: { shuffle: number[]; sampling: number[]; gateNoise: number[] };
+  perm: Int32Array;
+  params: Record<string, Float32Array>;
+  /** Adam moments of the stage's parameter group. */
+  m: Float32Array;
+  v: Float32Array;
+  losses: Record<string, number[]>;
+  timings: Record<string, number>;
+}
+
 export interface TrainHooks {
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** Take a snapshot every this many epochs (of every stage) and hand it to onCheckpoint. */
+  checkpointEvery?: number;
+  onCheckpoint?: (s: TrainSnapshot) => void | Promise<void>;
 }
 
 export interface TrainRun {
@@ -43,27 +65,59 @@ export const STREAM = { init: 0, shuffle: 1, sampling: 2, gateNoise: 3 } as cons
 
 const now = () => performance.now() / 1000;
 
-export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainRun> {
+export function stageNames(levels: number): StageName[] {
+  return [...Array.from({ length: levels }, (_, s) => `stage${s}` as StageName), "gate"];
+}
+
+export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg: TrainConfig, hooks: TrainHooks = {}, resume?: TrainSnapshot): Promise<TrainRun> {
   const model = new AelModel(core, { users: data.users, items: data.items, hidden: cfg.hidden });
-  model.init(cfg.seed);
   const { arena } = core;
-  const timings: Record<string, number> = {};
-  const losses: Record<string, number[]> = {};
+  const L = cfg.hidden.length;
+  const names = stageNames(L);
+  const timings: Record<string, number> = { ...resume?.timings };
+  const losses: Record<string, number[]> = Object.fromEntries(Object.entries(resume?.losses ?? {}).map(([k, v]) => [k, [...v]]));
   const shuffle = Rng.seeded(cfg.seed, STREAM.shuffle);
   const perm = Int32Array.from({ length: data.users }, (_, u) => u);
-  const stateSlab = (stream: number) => {
+  const stateSlab = (stream: number, saved?: number[]) => {
     const p = arena.alloc(16, "RNG state");
-    arena.u32View(p, 4).set(seedState(cfg.seed, stream));
+    arena.u32View(p, 4).set(saved ?? seedState(cfg.seed, stream));
     return p;
   };
-  const sampling = stateSlab(STREAM.sampling);
-  const gateNoise = stateSlab(STREAM.gateNoise);
+  const sampling = stateSlab(STREAM.sampling, resume?.rng.sampling);
+  const gateNoise = stateSlab(STREAM.gateNoise, resume?.rng.gateNoise);
+  if (resume) {
+    for (const p of model.store.params.values()) arena.f32View(p.ptr, p.length).set(resume.params[p.name]);
+    shuffle.state.set(resume.rng.shuffle);
+    perm.set(resume.perm);
+  } else model.init(cfg.seed);
 
-  const runStage = async (name: StageName, epochs: number, group: string, lr: number, step: (start: number, B: number) => number) => {
-    const t0 = now();
+  const snapshot = (stage: number, epoch: number, adam: Adam, group: string): TrainSnapshot => {
+    const { start, end } = model.store.group(group);
+    return {
+      stage,
+      epoch,
+      adamSteps: adam.steps,
+      rng: { shuffle: Array.from(shuffle.state), sampling: Array.from(arena.u32View(sampling, 4)), gateNoise: Array.from(arena.u32View(gateNoise, 4)) },
+      perm: perm.slice(),
+      params: Object.fromEntries([...model.store.params.values()].map((p) => [p.name, arena.f32View(p.ptr, p.length).slice()])),
+      m: arena.f32View(model.store.m + start * 4, end - start).slice(),
+      v: arena.f32View(model.store.v + start * 4, end - start).slice(),
+      losses: Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, [...v]])),
+      timings: { ...timings },
+    };
+  };
+
+  const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number) => number) => {
+    const name = names[index];
+    const t0 = now() - (timings[name] ?? 0);
     const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps);
-    const curve: number[] = (losses[name] = []);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    let first = 1;
+    if (resume && resume.stage === index) {
+      adam.restore(resume.adamSteps, resume.m, resume.v);
+      first = resume.epoch + 1;
+    }
+    const curve: number[] = (losses[name] ??= []);
+    for (let epoch = first; epoch <= epochs; epoch++) {
       if (hooks.signal?.aborted) throw new AbortError(`training cancelled in ${name} at epoch ${epoch}`);
       shuffle.shuffle(perm);
       let sum = 0, batches = 0;
@@ -75,28 +129,38 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       const loss = sum / batches;
       if (!Number.isFinite(loss)) throw new NumericsError(`${name}, epoch ${epoch}: the loss is ${loss}; ${model.store.nonFinite(group) ?? "no parameter"} holds NaN/Inf; nothing was saved`);
       curve.push(loss);
-      hooks.onProgress?.({ stage: name, epoch, epochs, loss, seconds: now() - t0 });
+      timings[name] = now() - t0;
+      hooks.onProgress?.({ stage: name, epoch, epochs, loss, seconds: timings[name] });
+      if (hooks.onCheckpoint && hooks.checkpointEvery && epoch % hooks.checkpointEvery === 0) {
+        const bad = model.store.nonFinite(group);
+        if (bad) throw new NumericsError(`${name}, epoch ${epoch}: parameter ${bad} holds NaN/Inf; the last checkpoint was kept`);
+        await hooks.onCheckpoint(snapshot(index, epoch, adam, group));
+      }
       await yieldToEventLoop();
     }
     const bad = model.store.nonFinite(group);
     if (bad) throw new NumericsError(`${name}: parameter ${bad} holds NaN/Inf after training; nothing was saved`);
     timings[name] = now() - t0;
   };
+  const from = resume?.stage ?? 0;
 
   // stage 0: the Large sub-AE on the interactions
   let mark = arena.mark();
-  const s0 = new Stage0(model, train, cfg, sampling);
-  await runStage("stage0", cfg.epochs[0], "sub.0", cfg.lr, (start, B) => s0.step(perm, start, B));
+  if (from <= 0) {
+    const s0 = new Stage0(model, train, cfg, sampling);
+    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B) => s0.step(perm, start, B));
+  }
   arena.reset(mark);
 
-  // stages 1…L−1 on cached codes of the frozen levels below
-  for (let s = 1; s < cfg.hidden.length; s++) {
+  // stages 1…L−1 on cached codes of the frozen levels below (the cache counts in the stage)
+  for (let s = 1; s < L; s++) {
+    if (from > s) continue;
     mark = arena.mark();
     const t0 = now();
     const codes = encodeAllUsers(model, train, s - 1);
+    timings[`stage${s}`] = (timings[`stage${s}`] ?? 0) + now() - t0;
     const st = new StageDeep(model, s, codes, cfg.batchSize);
-    await runStage(`stage${s}`, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B));
-    timings[`stage${s}`] = now() - t0; // including the code cache
+    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B));
     arena.reset(mark);
   }
 
@@ -104,13 +168,13 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   mark = arena.mark();
   const t0 = now();
   const cache = expertOutputsAllUsers(model, train);
+  timings.gate = (timings.gate ?? 0) + now() - t0;
   const rows = new BatchRows(core, train, cfg.batchSize);
   const sg = new StageGate(model, train, cache, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
-  await runStage("gate", cfg.gateEpochs, "gate", cfg.gateLr, (start, B) => {
+  await runStage(L, cfg.gateEpochs, "gate", cfg.gateLr, (start, B) => {
     rows.load(perm, start, B);
     return sg.step(rows);
   });
-  timings.gate = now() - t0;
   arena.reset(mark);
   return { model, timings, losses };
 }

@@ -1,0 +1,128 @@
+// The checkpoint format: one safetensors file holding every parameter under its dotted name,
+// the training rows, optionally the state of an unfinished run, and the manifest (JSON in the
+// metadata). The reader validates everything before any of it is used.
+import { CheckpointError } from "../errors.js";
+import type { Csr } from "../data/csr.js";
+import { paramSpecs } from "../model/ael.js";
+import { resolveConfig, type TrainConfig } from "../train/config.js";
+import type { TrainSnapshot } from "../train/trainer.js";
+import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.js";
+
+export const FORMAT = "ael-wasm";
+export const FORMAT_VERSION = 1;
+
+export interface Manifest {
+  format: typeof FORMAT;
+  version: number;
+  config: TrainConfig;
+  data: { name: string; users: number; items: number; train: number; spec?: string; noise?: number };
+  /** weightsChecksum() of the saved parameters. */
+  weights: string;
+  /** Present while a run is unfinished: where it stands (the rest is in train.* tensors). */
+  training?: Omit<TrainSnapshot, "perm" | "params" | "m" | "v">;
+}
+
+export interface CheckpointParts {
+  manifest: Manifest;
+  params: Record<string, Float32Array>;
+  train: Csr;
+  training?: TrainSnapshot;
+}
+
+/** FNV-1a (64-bit, over 32-bit words) of the parameters in store order. */
+export function checksum(params: Iterable<Float32Array>): string {
+  let lo = 0x84222325, hi = 0xcbf29ce4;
+  for (const p of params) {
+    const words = new Uint32Array(p.buffer, p.byteOffset, p.length);
+    for (let i = 0; i < words.length; i++) {
+      lo = (lo ^ words[i]) >>> 0;
+      // (hi:lo) · (2^40 + 0x1b3) mod 2^64
+      const a = lo * 0x1b3;
+      hi = (Math.imul(hi, 0x1b3) + Math.floor(a / 4294967296) + (lo << 8)) >>> 0;
+      lo = a >>> 0;
+    }
+  }
+  return hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
+}
+
+export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
+  const { manifest, params, train, training } = parts;
+  const specs = paramSpecs({ users: manifest.data.users, items: manifest.data.items, hidden: manifest.config.hidden });
+  const tensors: Record<string, Tensor> = {};
+  for (const s of specs) tensors[s.name] = { dtype: "F32", shape: s.shape, data: params[s.name] };
+  tensors["data.train.rowptr"] = { dtype: "I32", shape: [train.rowptr.length], data: train.rowptr };
+  tensors["data.train.cols"] = { dtype: "I32", shape: [train.cols.length], data: train.cols };
+  let m: Manifest = manifest;
+  if (training) {
+    const { perm, params: _p, m: mom, v, ...rest } = training;
+    void _p;
+    tensors["train.perm"] = { dtype: "I32", shape: [perm.length], data: perm };
+    tensors["train.adam.m"] = { dtype: "F32", shape: [mom.length], data: mom };
+    tensors["train.adam.v"] = { dtype: "F32", shape: [v.length], data: v };
+    m = { ...manifest, training: rest };
+  }
+  return encodeSafetensors(tensors, { [FORMAT]: JSON.stringify(m) });
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, file: string): CheckpointParts {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  const fail = (why: string): never => {
+    throw new CheckpointError(`${file}: ${why}`);
+  };
+  const raw = metadata[FORMAT];
+  if (raw === undefined) fail(`not an ${FORMAT} checkpoint (no "${FORMAT}" manifest in the safetensors metadata)`);
+  let m: Manifest;
+  try {
+    m = JSON.parse(raw!);
+  } catch {
+    return fail("the manifest is not valid JSON");
+  }
+  if (typeof m !== "object" || m === null) fail("the manifest is not an object");
+  if (m.format !== FORMAT) fail(`format "${m.format}" is not ${FORMAT}`);
+  if (m.version !== FORMAT_VERSION) fail(`format version ${m.version}; this build reads version ${FORMAT_VERSION}`);
+  let config: TrainConfig;
+  try {
+    config = resolveConfig(m.config);
+  } catch (e) {
+    return fail(`the manifest's config is invalid: ${(e as Error).message}`);
+  }
+  const { users, items } = m.data ?? ({} as Manifest["data"]);
+  if (!Number.isInteger(users) || users < 1 || !Number.isInteger(items) || items < 1) fail("the manifest's data dimensions are invalid");
+  const params: Record<string, Float32Array> = {};
+  for (const s of paramSpecs({ users, items, hidden: config.hidden })) {
+    const t = tensors[s.name];
+    if (!t) fail(`tensor ${s.name} is missing`);
+    if (t.dtype !== "F32" || t.shape.join(",") !== s.shape.join(",")) fail(`tensor ${s.name} is ${t.dtype}[${t.shape}], expected F32[${s.shape}]`);
+    params[s.name] = t.data as Float32Array;
+  }
+  if (checksum(Object.values(params)) !== m.weights) fail(`the weights do not match the manifest's checksum (${m.weights}); the file was altered`);
+  const rowptr = tensors["data.train.rowptr"]?.data, cols = tensors["data.train.cols"]?.data;
+  if (!(rowptr instanceof Int32Array) || !(cols instanceof Int32Array) || rowptr.length !== users + 1) fail("the training rows (data.train.*) are missing or malformed");
+  const train: Csr = { rows: users, rowptr: rowptr as Int32Array, cols: cols as Int32Array };
+  if (train.rowptr[0] !== 0 || train.rowptr[users] !== train.cols.length) fail("the training rows do not cover the item list");
+  for (let u = 0; u < users; u++) {
+    const a = train.rowptr[u], b = train.rowptr[u + 1];
+    if (a > b || b > train.cols.length) fail(`training row ${u} has invalid bounds`);
+    for (let j = a; j < b; j++) if (train.cols[j] < 0 || train.cols[j] >= items || (j > a && train.cols[j] <= train.cols[j - 1])) fail(`training row ${u} holds an invalid item id`);
+  }
+  const manifest = { ...m, config };
+  if (!m.training) return { manifest, params, train };
+  const t = m.training;
+  const perm = tensors["train.perm"]?.data, mom = tensors["train.adam.m"]?.data, v = tensors["train.adam.v"]?.data;
+  const stages = config.hidden.length + 1;
+  if (!Number.isInteger(t.stage) || t.stage < 0 || t.stage >= stages || !Number.isInteger(t.epoch) || t.epoch < 0 || !Number.isInteger(t.adamSteps) || t.adamSteps < 0) fail("the training position (stage, epoch, Adam step) is invalid");
+  const words = (w: unknown) => Array.isArray(w) && w.length === 4 && w.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32);
+  if (!t.rng || !words(t.rng.shuffle) || !words(t.rng.sampling) || !words(t.rng.gateNoise)) fail("the saved random states are invalid");
+  if (!(perm instanceof Int32Array) || perm.length !== users || !isPermutation(perm)) fail("train.perm is not a permutation of the users");
+  if (!(mom instanceof Float32Array) || !(v instanceof Float32Array) || mom.length !== v.length) fail("the saved Adam moments are missing or malformed");
+  return { manifest, params, train, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array } };
+}
+
+function isPermutation(p: Int32Array): boolean {
+  const seen = new Uint8Array(p.length);
+  for (const x of p) {
+    if (x < 0 || x >= p.length || seen[x]) return false;
+    seen[x] = 1;
+  }
+  return true;
+}
