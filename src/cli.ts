@@ -7,7 +7,7 @@ import { AelError, ConfigError } from "./errors.js";
 import { loadDataSpec } from "./data/spec.js";
 import { injectNoise } from "./data/noise.js";
 import { nnz } from "./data/csr.js";
-import type { Dataset } from "./data/dataset.js";
+import { datasetNotes, describeNotes, type Dataset } from "./data/dataset.js";
 import { evaluatedUsers } from "./eval/evaluate.js";
 import type { MetricTable } from "./eval/metrics.js";
 import { loadCheckpoint, readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "./io/checkpoint.js";
@@ -59,8 +59,8 @@ const need = (v: string | undefined, what: string) => {
   return v;
 };
 
-function loadData(a: Args, seed: number): Dataset {
-  const d = loadDataSpec(need(a.data, "data"), seed);
+async function loadData(a: Args, seed: number): Promise<Dataset> {
+  const d = await loadDataSpec(need(a.data, "data"), seed);
   const r = num(a.noise, "noise", false);
   return r ? injectNoise(d, r, seed) : d;
 }
@@ -73,7 +73,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   if (!spec) throw new ConfigError(`--data is required\n${USAGE}`);
   const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
   const cfg = resume ? resume.manifest.config : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false) };
-  const data = loadDataSpec(spec, cfg.seed ?? seed);
+  const data = await loadDataSpec(spec, cfg.seed ?? seed);
   const used = noise ? injectNoise(data, noise, cfg.seed ?? seed) : data;
   if (resume && (resume.train.cols.length !== used.train.cols.length || resume.train.cols.some((c, j) => c !== used.train.cols[j])))
     throw new ConfigError(`${a.resume} was trained on other interactions than ${spec} gives now`);
@@ -100,7 +100,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
     res,
     out,
     report: {
-      dataset: { name: used.name, users: used.users, items: used.items, train: nnz(used.train), test_users: evaluatedUsers(used.test).length },
+      dataset: { name: used.name, users: used.users, items: used.items, train: nnz(used.train), test_users: evaluatedUsers(used.test).length, ...snake(datasetNotes(used)) },
       seed: res.recommender.config.seed,
       flavour: res.recommender.core.flavour,
       timings_s: { ...res.timings, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
@@ -109,6 +109,8 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
     },
   };
 }
+
+const snake = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 
 async function main(argv: string[]): Promise<void> {
   const { values: a, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -119,12 +121,13 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cmd === "train") {
     const seed = num(a.seed, "seed") ?? 1;
-    const { res, report, out } = await trainAndEvaluate(a, seed, !!a.json && !process.stderr.isTTY);
+    const { res, report, out, data } = await trainAndEvaluate(a, seed, !!a.json && !process.stderr.isTTY);
     if (out) await saveCheckpoint(res.recommender, out);
     if (a.json) console.log(JSON.stringify(report));
     else {
       const d = report.dataset;
-      console.log(`${d.name}: ${d.users} users × ${d.items} items, ${d.train} training interactions, ${d.test_users} test users; seed ${seed}, ${report.flavour} core`);
+      console.log(`${d.name}: ${d.users} users × ${d.items} items, ${d.train} training interactions, ${d.test_users} test users; seed ${report.seed}, ${report.flavour} core`);
+      for (const note of describeNotes(datasetNotes(data))) console.log(`note: ${note}`);
       console.log(Object.entries(report.timings_s).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "));
       console.log(metricsTable(report.variants));
       if (out) console.log(`saved to ${out}`);
@@ -132,7 +135,7 @@ async function main(argv: string[]): Promise<void> {
   } else if (cmd === "eval") {
     const core = await createCore({ flavour: a.flavour as Flavour | undefined });
     const rec = await loadCheckpoint(core, need(a.model, "model"));
-    const data = loadData(a, rec.config.seed);
+    const data = await loadData(a, rec.config.seed);
     if (data.users !== rec.users || data.items !== rec.items) throw new ConfigError(`the model was trained on ${rec.users} users × ${rec.items} items, ${data.name} has ${data.users} × ${data.items}`);
     const ev = rec.evaluate(data.test);
     if (a.json) console.log(JSON.stringify({ dataset: { name: data.name, users: data.users, items: data.items, test_users: ev.users }, variants: ev.variants }));

@@ -13,6 +13,17 @@ import { ConfigError, DataError } from "../src/errors.js";
 const ML = "../shared/data/ml-100k";
 const MOD = "../shared/data/modcloth/modcloth";
 
+async function rejects(fn: () => Promise<unknown>, type: new (...a: never[]) => Error, pattern: RegExp) {
+  try {
+    await fn();
+  } catch (e) {
+    assert.instance(e, type);
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected a ${type.name} matching ${pattern}`);
+}
+
 function throwsData(fn: () => unknown, pattern: RegExp) {
   try {
     fn();
@@ -86,7 +97,7 @@ test("noise injection: floor(r·|x_u| + 0.5) new items per user, outside train a
   assert.throws(() => injectNoise(d, 1.5, 1), (e: unknown) => e instanceof ConfigError);
 });
 
-test("synthetic: planted noise at the per-user rates, deterministic per seed", () => {
+test("synthetic: planted noise at the per-user rates, deterministic per seed", async () => {
   const a = synthetic({ seed: 9 }), b = synthetic({ seed: 9 }), c = synthetic({ seed: 10 });
   assert.equal(Array.from(a.train.cols), Array.from(b.train.cols));
   assert.not.equal(Array.from(a.train.cols), Array.from(c.train.cols));
@@ -94,21 +105,21 @@ test("synthetic: planted noise at the per-user rates, deterministic per seed", (
     const noisy = rowOf(a.noisy!, u).length, clean = rowOf(a.train, u).length - noisy;
     assert.is(noisy, Math.floor(a.noiseRate![u] * clean + 0.5));
   }
-  assert.throws(() => loadDataSpec("synthetic:users=abc"), (e: unknown) => e instanceof ConfigError);
-  assert.throws(() => loadDataSpec("synthetic:colour=3"), (e: unknown) => e instanceof ConfigError);
-  assert.throws(() => loadDataSpec("parquet:x"), (e: unknown) => e instanceof ConfigError);
+  await rejects(() => loadDataSpec("synthetic:users=abc"), ConfigError, /synthetic option users needs a number/);
+  await rejects(() => loadDataSpec("synthetic:colour=3"), ConfigError, /unknown synthetic option "colour"/);
+  await rejects(() => loadDataSpec("parquet:x"), ConfigError, /unknown data spec "parquet:x"/);
 });
 
-test("real data when present: ML-100K u1 and ModCloth load with the declared shapes", () => {
+test("real data when present: ML-100K u1 and ModCloth load with the declared shapes", async () => {
   if (existsSync(ML)) {
-    const d = loadDataSpec(`ml100k:${ML}`);
+    const d = await loadDataSpec(`ml100k:${ML}`);
     assert.is(d.users, 943);
     assert.is(d.items, 1682);
     assert.is(nnz(d.train), 80000);
     assert.is(nnz(d.test), 20000);
   }
   if (existsSync(`${MOD}.train.rating`)) {
-    const d = loadDataSpec(`deca:${MOD}`);
+    const d = await loadDataSpec(`deca:${MOD}`);
     assert.is(d.users, 44784);
     assert.is(d.items, 1020);
     assert.is(nnz(d.train), 79914);

@@ -15,3 +15,28 @@ export interface Dataset {
   /** Duplicate interactions dropped while loading. */
   readonly duplicates?: number;
 }
+
+/** What a user should know about a data set before trusting its metrics. */
+export interface DatasetNotes {
+  duplicates: number;
+  usersWithoutTrain: number;
+  testUsersWithoutTrain: number;
+}
+
+export function datasetNotes(d: Dataset): DatasetNotes {
+  let usersWithoutTrain = 0, testUsersWithoutTrain = 0;
+  for (let u = 0; u < d.users; u++) {
+    const noTrain = d.train.rowptr[u + 1] === d.train.rowptr[u];
+    if (noTrain) usersWithoutTrain++;
+    if (noTrain && d.test.rowptr[u + 1] > d.test.rowptr[u]) testUsersWithoutTrain++;
+  }
+  return { duplicates: d.duplicates ?? 0, usersWithoutTrain, testUsersWithoutTrain };
+}
+
+export function describeNotes(n: DatasetNotes): string[] {
+  const out: string[] = [];
+  if (n.duplicates) out.push(`${n.duplicates} duplicate interactions were dropped (each pair counts once)`);
+  if (n.usersWithoutTrain) out.push(`${n.usersWithoutTrain} users have no training interactions (they train on sampled negatives only)`);
+  if (n.testUsersWithoutTrain) out.push(`${n.testUsersWithoutTrain} test users have no training interactions (scored from their embedding alone)`);
+  return out;
+}

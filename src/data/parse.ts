@@ -20,57 +20,82 @@ export interface ParseOptions {
 
 const SEP = /[\t,; ]+/;
 
-export function parseInteractions(text: string, file: string, opts: ParseOptions = {}): Interactions {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const users: string[] = [], items: string[] = [], ratings: number[] = [], lines: number[] = [];
-  let withRating: boolean | null = null;
-  let lineNo = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
-    if (line === "") continue;
+/**
+ * Incremental parser: feed it text in chunks of any size (a file stream) and it keeps only the
+ * parsed columns and the current partial line, so a file is read once and never held whole.
+ */
+export class InteractionParser {
+  private readonly users: string[] = [];
+  private readonly items: string[] = [];
+  private readonly ratings: number[] = [];
+  private readonly lines: number[] = [];
+  private withRating: boolean | null = null;
+  private lineNo = 0;
+  private firstContent = true;
+  private rest = "";
+  private started = false;
+
+  constructor(readonly file: string, readonly opts: ParseOptions = {}) {}
+
+  push(chunk: string): void {
+    if (!this.started) {
+      this.started = true;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
+    let text = this.rest + chunk;
+    let start = 0;
+    for (let end = text.indexOf("\n", start); end >= 0; end = text.indexOf("\n", start)) {
+      this.line(text.slice(start, end));
+      start = end + 1;
+    }
+    this.rest = text.slice(start);
+    text = "";
+  }
+
+  end(): Interactions {
+    if (this.rest !== "") this.line(this.rest);
+    this.rest = "";
+    if (this.users.length === 0) throw new DataError("no interactions (the file is empty)", this.file);
+    return { users: this.users, items: this.items, ratings: this.withRating ? Float64Array.from(this.ratings) : null, lines: Int32Array.from(this.lines) };
+  }
+
+  private line(raw: string): void {
+    const { file, opts } = this;
+    const lineNo = ++this.lineNo;
+    const line = raw.trim();
+    if (line === "") return;
     const f = line.split(SEP);
+    const first = this.firstContent;
+    this.firstContent = false;
     if (f.length < 2) throw new DataError(`expected at least 2 fields (user, item), found ${f.length}: "${clip(line)}"`, file, lineNo);
-    if (opts.header && users.length === 0 && lineNo === firstLine(text) && looksLikeHeader(f)) continue;
+    if (opts.header && first && looksLikeHeader(f)) return;
     if (opts.integerIds) {
       checkId(f[0], file, lineNo, "user");
       checkId(f[1], file, lineNo, "item");
-    } else {
-      if (f[0] === "") throw new DataError("empty user id", file, lineNo, "user");
-      if (f[1] === "") throw new DataError("empty item id", file, lineNo, "item");
     }
     const hasRating = f.length >= 3;
-    if (withRating === null) withRating = hasRating;
-    else if (withRating !== hasRating) throw new DataError(`expected ${withRating ? "3 or more" : "2"} fields like the lines above, found ${f.length}`, file, lineNo);
+    if (this.withRating === null) this.withRating = hasRating;
+    else if (this.withRating !== hasRating) throw new DataError(`expected ${this.withRating ? "3 or more" : "2"} fields like the lines above, found ${f.length}`, file, lineNo);
     if (hasRating) {
       const r = Number(f[2]);
       if (!Number.isFinite(r)) throw new DataError(`rating "${clip(f[2])}" is not a finite number`, file, lineNo, "rating");
-      ratings.push(r);
+      this.ratings.push(r);
     }
-    users.push(f[0]);
-    items.push(f[1]);
-    lines.push(lineNo);
+    this.users.push(f[0]);
+    this.items.push(f[1]);
+    this.lines.push(lineNo);
   }
-  if (users.length === 0) throw new DataError("no interactions (the file is empty)", file);
-  return { users, items, ratings: withRating ? Float64Array.from(ratings) : null, lines: Int32Array.from(lines) };
+}
+
+export function parseInteractions(text: string, file: string, opts: ParseOptions = {}): Interactions {
+  const p = new InteractionParser(file, opts);
+  p.push(text);
+  return p.end();
 }
 
 /** A first line naming its columns: a non-numeric rating field, or a user column called so. */
 function looksLikeHeader(f: string[]): boolean {
   return (f.length >= 3 && !Number.isFinite(Number(f[2]))) || /^(user|users|user_?id|userid|uid|u)$/i.test(f[0]);
-}
-
-function firstLine(text: string): number {
-  let n = 1;
-  for (const l of text.split("\n")) {
-    if (l.trim() !== "") return n;
-    n++;
-  }
-  return n;
 }
 
 function checkId(s: string, file: string, line: number, field: string): void {

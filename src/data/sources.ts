@@ -4,11 +4,18 @@ import { DataError } from "../errors.js";
 import { Rng } from "../../bindings/rng.js";
 import { csrFromPairs, type Csr } from "./csr.js";
 import type { Dataset } from "./dataset.js";
-import { maxId, parseInteractions, toIndices, type Interactions } from "./parse.js";
+import { maxId, parseInteractions, toIndices, type Interactions, type ParseOptions } from "./parse.js";
 
 export interface TextFile {
   name: string;
   text: string;
+}
+
+/** A file as text, or already parsed (a stream reader parses while it reads). */
+export type FileInput = TextFile | { name: string; interactions: Interactions };
+
+function parsed(f: FileInput, opts: ParseOptions): Interactions {
+  return "interactions" in f ? f.interactions : parseInteractions(f.text, f.name, opts);
 }
 
 function build(name: string, users: number, items: number, train: { u: Int32Array; i: Int32Array }, test: { u: Int32Array; i: Int32Array }, valid?: { u: Int32Array; i: Int32Array }): Dataset {
@@ -32,16 +39,16 @@ function parseInfo(info: TextFile | undefined): { users: number; items: number }
  * MovieLens-100K: `u1.base` + `u1.test` (the reference split), or `u.data` split 80/20 at random
  * (seeded). Ids are 1-based; every rating is an interaction unless `minRating` is given.
  */
-export function movielens(files: { base?: TextFile; test?: TextFile; data?: TextFile; info?: TextFile }, opts: { seed?: number; minRating?: number } = {}): Dataset {
+export function movielens(files: { base?: FileInput; test?: FileInput; data?: FileInput; info?: TextFile }, opts: { seed?: number; minRating?: number } = {}): Dataset {
   const keep = (p: Interactions) => filterRating(p, opts.minRating);
   if (files.base && files.test) {
-    const b = keep(parseInteractions(files.base.text, files.base.name, { integerIds: true }));
-    const t = keep(parseInteractions(files.test.text, files.test.name, { integerIds: true }));
+    const b = keep(parsed(files.base, { integerIds: true }));
+    const t = keep(parsed(files.test, { integerIds: true }));
     const c = parseInfo(files.info) ?? { users: Math.max(maxId(b, "users"), maxId(t, "users")), items: Math.max(maxId(b, "items"), maxId(t, "items")) };
     return build("ml-100k/u1", c.users, c.items, toIndices(b, files.base.name, 1, c.users, c.items), toIndices(t, files.test.name, 1, c.users, c.items));
   }
   if (!files.data) throw new DataError("MovieLens needs u1.base and u1.test, or u.data");
-  const d = keep(parseInteractions(files.data.text, files.data.name, { integerIds: true }));
+  const d = keep(parsed(files.data, { integerIds: true }));
   const c = parseInfo(files.info) ?? { users: maxId(d, "users"), items: maxId(d, "items") };
   const all = toIndices(d, files.data.name, 1, c.users, c.items);
   const { train, test } = splitByRatio(all, 0.2, opts.seed ?? 1);
@@ -53,11 +60,11 @@ export function movielens(files: { base?: TextFile; test?: TextFile; data?: Text
  * optionally NAME.valid.rating; tab-separated, 0-based ids. Counts are the largest ids + 1
  * unless declared.
  */
-export function deca(name: string, files: { train: TextFile; test: TextFile; valid?: TextFile; extra?: TextFile[] }, declared?: { users: number; items: number }): Dataset {
-  const tr = parseInteractions(files.train.text, files.train.name, { integerIds: true });
-  const te = parseInteractions(files.test.text, files.test.name, { integerIds: true });
-  const va = files.valid ? parseInteractions(files.valid.text, files.valid.name, { integerIds: true }) : undefined;
-  const all = [tr, te, ...(va ? [va] : []), ...(files.extra ?? []).map((f) => parseInteractions(f.text, f.name, { integerIds: true }))];
+export function deca(name: string, files: { train: FileInput; test: FileInput; valid?: FileInput; extra?: FileInput[] }, declared?: { users: number; items: number }): Dataset {
+  const tr = parsed(files.train, { integerIds: true });
+  const te = parsed(files.test, { integerIds: true });
+  const va = files.valid ? parsed(files.valid, { integerIds: true }) : undefined;
+  const all = [tr, te, ...(va ? [va] : []), ...(files.extra ?? []).map((f) => parsed(f, { integerIds: true }))];
   const c = declared ?? { users: Math.max(...all.map((p) => maxId(p, "users"))) + 1, items: Math.max(...all.map((p) => maxId(p, "items"))) + 1 };
   return build(name, c.users, c.items, toIndices(tr, files.train.name, 0, c.users, c.items), toIndices(te, files.test.name, 0, c.users, c.items),
     va && files.valid ? toIndices(va, files.valid.name, 0, c.users, c.items) : undefined);
@@ -68,9 +75,9 @@ export function deca(name: string, files: { train: TextFile; test: TextFile; val
  * first appearance, training file first), an optional header, an optional rating threshold,
  * and a test file or a seeded random split.
  */
-export function csv(train: TextFile, test: TextFile | undefined, opts: { seed?: number; testRatio?: number; minRating?: number } = {}): Dataset {
-  const tr = filterRating(parseInteractions(train.text, train.name, { header: true }), opts.minRating);
-  const te = test ? filterRating(parseInteractions(test.text, test.name, { header: true }), opts.minRating) : undefined;
+export function csv(train: FileInput, test: FileInput | undefined, opts: { seed?: number; testRatio?: number; minRating?: number } = {}): Dataset {
+  const tr = filterRating(parsed(train, { header: true }), opts.minRating);
+  const te = test ? filterRating(parsed(test, { header: true }), opts.minRating) : undefined;
   const userIds = new Map<string, number>(), itemIds = new Map<string, number>();
   const idx = (p: Interactions) => {
     const u = new Int32Array(p.users.length), i = new Int32Array(p.users.length);

@@ -1,10 +1,11 @@
 // Data set specs for the CLI and the Node API:
 //   synthetic[:KEY=VAL,…]   ml100k:DIR   deca:DIR/NAME   csv:TRAIN[,TEST]
-import { existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, DataError } from "../errors.js";
 import type { Dataset } from "./dataset.js";
-import { csv, deca, movielens, type TextFile } from "./sources.js";
+import { csv, deca, movielens, type FileInput, type TextFile } from "./sources.js";
+import { InteractionParser, type ParseOptions } from "./parse.js";
 import { SYNTHETIC_DEFAULTS, synthetic, type SyntheticOptions } from "./synthetic.js";
 
 function read(path: string): TextFile {
@@ -14,9 +15,23 @@ function read(path: string): TextFile {
     throw new DataError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
   }
 }
-const maybe = (path: string) => (existsSync(path) ? read(path) : undefined);
 
-export function loadDataSpec(spec: string, seed = 1): Dataset {
+/** Parse a file while reading it in chunks: it is read once and never held whole in memory. */
+export async function streamFile(path: string, opts: ParseOptions): Promise<FileInput> {
+  const parser = new InteractionParser(path, opts);
+  try {
+    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) parser.push(chunk as string);
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+  }
+  return { name: path, interactions: parser.end() };
+}
+
+const ids = { integerIds: true };
+const maybe = (path: string, opts: ParseOptions) => (existsSync(path) ? streamFile(path, opts) : undefined);
+
+export async function loadDataSpec(spec: string, seed = 1): Promise<Dataset> {
   const colon = spec.indexOf(":");
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? "" : spec.slice(colon + 1);
@@ -25,19 +40,22 @@ export function loadDataSpec(spec: string, seed = 1): Dataset {
       return synthetic({ seed, ...parseKeyValues(arg) });
     case "ml100k": {
       if (!arg) throw new ConfigError("ml100k needs a directory: ml100k:DIR");
-      const base = maybe(join(arg, "u1.base")), test = maybe(join(arg, "u1.test")), data = maybe(join(arg, "u.data"));
-      if (!(base && test) && !data) throw new DataError("expected u1.base and u1.test, or u.data", arg);
-      return movielens({ base, test, data, info: maybe(join(arg, "u.info")) }, { seed });
+      const split = existsSync(join(arg, "u1.base")) && existsSync(join(arg, "u1.test"));
+      if (!split && !existsSync(join(arg, "u.data"))) throw new DataError("expected u1.base and u1.test, or u.data", arg);
+      const info = existsSync(join(arg, "u.info")) ? read(join(arg, "u.info")) : undefined;
+      if (split) return movielens({ base: await streamFile(join(arg, "u1.base"), ids), test: await streamFile(join(arg, "u1.test"), ids), info }, { seed });
+      return movielens({ data: await streamFile(join(arg, "u.data"), ids), info }, { seed });
     }
     case "deca": {
       if (!arg) throw new ConfigError("deca needs a path prefix: deca:DIR/NAME");
       const name = arg.split("/").pop()!;
-      return deca(name, { train: read(`${arg}.train.rating`), test: read(`${arg}.test.negative`), valid: maybe(`${arg}.valid.rating`) });
+      return deca(name, { train: await streamFile(`${arg}.train.rating`, ids), test: await streamFile(`${arg}.test.negative`, ids), valid: await maybe(`${arg}.valid.rating`, ids) });
     }
     case "csv": {
       const [train, test] = arg.split(",");
       if (!train) throw new ConfigError("csv needs a file: csv:TRAIN[,TEST]");
-      return csv(read(train), test ? read(test) : undefined, { seed });
+      const header = { header: true };
+      return csv(await streamFile(train, header), test ? await streamFile(test, header) : undefined, { seed });
     }
     default:
       throw new ConfigError(`unknown data spec "${spec}": use synthetic[:KEY=VAL,…], ml100k:DIR, deca:DIR/NAME or csv:TRAIN[,TEST]`);
