@@ -12,6 +12,13 @@ import { evaluatedUsers } from "./eval/evaluate.js";
 import type { MetricTable } from "./eval/metrics.js";
 import { loadCheckpoint, readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "./io/checkpoint.js";
 import { resolveConfig } from "./train/config.js";
+import { readFile } from "node:fs/promises";
+import { writeAtomic } from "./io/checkpoint.js";
+import { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
+import { fromPytorch, toPytorch } from "./io/pytorch.js";
+import { checksum, FORMAT, FORMAT_VERSION, type Manifest } from "./io/format.js";
+import { Recommender } from "./recommender.js";
+import { paramSpecs } from "./model/ael.js";
 import { metricsTable, progressPrinter } from "./cli/report.js";
 
 const USAGE = `usage:
@@ -21,6 +28,8 @@ const USAGE = `usage:
   ael eval --model DIR --data SPEC [--json]
   ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
   ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
+  ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
+  ael import --weights FILE.safetensors --data SPEC --out DIR
 SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST]
 Ids on the command line are the model's 0-based indices (MovieLens id − 1).`;
 
@@ -35,6 +44,7 @@ const OPTIONS = {
   flavour: { type: "string" },
   out: { type: "string" },
   resume: { type: "string" },
+  weights: { type: "string" },
   "checkpoint-every": { type: "string" },
   model: { type: "string" },
   user: { type: "string" },
@@ -110,6 +120,11 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   };
 }
 
+/** Parameters in store order (the order the checksum is taken in). */
+function orderParams(params: Record<string, Float32Array>, hidden: number[], d: Dataset): Record<string, Float32Array> {
+  return Object.fromEntries(paramSpecs({ users: d.users, items: d.items, hidden }).map((s) => [s.name, params[s.name]]));
+}
+
 const snake = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 
 async function main(argv: string[]): Promise<void> {
@@ -169,6 +184,25 @@ async function main(argv: string[]): Promise<void> {
     }
     if (a.json) console.log(JSON.stringify({ seeds, runs, summary }));
     else console.log(metricsTable(summary));
+  } else if (cmd === "export") {
+    const rec = await loadCheckpoint(await createCore(), need(a.model, "model"));
+    const bytes = encodeSafetensors(toPytorch(rec.params(), rec.model.dims), { format: "pt", "ael-wasm.config": JSON.stringify(rec.config) });
+    await writeAtomic(need(a.out, "out"), bytes);
+    console.log(`wrote ${a.out} (${bytes.length} bytes)`);
+  } else if (cmd === "import") {
+    const file = need(a.weights, "weights");
+    const data = await loadData(a, 1);
+    const { tensors } = decodeSafetensors(new Uint8Array(await readFile(file).catch(() => {
+      throw new ConfigError(`cannot read ${file}`);
+    })), file);
+    const { hidden, params } = fromPytorch(tensors, data.users, data.items, file);
+    const core = await createCore();
+    const config = resolveConfig({ hidden, epochs: hidden.map(() => 0) });
+    const ordered = orderParams(params, hidden, data);
+    const manifest: Manifest = { format: FORMAT, version: FORMAT_VERSION, config, data: { name: data.name, users: data.users, items: data.items, train: nnz(data.train), spec: a.data }, weights: checksum(Object.values(ordered)) };
+    const rec = Recommender.fromParts(core, { manifest, params: ordered, train: data.train });
+    await saveCheckpoint(rec, need(a.out, "out"));
+    console.log(`imported ${file} (hidden ${hidden.join("→")}) into ${a.out}`);
   } else throw new ConfigError(`unknown command "${cmd}"\n${USAGE}`);
 }
 

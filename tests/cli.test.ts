@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -32,6 +32,27 @@ test("eval and recommend read the checkpoint", () => {
   assert.is(rec.items.length, 5);
   const cold = ael("recommend", "--model", dir, "--items", "1,2,3", "--json");
   assert.is(JSON.parse(cold.stdout).items.length, 20);
+});
+
+test("export writes the PyTorch release's names and layouts; import reads them back to the same weights", () => {
+  const file = join(dir, "torch.safetensors");
+  const e = ael("export", "--model", dir, "--out", file);
+  assert.is(e.status, 0, e.stderr);
+  const bytes = readFileSync(file);
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8"));
+  assert.equal(header["AEs.0.item2hidden.weight"].shape, [128, 80]);
+  assert.equal(header["AEs.0.id2hidden.weight"].shape, [60, 128]);
+  assert.equal(header["AEs.0.decoder.weight"].shape, [80, 128]);
+  assert.equal(header["AEs.2.item2hidden.weight"].shape, [12, 48]);
+  assert.equal(header.w_gate.shape, [80, 3]);
+  const back = join(dir, "imported");
+  const i = ael("import", "--weights", file, "--data", DATA, "--out", back);
+  assert.is(i.status, 0, i.stderr);
+  const weights = (d: string) => JSON.parse(readFileSync(join(d, "model.json"), "utf8")).weights;
+  assert.is(weights(back), weights(dir));
+  const wrong = ael("import", "--weights", file, "--data", "synthetic:users=61,items=80,interactions=10", "--out", join(dir, "x"));
+  assert.is(wrong.status, 2);
+  assert.match(wrong.stderr, /AEs\.0\.id2hidden\.weight is F32\[60,128\], expected F32\[61,128\]/);
 });
 
 test("bad input exits with status 2 and a message naming the problem", () => {
