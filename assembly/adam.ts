@@ -40,3 +40,27 @@ export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, stepSi
     store<f32>(g + o, 0);
   }
 }
+
+// Lazy (sparse-row) Adam over the listed rows of an R×H slab, as TF's LazyAdam and PyTorch's
+// SparseAdam: only rows with a gradient move. A row last updated at step s first has its
+// moments decayed for the skipped steps (m·β1^k, v·β2^k with k = t − 1 − s), then takes the
+// step-t update; last[row] becomes t. rows: i32[nrows], distinct; last: i32[R].
+export function adam_rows(p: usize, g: usize, m: usize, v: usize, last: usize, rows: usize, nrows: i32, H: i32, t: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32): void {
+  const rowBytes = <usize>H << 2;
+  for (let i = 0; i < nrows; i++) {
+    const r = <usize>load<i32>(rows + (<usize>i << 2));
+    const lp = last + (r << 2);
+    const k = t - 1 - load<i32>(lp);
+    const o = r * rowBytes;
+    if (k > 0) {
+      const d1 = <f32>Math.pow(beta1, k), d2 = <f32>Math.pow(beta2, k);
+      for (let j = 0; j < H; j++) {
+        const q = o + (<usize>j << 2);
+        store<f32>(m + q, load<f32>(m + q) * d1);
+        store<f32>(v + q, load<f32>(v + q) * d2);
+      }
+    }
+    adam_step(p + o, g + o, m + o, v + o, H, stepSize, beta1, beta2, invBc2Sqrt, eps);
+    store<i32>(lp, t);
+  }
+}

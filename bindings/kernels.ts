@@ -47,6 +47,7 @@ export interface Kernels {
   topk_rows(idx: Ptr, val: Ptr, scores: Ptr, exclptr: Ptr, excl: Ptr, B: number, N: number, K: number): void;
 
   adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void;
+  adam_rows(p: Ptr, g: Ptr, m: Ptr, v: Ptr, last: Ptr, rows: Ptr, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void;
 
   rng_uniform(out: Ptr, n: number, lo: number, hi: number, state: Ptr): void;
   rng_normal(out: Ptr, n: number, mean: number, std: number, state: Ptr): void;
@@ -62,5 +63,5 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",
   "corrupt_mask_out", "negative_sample", "csr_rows_dense",
   "gate_forward", "gate_backward", "cv_squared", "cv_squared_backward", "gate_combine_forward", "gate_combine_backward",
-  "topk_rows", "adam_step", "rng_uniform", "rng_normal", "rng_int",
+  "topk_rows", "adam_step", "adam_rows", "rng_uniform", "rng_normal", "rng_int",
 ];

@@ -23,7 +23,7 @@ import { metricsTable, progressPrinter } from "./cli/report.js";
 
 const USAGE = `usage:
   ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
-            [--corruption Q] [--flavour simd|scalar] [--out DIR [--checkpoint-every N]] [--json]
+            [--corruption Q] [--lazy-adam] [--flavour simd|scalar] [--out DIR [--checkpoint-every N]] [--json]
   ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
   ael eval --model DIR --data SPEC [--json]
   ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
@@ -41,6 +41,7 @@ const OPTIONS = {
   seeds: { type: "string" },
   noise: { type: "string" },
   corruption: { type: "string" },
+  "lazy-adam": { type: "boolean" },
   flavour: { type: "string" },
   out: { type: "string" },
   resume: { type: "string" },
@@ -82,7 +83,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const spec = a.data ?? resume?.manifest.data.spec;
   if (!spec) throw new ConfigError(`--data is required\n${USAGE}`);
   const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
-  const cfg = resume ? resume.manifest.config : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false) };
+  const cfg = resume ? resume.manifest.config : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false), lazyAdam: a["lazy-adam"] };
   const data = await loadDataSpec(spec, cfg.seed ?? seed);
   const used = noise ? injectNoise(data, noise, cfg.seed ?? seed) : data;
   if (resume && (resume.train.cols.length !== used.train.cols.length || resume.train.cols.some((c, j) => c !== used.train.cols[j])))

@@ -199,6 +199,31 @@ for (const flavour of FLAVOURS) {
     }
   });
 
+  t("adam_rows: only listed rows move, after the skipped steps' moment decay", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(27);
+    for (const [R, H] of [[1, 1], [7, 5], [20, 128], [9, 12]]) {
+      await scoped(c, () => {
+        const p = randn(rng, R * H), m = randn(rng, R * H, 1e-9), v = Float32Array.from(randn(rng, R * H, 1e-9), (x) => x * x);
+        const last = Int32Array.from({ length: R }, () => rng.int(4));
+        const [pp, pg, pm, pv, pl, pr] = put(c, p, new Float32Array(R * H), m, v, last, new Int32Array(R));
+        const wp = Float32Array.from(p), wm = Float32Array.from(m), wv = Float32Array.from(v), wl = Int32Array.from(last);
+        for (let t = 5; t <= 7; t++) {
+          const rows = Int32Array.from(new Set(Array.from({ length: Math.max(1, R >> 1) }, () => rng.int(R))));
+          const g = randn(rng, R * H, 1e-10);
+          c.arena.f32View(pg, R * H).set(g);
+          c.arena.i32View(pr, rows.length).set(rows);
+          const stepSize = 5e-4 / (1 - 0.9 ** t), inv = 1 / Math.sqrt(1 - 0.999 ** t);
+          c.kernels.adam_rows(pp, pg, pm, pv, pl, pr, rows.length, H, t, stepSize, 0.9, 0.999, inv, 1e-8);
+          ref.adamRows(wp, Float32Array.from(g), wm, wv, wl, rows, rows.length, H, t, stepSize, 0.9, 0.999, inv, 1e-8);
+        }
+        assertClose(getF32(c, pp, R * H), wp, 1e-6, "lazy adam p");
+        assertClose(getF32(c, pv, R * H).map((x) => x * 1e18), wv.map((x) => x * 1e18), 1e-5, "lazy adam v");
+        assert.equal(Array.from(getI32(c, pl, R)), Array.from(wl), "row steps");
+      });
+    }
+  });
+
   t("topk_rows: exclusions, ties to the lower index, short rows", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(18);

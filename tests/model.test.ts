@@ -110,11 +110,22 @@ for (const flavour of FLAVOURS) {
       const snap = noise.save();
       zeroGrads(c, m);
       sg.step(rows);
-      grads(c, m, ["gate.W_g", "gate.W_n"]).forEach((g, i) => {
+      const gateGrads = grads(c, m, ["gate.W_g", "gate.W_n"]);
+      gateGrads.forEach((g, i) => {
         const p = i === 0 ? m.W_g : m.W_n;
         const err = fdCheck(c, p, g, () => (noise.restore(snap), sg.step(rows)), 1e-3);
         assert.ok(err < 3e-2, `${p.name}: max relative error ${err.toExponential(2)}`);
       });
+      // computing the experts per batch (data sets whose cache would not fit) gives the same step
+      zeroGrads(c, m);
+      noise.restore(snap);
+      const cachedLoss = sg.step(rows);
+      const cached = grads(c, m, ["gate.W_g", "gate.W_n"]);
+      zeroGrads(c, m);
+      noise.restore(snap);
+      const perBatch = new StageGate(m, tr, 0, 3, 2, 1, noise.ptr);
+      assert.is(perBatch.step(rows), cachedLoss);
+      grads(c, m, ["gate.W_g", "gate.W_n"]).forEach((g, i) => assert.equal(Array.from(g), Array.from(cached[i])));
     });
   });
 

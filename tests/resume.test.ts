@@ -15,9 +15,11 @@ import { resolveConfig } from "../src/train/config.js";
 import type { TrainSnapshot } from "../src/train/trainer.js";
 
 const data = synthetic({ users: 50, items: 40, interactions: 8, seed: 5 });
-const opts = { hidden: [12, 6, 3], epochs: [6, 4, 4], gateEpochs: 4, batchSize: 8, negatives: 12, seed: 9 };
+const base = { hidden: [12, 6, 3], epochs: [6, 4, 4], gateEpochs: 4, batchSize: 8, negatives: 12, seed: 9 };
 
-test("resuming from any epoch's snapshot, in memory or from disk, gives the uninterrupted weights", async () => {
+for (const lazyAdam of [false, true])
+test(`resuming from any epoch's snapshot, in memory or from disk, gives the uninterrupted weights${lazyAdam ? " (lazy Adam)" : ""}`, async () => {
+  const opts = { ...base, lazyAdam };
   const straight = (await train(data, { ...opts, core: await createCore() })).recommender.weightsChecksum();
   const snaps: TrainSnapshot[] = [];
   const watched = await train(data, { ...opts, core: await createCore(), checkpointEvery: 1, onCheckpoint: (s) => void snaps.push(s) });

@@ -102,6 +102,19 @@ export function maskedMseBackward(dy: F, y: F, t: F, m: F, n: number, scale: num
   for (let i = 0; i < n; i++) dy[i] = 2 * scale * (m[i] * y[i] - t[i]) * m[i];
 }
 
+/** Lazy Adam over listed rows of an R×H slab (see assembly/adam.ts). */
+export function adamRows(p: F, g: F, m: F, v: F, last: I, rows: I, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
+  for (let i = 0; i < nrows; i++) {
+    const r = rows[i], k = t - 1 - last[r], o = r * H;
+    for (let j = 0; j < H; j++) {
+      m[o + j] *= beta1 ** k;
+      v[o + j] *= beta2 ** k;
+    }
+    adamStep(p.subarray(o, o + H), g.subarray(o, o + H), m.subarray(o, o + H), v.subarray(o, o + H), H, stepSize, beta1, beta2, invBc2Sqrt, eps);
+    last[r] = t;
+  }
+}
+
 /** torch.optim.Adam's single-tensor step (f64 arithmetic); zeroes g. */
 export function adamStep(p: F, g: F, m: F, v: F, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
   for (let i = 0; i < n; i++) {

@@ -41,7 +41,7 @@ export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, i
   await mkdir(dir, { recursive: true });
   const bytes = encodeCheckpoint({ manifest, params: snap.params, train: info.train, training: snap });
   await writeAtomic(join(dir, "model.safetensors"), bytes);
-  const { perm: _perm, params: _params, m: _m, v: _v, ...training } = snap;
+  const { perm: _perm, params: _params, m: _m, v: _v, rowSteps: _r, ...training } = snap;
   await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...manifest, training }, null, 2) + "\n");
 }
 

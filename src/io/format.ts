@@ -54,8 +54,9 @@ export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
   tensors["data.train.cols"] = { dtype: "I32", shape: [train.cols.length], data: train.cols };
   let m: Manifest = manifest;
   if (training) {
-    const { perm, params: _p, m: mom, v, ...rest } = training;
+    const { perm, params: _p, m: mom, v, rowSteps, ...rest } = training;
     void _p;
+    if (rowSteps) tensors["train.adam.row_steps"] = { dtype: "I32", shape: [rowSteps.length], data: rowSteps };
     tensors["train.perm"] = { dtype: "I32", shape: [perm.length], data: perm };
     tensors["train.adam.m"] = { dtype: "F32", shape: [mom.length], data: mom };
     tensors["train.adam.v"] = { dtype: "F32", shape: [v.length], data: v };
@@ -115,7 +116,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): CheckpointPar
   if (!t.rng || !words(t.rng.shuffle) || !words(t.rng.sampling) || !words(t.rng.gateNoise)) fail("the saved random states are invalid");
   if (!(perm instanceof Int32Array) || perm.length !== users || !isPermutation(perm)) fail("train.perm is not a permutation of the users");
   if (!(mom instanceof Float32Array) || !(v instanceof Float32Array) || mom.length !== v.length) fail("the saved Adam moments are missing or malformed");
-  return { manifest, params, train, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array } };
+  const rowSteps = tensors["train.adam.row_steps"]?.data;
+  if (rowSteps !== undefined && (!(rowSteps instanceof Int32Array) || rowSteps.length !== users)) fail("train.adam.row_steps is malformed");
+  if (t.stage < config.hidden.length && !!rowSteps !== config.lazyAdam) fail("the saved lazy-Adam row steps do not match the configuration");
+  return { manifest, params, train, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array, rowSteps: rowSteps as Int32Array | undefined } };
 }
 
 function isPermutation(p: Int32Array): boolean {

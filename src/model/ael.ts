@@ -29,9 +29,10 @@ export function paramSpecs({ users, items, hidden }: ModelDims): ParamSpec[] {
     specs.push(
       { name: `sub.${s}.W_enc`, shape: [n, h] },
       { name: `sub.${s}.b_enc`, shape: [h] },
-      { name: `sub.${s}.V`, shape: [users, h] },
       { name: `sub.${s}.W_dec`, shape: [n, h] },
       { name: `sub.${s}.b_dec`, shape: [n] },
+      // last, so the other tensors of the level form one range for the lazy-Adam option
+      { name: `sub.${s}.V`, shape: [users, h] },
     );
   });
   specs.push({ name: "gate.W_g", shape: [items, hidden.length] }, { name: "gate.W_n", shape: [items, hidden.length] });

@@ -23,6 +23,12 @@ export interface TrainConfig {
   beta2: number;
   eps: number;
   seed: number;
+  /**
+   * Update each user-embedding row only when its user is in the batch (lazy Adam, with the
+   * skipped steps' moment decay applied when the row returns). Off by default: the release
+   * moves every row at every step, which dominates the cost with many users.
+   */
+  lazyAdam: boolean;
 }
 
 export const DEFAULTS: TrainConfig = {
@@ -40,6 +46,7 @@ export const DEFAULTS: TrainConfig = {
   beta2: 0.999,
   eps: 1e-8,
   seed: 1,
+  lazyAdam: false,
 };
 
 const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
@@ -68,5 +75,6 @@ export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   if (!real(c.beta2, 0, 1) || c.beta2 >= 1) fail("beta2 must be in [0, 1)", c.beta2);
   if (!real(c.eps, 0, 1, true)) fail("eps must be in (0, 1]", c.eps);
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) fail("seed must be a non-negative integer", c.seed);
+  if (typeof c.lazyAdam !== "boolean") fail("lazyAdam must be true or false", c.lazyAdam);
   return { ...c, hidden: [...c.hidden], epochs: [...c.epochs] };
 }

@@ -1,5 +1,6 @@
 // Wasm memory a training run will need, computed before anything is allocated.
 import type { TrainConfig } from "./config.js";
+import { cachesExperts } from "./stage-gate.js";
 
 export function trainingBytes(users: number, items: number, trainNnz: number, maxRow: number, cfg: TrainConfig): number {
   const E = cfg.hidden.length, B = cfg.batchSize;
@@ -12,7 +13,7 @@ export function trainingBytes(users: number, items: number, trainNnz: number, ma
   const mask = B * (maxRow + Math.min(cfg.negatives, items)) + 4;
   const stage0 = mask * 4 * 6 + (items + 1) * 4 + B * maxRow * 4 + 2 * B * cfg.hidden[0] * 4 + items;
   const codes = users * Math.max(...cfg.hidden) * 4;
-  const expertCache = users * E * items * 4;
+  const expertCache = cachesExperts(users, E, items) ? users * E * items * 4 : 0;
   const encode = 256 * (cfg.hidden.reduce((a, b) => a + b, 0) + 2 * Math.max(...widths) + E * items + maxRow) * 4;
   const gate = B * items * 4 * 3;
   const evaluation = 256 * items * 4 * (2 + E) + encode;

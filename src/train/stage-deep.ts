@@ -3,7 +3,8 @@
 import type { AelModel } from "../model/ael.js";
 
 export class StageDeep {
-  private readonly users: number;
+  /** The batch's user ids (i32[B]). */
+  readonly users: number;
   private readonly t: number;
   private readonly h: number;
   private readonly r: number;

@@ -7,7 +7,8 @@ import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
 
 export class Stage0 {
-  private readonly users: number;
+  /** The batch's user ids (i32[B]). */
+  readonly users: number;
   private readonly inptr: number;
   private readonly incols: number;
   private readonly colptr: number;

@@ -10,7 +10,7 @@ import { Adam } from "./adam.js";
 import type { TrainConfig } from "./config.js";
 import { Stage0 } from "./stage0.js";
 import { StageDeep } from "./stage-deep.js";
-import { StageGate } from "./stage-gate.js";
+import { StageGate, cachesExperts } from "./stage-gate.js";
 
 export type StageName = `stage${number}` | "gate";
 
@@ -36,9 +36,10 @@ export interface TrainSnapshot {
   rng: { shuffle: number[]; sampling: number[]; gateNoise: number[] };
   perm: Int32Array;
   params: Record<string, Float32Array>;
-  /** Adam moments of the stage's parameter group. */
+  /** Adam moments of the stage's parameter group (and, with lazy Adam, each embedding row's last step). */
   m: Float32Array;
   v: Float32Array;
+  rowSteps?: Int32Array;
   losses: Record<string, number[]>;
   timings: Record<string, number>;
 }
@@ -102,18 +103,21 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       params: Object.fromEntries([...model.store.params.values()].map((p) => [p.name, arena.f32View(p.ptr, p.length).slice()])),
       m: arena.f32View(model.store.m + start * 4, end - start).slice(),
       v: arena.f32View(model.store.v + start * 4, end - start).slice(),
+      rowSteps: adam.rowSteps(),
       losses: Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, [...v]])),
       timings: { ...timings },
     };
   };
 
-  const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number) => number) => {
+  // step(start, B) runs a batch and returns its loss; batchRows is the batch's user-id slab
+  const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number) => number, batchRows = 0) => {
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
-    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps);
+    const lazy = cfg.lazyAdam && index < L ? model.subs[index].V : undefined;
+    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy);
     let first = 1;
     if (resume && resume.stage === index) {
-      adam.restore(resume.adamSteps, resume.m, resume.v);
+      adam.restore(resume.adamSteps, resume.m, resume.v, resume.rowSteps);
       first = resume.epoch + 1;
     }
     const curve: number[] = (losses[name] ??= []);
@@ -122,8 +126,9 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       shuffle.shuffle(perm);
       let sum = 0, batches = 0;
       for (let start = 0; start < data.users; start += cfg.batchSize) {
-        sum += step(start, Math.min(cfg.batchSize, data.users - start));
-        adam.step();
+        const B = Math.min(cfg.batchSize, data.users - start);
+        sum += step(start, B);
+        adam.step(batchRows, B);
         batches++;
       }
       const loss = sum / batches;
@@ -148,7 +153,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   let mark = arena.mark();
   if (from <= 0) {
     const s0 = new Stage0(model, train, cfg, sampling);
-    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B) => s0.step(perm, start, B));
+    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B) => s0.step(perm, start, B), s0.users);
   }
   arena.reset(mark);
 
@@ -160,14 +165,14 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     const codes = encodeAllUsers(model, train, s - 1);
     timings[`stage${s}`] = (timings[`stage${s}`] ?? 0) + now() - t0;
     const st = new StageDeep(model, s, codes, cfg.batchSize);
-    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B));
+    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B), st.users);
     arena.reset(mark);
   }
 
   // the gate over frozen experts, their outputs cached for every user
   mark = arena.mark();
   const t0 = now();
-  const cache = expertOutputsAllUsers(model, train);
+  const cache = cachesExperts(data.users, model.experts, data.items) ? expertOutputsAllUsers(model, train) : 0;
   timings.gate = (timings.gate ?? 0) + now() - t0;
   const rows = new BatchRows(core, train, cfg.batchSize);
   const sg = new StageGate(model, train, cache, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
