@@ -155,11 +155,12 @@ export function sampled_decoder_forward(out: usize, z: usize, W: usize, bias: us
   }
 }
 
-// Backward of sampled_decoder_forward, accumulating:
-// dz[b,:] += Σ_j dout[j]·W[cols[j],:];  dW[c,:] += Σ_{j: cols[j]=c} dout[j]·z[b_j,:];  dbias[c] += Σ dout[j]
-// Two passes, each keeping its output in registers 32 floats at a time: dW column by column
-// (over the mask's column index), dz row by row (over the per-row lists).
-export function sampled_decoder_backward(dz: usize, dW: usize, dbias: usize, dout: usize, z: usize, W: usize, colptr: usize, cols: usize, colstart: usize, entries: usize, B: i32, n: i32, H: i32): void {
+// Backward of sampled_decoder_forward, in two kernels that each keep their output in registers
+// 32 floats at a time and write disjoint memory (so they may run on different threads, and each
+// may be split: the weights by column ranges, the input gradient by row ranges).
+
+// dW[c,:] += Σ_{j: cols[j]=c} dout[j]·z[b_j,:];  dbias[c] += Σ dout[j]   (over the mask's column index)
+export function sampled_decoder_backward_weights(dW: usize, dbias: usize, dout: usize, z: usize, colstart: usize, entries: usize, n: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
   const strips = ASC_FEATURE_SIMD ? H >> 5 : 0;
   const rest = <usize>strips << 7; // bytes covered by strips
@@ -203,6 +204,13 @@ export function sampled_decoder_backward(dz: usize, dW: usize, dbias: usize, dou
       }
     }
   }
+}
+
+// dz[b,:] += Σ_{j ∈ [colptr[b], colptr[b+1])} dout[j]·W[cols[j],:]   (over the per-row lists)
+export function sampled_decoder_backward_input(dz: usize, dout: usize, W: usize, colptr: usize, cols: usize, B: i32, H: i32): void {
+  const rowBytes = <usize>H << 2;
+  const strips = ASC_FEATURE_SIMD ? H >> 5 : 0;
+  const rest = <usize>strips << 7;
   for (let b = 0; b < B; b++) {
     const dzb = dz + <usize>b * rowBytes;
     const j0 = load<i32>(colptr + (<usize>b << 2));
@@ -236,4 +244,3 @@ export function sampled_decoder_backward(dz: usize, dW: usize, dbias: usize, dou
     }
   }
 }
-

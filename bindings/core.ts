@@ -4,6 +4,8 @@ import { Arena, PAGE, MAX_PAGES } from "./arena.js";
 import { WasmLoadError } from "./errors.js";
 import { KERNEL_NAMES, type Kernels } from "./kernels.js";
 import { readWasmFile } from "./read-file.js";
+import { ThreadPool } from "./pool.js";
+import { defaultThreads, spawnWorker } from "./spawn.js";
 
 export const ABI_VERSION = 1;
 
@@ -18,6 +20,11 @@ export interface CoreOptions {
   wasmUrl?: string | URL;
   /** Initial memory in bytes (grows on demand). */
   initialBytes?: number;
+  /**
+   * Threads for the kernels that split (default: every core in Node; in browsers every core
+   * when the page is cross-origin isolated, else 1). Results do not depend on it.
+   */
+  threads?: number;
 }
 
 export interface Core {
@@ -27,6 +34,9 @@ export interface Core {
   readonly arena: Arena;
   /** Scratch for every gemm_* call. */
   readonly gemmWork: number;
+  /** Threads the splittable kernels run on (1: no pool). */
+  readonly threads: number;
+  readonly pool?: ThreadPool;
 }
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
@@ -36,8 +46,9 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
-export function wasmFileName(flavour: Flavour): string {
-  return `ael.${flavour}.wasm`;
+/** The file of a flavour; several threads need the build with shared memory. */
+export function wasmFileName(flavour: Flavour, threaded = false): string {
+  return `ael.${flavour}${threaded ? "-threads" : ""}.wasm`;
 }
 
 /** Module bytes every createCore call uses unless given others (set by the embedded entry). */
@@ -51,23 +62,28 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const flavour = options.flavour ?? (simdSupported() ? "simd" : "scalar");
   if (flavour !== "simd" && flavour !== "scalar") throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd" or "scalar"`);
   if (flavour === "simd" && !simdSupported()) throw new WasmLoadError("this runtime does not support WebAssembly SIMD; use flavour \"scalar\"");
+  const threads = options.threads ?? (flavour === "simd" && !options.wasmBinary && !embedded.simd ? defaultThreads() : 1);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new WasmLoadError(`threads must be an integer in [1, 64], got ${threads}`);
+  if (threads > 1 && flavour !== "simd") throw new WasmLoadError(`several threads need the simd flavour (got ${flavour})`);
+  if (threads > 1 && (options.wasmBinary || embedded.simd)) throw new WasmLoadError("several threads need the threads build located next to the bindings; wasmBinary and the embedded entry run on 1 thread");
   const { bytes, from } = options.wasmBinary
     ? { bytes: toBytes(options.wasmBinary), from: "the wasmBinary option" }
     : embedded[flavour] && options.wasmUrl === undefined
       ? { bytes: embedded[flavour]!, from: `the embedded ${flavour} core` }
-      : await locate(flavour, options.wasmUrl);
-  return instantiateCore(bytes, from, flavour, options.initialBytes);
+      : await locate(wasmFileName(flavour, threads > 1), options.wasmUrl);
+  return instantiateCore(bytes, from, flavour, options.initialBytes, threads);
 }
 
-export async function instantiateCore(bytes: Uint8Array, from: string, flavour: Flavour, initialBytes = 16 << 20): Promise<Core> {
+export async function instantiateCore(bytes: Uint8Array, from: string, flavour: Flavour, initialBytes = 16 << 20, threads = 1): Promise<Core> {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new WasmLoadError(`${from} is not a WebAssembly module (${bytes.length} bytes, starting ${head || "empty"}; expected 00 61 73 6d)`);
   }
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE)), maximum: MAX_PAGES });
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE)), maximum: MAX_PAGES, shared: threads > 1 });
   let instance: WebAssembly.Instance;
+  let module: WebAssembly.Module;
   try {
-    const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch (e) {
     throw new WasmLoadError(`${from} could not be instantiated as the ${flavour} core: ${(e as Error).message}`);
@@ -81,7 +97,8 @@ export async function instantiateCore(bytes: Uint8Array, from: string, flavour: 
   if (abi !== ABI_VERSION) throw new WasmLoadError(`${from} has ABI version ${abi}, these bindings need ${ABI_VERSION}; rebuild with \`npm run build\``);
   const arena = new Arena(memory, kernels.heap_base());
   const gemmWork = arena.alloc(kernels.gemm_workspace_bytes(), "GEMM workspace");
-  return { flavour, kernels, memory, arena, gemmWork };
+  const pool = threads > 1 ? await ThreadPool.create(threads, kernels, module, memory, spawnWorker) : undefined;
+  return { flavour, kernels, memory, arena, gemmWork, threads, pool };
 }
 
 function toBytes(src: BufferSource): Uint8Array {
@@ -90,8 +107,8 @@ function toBytes(src: BufferSource): Uint8Array {
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
-async function locate(flavour: Flavour, wasmUrl?: string | URL): Promise<{ bytes: Uint8Array; from: string }> {
-  const name = wasmFileName(flavour);
+async function locate(name: string, wasmUrl?: string | URL): Promise<{ bytes: Uint8Array; from: string }> {
+  const flavour = name.replace(/^ael\.|\.wasm$/g, "");
   let url: URL;
   if (wasmUrl !== undefined) {
     const s = String(wasmUrl);

@@ -20,14 +20,16 @@ import { checksum, FORMAT, FORMAT_VERSION, type Manifest } from "./io/format.js"
 import { Recommender } from "./recommender.js";
 import { paramSpecs } from "./model/ael.js";
 import { metricsTable, progressPrinter } from "./cli/report.js";
+import { ceilings, instrument } from "./cli/profile.js";
 
 const USAGE = `usage:
   ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
-            [--corruption Q] [--lazy-adam] [--flavour simd|scalar] [--out DIR [--checkpoint-every N]] [--json]
+            [--corruption Q] [--lazy-adam] [--flavour simd|scalar] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
   ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
   ael eval --model DIR --data SPEC [--json]
   ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
   ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
+  ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar] [--threads 1] [--json]
   ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
   ael import --weights FILE.safetensors --data SPEC --out DIR
 SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST]
@@ -42,6 +44,7 @@ const OPTIONS = {
   noise: { type: "string" },
   corruption: { type: "string" },
   "lazy-adam": { type: "boolean" },
+  threads: { type: "string" },
   flavour: { type: "string" },
   out: { type: "string" },
   resume: { type: "string" },
@@ -95,7 +98,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const progress = quiet ? null : progressPrinter();
   const res = await train(used, {
     ...cfg,
-    coreOptions: { flavour: a.flavour as Flavour | undefined },
+    coreOptions: { flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") },
     onProgress: progress?.onProgress,
     resume: resume?.training,
     source,
@@ -185,6 +188,25 @@ async function main(argv: string[]): Promise<void> {
     }
     if (a.json) console.log(JSON.stringify({ seeds, runs, summary }));
     else console.log(metricsTable(summary));
+  } else if (cmd === "profile") {
+    // one thread unless asked: per-kernel times are only separable on one thread
+    const core = await createCore({ flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") ?? 1 });
+    const ceiling = ceilings(core);
+    const probe = instrument(core);
+    const data = await loadData(a, 1);
+    const t0 = performance.now();
+    await train(data, { core, epochs: list(a.epochs, "epochs") ?? [20, 5, 5], gateEpochs: num(a["gate-epochs"], "gate-epochs") ?? 5, lazyAdam: a["lazy-adam"] });
+    const total = performance.now() - t0;
+    const rows = probe.read(total);
+    if (a.json) console.log(JSON.stringify({ dataset: data.name, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: rows }));
+    else {
+      console.log(`${data.name}, ${core.flavour} core, ${core.threads} thread${core.threads > 1 ? "s" : ""}: ${(total / 1000).toFixed(2)} s; ceilings ${ceiling.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${ceiling.gbps.toFixed(1)} GB/s (streaming)`);
+      console.log(`${"kernel".padEnd(26)}${"calls".padStart(9)}${"total ms".padStart(11)}${"share".padStart(8)}   achieved`);
+      for (const r of rows) {
+        const ach = r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s (${((100 * r.gflops) / ceiling.gflops).toFixed(0)}% of ceiling)` : r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s (${((100 * r.gbps) / ceiling.gbps).toFixed(0)}% of ceiling)` : "";
+        console.log(`${r.kernel.padEnd(26)}${String(r.calls).padStart(9)}${r.ms.toFixed(1).padStart(11)}${(100 * r.share).toFixed(1).padStart(7)}%   ${ach}`);
+      }
+    }
   } else if (cmd === "export") {
     const rec = await loadCheckpoint(await createCore(), need(a.model, "model"));
     const bytes = encodeSafetensors(toPytorch(rec.params(), rec.model.dims), { format: "pt", "ael-wasm.config": JSON.stringify(rec.config) });

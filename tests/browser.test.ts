@@ -38,7 +38,7 @@ for (const flavour of ["simd", "scalar"] as const) {
     assert.is(error, undefined, String(error));
     const web = (await page.evaluate(() => (globalThis as Record<string, unknown>).__parity)) as typeof node;
     await page.close();
-    console.log(`  ${flavour}: weights ${node.weightsChecksum} (Node) / ${web.weightsChecksum} (Chromium)`);
+    console.log(`  ${flavour}: weights ${node.weightsChecksum} (Node, ${node.threads} threads) / ${web.weightsChecksum} (Chromium, ${web.threads} threads)`);
     assert.is(web.flavour, flavour);
     assert.is(web.weightsChecksum, node.weightsChecksum);
     assert.equal(web.variants, node.variants);

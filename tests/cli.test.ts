@@ -55,6 +55,17 @@ test("export writes the PyTorch release's names and layouts; import reads them b
   assert.match(wrong.stderr, /AEs\.0\.id2hidden\.weight is F32\[60,128\], expected F32\[61,128\]/);
 });
 
+test("profile times every kernel of a short training run", () => {
+  const r = ael("profile", "--data", DATA, "--epochs", "3,2,2", "--gate-epochs", "2", "--json");
+  assert.is(r.status, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  const names = p.kernels.map((k: { kernel: string }) => k.kernel);
+  for (const k of ["adam_step", "sampled_decoder_forward", "sampled_decoder_backward_weights", "sampled_decoder_backward_input", "spmm_forward", "gemm_nt", "gate_forward"]) assert.ok(names.includes(k), `${k} profiled`);
+  const dec = p.kernels.find((k: { kernel: string }) => k.kernel === "sampled_decoder_forward");
+  assert.ok(dec.calls > 0 && dec.gflops > 0);
+  assert.ok(p.ceilings.gflops > 0 && p.ceilings.gbps > 0);
+});
+
 test("bad input exits with status 2 and a message naming the problem", () => {
   const cases: [string[], RegExp][] = [
     [["train", "--data", "nope:x"], /unknown data spec "nope:x"/],

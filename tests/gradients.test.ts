@@ -93,7 +93,8 @@ for (const flavour of FLAVOURS) {
         const z = randn(rng, B * Hd), W = randn(rng, n * Hd), bias = randn(rng, n), R = randn(rng, nnz);
         const [pz, pW, pR, prp, pc, pcs, pen, pdz, pdW, pdb] = put(c, z, W, R, rowptr, cols, new Int32Array(n + 1), new Int32Array(2 * nnz), new Float32Array(B * Hd), new Float32Array(n * Hd), new Float32Array(n));
         c.kernels.mask_by_column(pcs, pen, prp, pc, B, n);
-        c.kernels.sampled_decoder_backward(pdz, pdW, pdb, pR, pz, pW, prp, pc, pcs, pen, B, n, Hd);
+        c.kernels.sampled_decoder_backward_weights(pdW, pdb, pR, pz, pcs, pen, n, Hd);
+        c.kernels.sampled_decoder_backward_input(pdz, pR, pW, prp, pc, B, Hd);
         const zz = f64(z), ww = f64(W), bb = f64(bias), out = new Float64Array(nnz);
         const L = () => (ref.sampledDecoderForward(F(out), F(zz), F(ww), F(bb), rowptr, cols, B, Hd), dotv(out, R));
         check(tag(`decoder dz ${B}x${n}x${Hd}`), fdError(zz, L, getF32(c, pdz, B * Hd)));

@@ -1,4 +1,4 @@
-import { spmm_forward, spmm_backward, mask_by_column, sampled_decoder_forward, sampled_decoder_backward } from "../sparse";
+import { spmm_forward, spmm_backward, mask_by_column, sampled_decoder_forward, sampled_decoder_backward_weights, sampled_decoder_backward_input } from "../sparse";
 import { f32s, i32s, at } from "./arrays";
 
 // spmm: W is 3 items × 2; rows {0, 2}, {}, {1}
@@ -52,7 +52,8 @@ describe("sampled decoder", () => {
   });
   it("backpropagates to z, the asked W rows and biases", () => {
     const dz = new StaticArray<f32>(6), dW = new StaticArray<f32>(12), db = new StaticArray<f32>(4);
-    sampled_decoder_backward(at(dz), at(dW), at(db), at(f32s([1, 2, 3])), at(z), at(Wd), at(colptr), at(mcols), at(colstart), at(entries), 2, 4, 3);
+    sampled_decoder_backward_weights(at(dW), at(db), at(f32s([1, 2, 3])), at(z), at(colstart), at(entries), 4, 3);
+    sampled_decoder_backward_input(at(dz), at(f32s([1, 2, 3])), at(Wd), at(colptr), at(mcols), 2, 3);
     expect(dz[0]).toBe(3); // 1·W[3,0] + 2·W[0,0]
     expect(dz[3]).toBe(3); // 3·W[0,0]
     expect(dW[0]).toBe(2); // 2·z[0,0] + 3·z[1,0]

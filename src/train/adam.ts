@@ -2,6 +2,7 @@
 // and the gate get their own). With `lazy`, the group's user embedding (its last tensor) is
 // updated only at the batch's rows (the lazy-Adam option); everything else is updated densely.
 import type { Param, ParamStore } from "../model/params.js";
+import { adamRows, adamStep } from "../../bindings/parallel.js";
 
 export class Adam {
   private t = 0;
@@ -55,11 +56,11 @@ export class Adam {
     // PyTorch computes the bias corrections in double precision on the host.
     const stepSize = this.lr / (1 - this.beta1 ** this.t);
     const invBc2Sqrt = 1 / Math.sqrt(1 - this.beta2 ** this.t);
-    const k = s.core.kernels, o = this.start;
-    k.adam_step(s.value + o, s.grad + o, s.m + o, s.v + o, this.denseCount, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
+    const o = this.start;
+    adamStep(s.core, s.value + o, s.grad + o, s.m + o, s.v + o, this.denseCount, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
     if (this.lazy) {
       const V = this.lazy;
-      k.adam_rows(V.ptr, V.grad, V.m, V.v, this.last, rows, count, V.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
+      adamRows(s.core, V.ptr, V.grad, V.m, V.v, this.last, rows, count, V.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { AelModel } from "../model/ael.js";
 import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
+import { sampledDecoderBackward, sampledDecoderForward } from "../../bindings/parallel.js";
 
 export class Stage0 {
   /** The batch's user ids (i32[B]). */
@@ -58,7 +59,7 @@ export class Stage0 {
     k.sigmoid_forward(this.z, this.z, B * H);
     // y = σ(z·W_decᵀ + b_dec) at the mask only
     k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I);
-    k.sampled_decoder_forward(this.out, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.colstart, this.entries, B, I, H);
+    sampledDecoderForward(this.model.core, this.out, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.colstart, this.entries, B, I, H);
     k.sigmoid_forward(this.out, this.out, total);
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
     const scale = Math.fround(Math.fround(1 / total) / (B * I));
@@ -67,7 +68,7 @@ export class Stage0 {
     k.mse_backward(this.dout, this.out, this.targets, total, scale);
     k.sigmoid_backward(this.dout, this.dout, this.out, total);
     arena.f32View(this.dz, B * H).fill(0);
-    k.sampled_decoder_backward(this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dout, this.z, sub.W_dec.ptr, this.colptr, this.cols, this.colstart, this.entries, B, I, H);
+    sampledDecoderBackward(this.model.core, sub.W_dec.grad, sub.b_dec.grad, this.dz, this.dout, this.z, sub.W_dec.ptr, this.colptr, this.cols, this.colstart, this.entries, B, I, H);
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);

@@ -57,7 +57,7 @@ function bars(title: string, shares: Record<string, number>): string {
 }
 
 function show(s: TrainSummary): void {
-  $("status").textContent = `${s.dataset.name}: ${s.dataset.users} users × ${s.dataset.items} items, ${s.dataset.train} interactions, ${s.dataset.testUsers} test users · ${s.flavour} core · ` +
+  $("status").textContent = `${s.dataset.name}: ${s.dataset.users} users × ${s.dataset.items} items, ${s.dataset.train} interactions, ${s.dataset.testUsers} test users · ${s.flavour} core, ${s.threads} thread${s.threads > 1 ? "s" : ""} · ` +
     Object.entries(s.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ") + ` · weights ${s.weightsChecksum}`;
   $("routes").innerHTML = bars("all users", s.routing.pairs) + Object.entries(s.routing.byNoise ?? {}).map(([lvl, sh]) => bars(`users with planted ${lvl}`, sh)).join("");
   $("routing").hidden = false;

@@ -16,6 +16,7 @@ export type WorkerTrainOptions = Partial<TrainConfig> & { flavour?: Flavour };
 export interface TrainSummary {
   dataset: { name: string; users: number; items: number; train: number; testUsers: number };
   flavour: Flavour;
+  threads: number;
   seed: number;
   timings: Record<string, number>;
   losses: Record<string, number[]>;

@@ -57,6 +57,7 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
   const summary: TrainSummary = {
     dataset: { name: data.name, users: data.users, items: data.items, train: nnz(data.train), testUsers: evaluatedUsers(data.test).length },
     flavour: core.flavour,
+    threads: core.threads,
     seed,
     timings: { ...res.timings, eval: (performance.now() - t0) / 1000 },
     losses: res.losses,

@@ -1,0 +1,219 @@
+// End-to-end benchmarks in one process: the dense CDAE step in ael-wasm and in TensorFlow.js
+// (wasm backend), the stage-0 step as AEL runs it, the whole reference schedule on MovieLens-100K,
+// an Adressa-sized stage-0 epoch (with and without lazy Adam) and recommendation latency.
+// Writes bench/results/train.json. Threads are not implemented: "all" figures equal 1 thread.
+import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createCore, type Core } from "../bindings/index.js";
+import { Rng, seedState } from "../bindings/rng.js";
+import { train } from "../src/api.js";
+import { csrFromPairs } from "../src/data/csr.js";
+import type { Dataset } from "../src/data/dataset.js";
+import { loadDataSpec } from "../src/data/spec.js";
+import { AelModel } from "../src/model/ael.js";
+import { uploadCsr } from "../src/model/forward.js";
+import { Adam } from "../src/train/adam.js";
+import { resolveConfig } from "../src/train/config.js";
+import { Stage0 } from "../src/train/stage0.js";
+
+const ML = "../shared/data/ml-100k";
+const out: Record<string, unknown> = {};
+const log = (...a: unknown[]) => console.log(...a);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+function timeIt(fn: () => void, warm = 5, reps = 30): number {
+  for (let i = 0; i < warm; i++) fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+// ---- the dense CDAE step: batch 256, 1682 items, hidden 128, 943 users, Adam ----------------
+const U = 943, I = 1682, H = 128, B = 256;
+const rng = Rng.seeded(1);
+const X = new Float32Array(B * I), M = new Float32Array(B * I);
+for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) {
+  const r = rng.uniform();
+  if (r < 0.05) X[b * I + i] = M[b * I + i] = 1;
+  else if (r < 0.2) M[b * I + i] = 1;
+}
+const users = Int32Array.from({ length: B }, () => rng.int(U));
+
+function aelDenseStep(c: Core): () => void {
+  const a = c.arena, k = c.kernels, w = c.gemmWork;
+  const m = new AelModel(c, { users: U, items: I, hidden: [H] });
+  m.init(1);
+  const s = m.subs[0];
+  const pX = a.f32(B * I), pM = a.f32(B * I), pu = a.alloc(B * 4), z = a.f32(B * H), r = a.f32(B * I), dr = a.f32(B * I), dz = a.f32(B * H);
+  a.f32View(pX, B * I).set(X);
+  a.f32View(pM, B * I).set(M);
+  a.i32View(pu, B).set(users);
+  const adam = new Adam(m.store, "sub.0", 5e-4, 0.9, 0.999, 1e-8);
+  const sumM = M.reduce((x, y) => x + y, 0);
+  return () => {
+    a.f32View(z, B * H).fill(0);
+    k.bias_add(z, s.b_enc.ptr, B, H);
+    k.embedding_gather_add(z, s.V.ptr, pu, B, H);
+    k.gemm_nn(z, pX, s.W_enc.ptr, B, H, I, 1, 1, w);
+    k.sigmoid_forward(z, z, B * H);
+    k.gemm_nt(r, z, s.W_dec.ptr, B, I, H, 1, 0, w);
+    k.bias_add(r, s.b_dec.ptr, B, I);
+    k.sigmoid_forward(r, r, B * I);
+    const scale = 1 / (B * I) / sumM;
+    k.masked_mse_forward(r, pX, pM, B * I, scale);
+    k.masked_mse_backward(dr, r, pX, pM, B * I, scale);
+    k.sigmoid_backward(dr, dr, r, B * I);
+    k.gemm_tn(s.W_dec.grad, dr, z, I, H, B, 1, 1, w);
+    k.column_sums(s.b_dec.grad, dr, B, I);
+    k.gemm_nn(dz, dr, s.W_dec.ptr, B, H, I, 1, 0, w);
+    k.sigmoid_backward(dz, dz, z, B * H);
+    k.gemm_tn(s.W_enc.grad, pX, dz, I, H, B, 1, 1, w);
+    k.column_sums(s.b_enc.grad, dz, B, H);
+    k.embedding_scatter_add(s.V.grad, dz, pu, B, H);
+    adam.step();
+  };
+}
+
+async function tfjsDenseStep(): Promise<() => void> {
+  const tf = await import("@tensorflow/tfjs-core");
+  await import("@tensorflow/tfjs-core/dist/register_all_gradients");
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  const dist = dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm"));
+  wasm.setWasmPaths({ "tfjs-backend-wasm.wasm": join(dist, "tfjs-backend-wasm.wasm"), "tfjs-backend-wasm-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm"), "tfjs-backend-wasm-threaded-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm") });
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  await tf.setBackend("wasm");
+  await tf.ready();
+  const Wenc = tf.variable(tf.randomUniform([I, H], -1 / Math.sqrt(I), 1 / Math.sqrt(I)));
+  const benc = tf.variable(tf.zeros([H]));
+  const V = tf.variable(tf.randomNormal([U, H]));
+  const Wdec = tf.variable(tf.randomUniform([H, I], -1 / Math.sqrt(H), 1 / Math.sqrt(H)));
+  const bdec = tf.variable(tf.zeros([I]));
+  const x = tf.tensor2d(X, [B, I]), mask = tf.tensor2d(M, [B, I]);
+  // tfjs-backend-wasm has no gradient for gather: the user embedding is one-hot · V
+  const onehot = tf.cast(tf.oneHot(tf.tensor1d(users, "int32"), U), "float32");
+  const sumM = M.reduce((a, b) => a + b, 0);
+  const opt = tf.train.adam(5e-4, 0.9, 0.999, 1e-8);
+  return () => {
+    const cost = opt.minimize(() => {
+      const z = tf.sigmoid(tf.add(tf.add(tf.matMul(x, Wenc), benc), tf.matMul(onehot, V)));
+      const y = tf.mul(tf.sigmoid(tf.add(tf.matMul(z, Wdec), bdec)), mask);
+      return tf.div(tf.mean(tf.square(tf.sub(y, x))), sumM) as import("@tensorflow/tfjs-core").Scalar;
+    }, true);
+    cost!.dataSync();
+    cost!.dispose();
+  };
+}
+
+{
+  const core = await createCore();
+  const mark = core.arena.mark();
+  const ael = timeIt(aelDenseStep(core));
+  core.arena.reset(mark);
+  const tfjs = timeIt(await tfjsDenseStep(), 3, 15);
+  out.cdae_step_ms = { ael_1t: ael, ael_all: ael, tfjs_wasm: tfjs };
+  log(`dense CDAE step (batch ${B}, ${I} items, hidden ${H}, Adam): ael-wasm ${ael.toFixed(2)} ms, TF.js-wasm ${tfjs.toFixed(2)} ms → ${(tfjs / ael).toFixed(1)}× faster`);
+}
+
+// ---- the stage-0 step as AEL runs it (sparse input, sampled decoder, dense Adam) ------------
+async function stage0Epoch(data: Dataset, lazyAdam: boolean, epochs = 1): Promise<{ seconds: number; steps: number; wasmBytes: number; rss: number }> {
+  const core = await createCore();
+  const cfg = resolveConfig({ lazyAdam });
+  const m = new AelModel(core, { users: data.users, items: data.items, hidden: cfg.hidden });
+  m.init(1);
+  const st = core.arena.alloc(16);
+  core.arena.u32View(st, 4).set(seedState(1, 2));
+  const s0 = new Stage0(m, uploadCsr(core, data.train), cfg, st);
+  const adam = new Adam(m.store, "sub.0", cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, lazyAdam ? m.subs[0].V : undefined);
+  const perm = Int32Array.from({ length: data.users }, (_, u) => u);
+  const shuffle = Rng.seeded(1, 1);
+  let steps = 0;
+  let rss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  for (let e = 0; e < epochs; e++) {
+    shuffle.shuffle(perm);
+    for (let s = 0; s < data.users; s += cfg.batchSize) {
+      const b = Math.min(cfg.batchSize, data.users - s);
+      s0.step(perm, s, b);
+      adam.step(s0.users, b);
+      steps++;
+      if ((steps & 1023) === 0) rss = Math.max(rss, process.memoryUsage().rss);
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000 / epochs;
+  return { seconds, steps: steps / epochs, wasmBytes: core.memory.buffer.byteLength, rss: Math.max(rss, process.memoryUsage().rss) };
+}
+
+if (existsSync(ML)) {
+  const ml = await loadDataSpec(`ml100k:${ML}`);
+  const r = await stage0Epoch(ml, false, 20);
+  out.stage0_step_ms = (r.seconds * 1000) / r.steps;
+  log(`stage-0 step on ML-100K (batch 32, sparse input, sampled decoder, dense Adam over 553k): ${(out.stage0_step_ms as number).toFixed(3)} ms`);
+
+  const t0 = performance.now();
+  const res = await train(ml, { seed: 1 });
+  const total = (performance.now() - t0) / 1000;
+  const ev = res.recommender.evaluate(ml.test);
+  out.ml100k_full_s = { "1t": total, all: total };
+  out.ml100k_stages_s = res.timings;
+  log(`ML-100K reference schedule: ${total.toFixed(1)} s (${Object.entries(res.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}); gate_k2 Recall@20 ${ev.variants.gate_k2["recall@20"].toFixed(4)}`);
+  const rec = res.recommender;
+  const history = Array.from(ml.train.cols.subarray(ml.train.rowptr[0], ml.train.rowptr[1]));
+  out.recommend_ms = timeIt(() => rec.recommend({ items: history }, 20), 20, 200);
+  log(`recommend: top-20 for one history with the gated ensemble: ${(out.recommend_ms as number).toFixed(3)} ms per call`);
+}
+
+// ---- Adressa-sized stage-0 epoch: 212,231 users × 6,596 items, ~1M interactions --------------
+function adressaLike(users: number): Dataset {
+  const items = 6596, r = Rng.seeded(7, 9);
+  // popularity ∝ 1/(rank+10): a heavy head like news clicks
+  const cdf = new Float64Array(items);
+  let acc = 0;
+  for (let i = 0; i < items; i++) cdf[i] = acc += 1 / (i + 10);
+  const us: number[] = [], is: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const n = 1 + Math.floor(-Math.log(1 - r.uniform()) * 4);
+    for (let j = 0; j < n; j++) {
+      const x = r.uniform() * acc;
+      let lo = 0, hi = items - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      us.push(u);
+      is.push(lo);
+    }
+  }
+  const train = csrFromPairs(users, us, is).csr;
+  return { name: `adressa-like(${users})`, users, items, train, test: csrFromPairs(users, [], []).csr };
+}
+
+{
+  const full = 212231;
+  const sizes = [Math.round(full / 4), Math.round(full / 2), full];
+  const res = { users: sizes, seconds: [] as number[], wasm_bytes: [] as number[], rss_bytes: [] as number[], interactions: [] as number[], option: "lazyAdam" };
+  for (const n of sizes) {
+    const d = adressaLike(n);
+    const r = await stage0Epoch(d, true);
+    res.seconds.push(r.seconds);
+    res.wasm_bytes.push(r.wasmBytes);
+    res.rss_bytes.push(r.rss);
+    res.interactions.push(d.train.cols.length);
+    log(`Adressa-like stage-0 epoch, lazy Adam: ${n} users, ${d.train.cols.length} interactions, ${r.steps} steps: ${r.seconds.toFixed(1)} s, Wasm memory ${(r.wasmBytes / 2 ** 20).toFixed(0)} MiB, peak RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB`);
+  }
+  out.adressa_epoch = res;
+  const d = adressaLike(sizes[0]);
+  const dense = await stage0Epoch(d, false);
+  out.adressa_epoch_dense = { users: sizes[0], seconds: dense.seconds, wasm_bytes: dense.wasmBytes, rss_bytes: dense.rss };
+  log(`Adressa-like stage-0 epoch, dense Adam (the release's behaviour): ${sizes[0]} users: ${dense.seconds.toFixed(1)} s`);
+}
+
+const file = new URL("../../bench/results/train.json", import.meta.url).pathname;
+mkdirSync(dirname(file), { recursive: true });
+writeFileSync(file, JSON.stringify({ machine: { node: process.version, cpu: (await import("node:os")).cpus()[0]?.model, cores: (await import("node:os")).cpus().length }, threads: 1, ...out }, null, 2) + "\n");
+log(`wrote ${file}`);

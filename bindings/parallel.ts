@@ -1,0 +1,70 @@
+// The splittable kernels, run across the core's threads when it has a pool. Each split gives
+// every thread disjoint outputs and leaves every sum in its serial order, so the results are
+// those of one thread, bit for bit.
+import type { Core } from "./core.js";
+import type { Task } from "./pool.js";
+
+/** [start, end) bounds splitting [0, n) into `parts` pieces, each a multiple of `align` but the last. */
+function bounds(n: number, parts: number, align = 1): number[] {
+  const b = [0];
+  for (let k = 1; k < parts; k++) b.push(Math.min(n, Math.ceil((n * k) / parts / align) * align));
+  b.push(n);
+  return b;
+}
+
+/** Column bounds that balance the mask's entries (colstart: i32[n+1]). */
+function columnBounds(core: Core, colstart: number, n: number, parts: number): number[] {
+  const cs = core.arena.i32View(colstart, n + 1);
+  const total = cs[n];
+  const b = [0];
+  for (let k = 1; k < parts; k++) {
+    const target = (total * k) / parts;
+    let lo = b[k - 1], hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cs[mid] < target) lo = mid + 1;
+      else hi = mid;
+    }
+    b.push(lo);
+  }
+  b.push(n);
+  return b;
+}
+
+function run(core: Core, tasks: Task[]): void {
+  if (core.pool && tasks.length > 1) core.pool.run(tasks);
+  else for (const [k, a] of tasks) (core.kernels[k] as (...x: number[]) => unknown)(...a);
+}
+
+export function adamStep(core: Core, p: number, g: number, m: number, v: number, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
+  const T = n >= 65536 ? core.threads : 1;
+  const b = bounds(n, T, 4);
+  run(core, Array.from({ length: T }, (_, t): Task => {
+    const o = b[t] * 4;
+    return ["adam_step", [p + o, g + o, m + o, v + o, b[t + 1] - b[t], stepSize, beta1, beta2, invBc2Sqrt, eps]];
+  }));
+}
+
+export function adamRows(core: Core, p: number, g: number, m: number, v: number, last: number, rows: number, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
+  const T = nrows * H >= 65536 ? core.threads : 1;
+  const b = bounds(nrows, T);
+  run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
+}
+
+export function sampledDecoderForward(core: Core, out: number, z: number, W: number, bias: number, colstart: number, entries: number, B: number, n: number, H: number): void {
+  const T = core.threads;
+  const c = T > 1 ? columnBounds(core, colstart, n, T) : [0, n];
+  run(core, Array.from({ length: c.length - 1 }, (_, t): Task => ["sampled_decoder_forward", [out, z, W + c[t] * H * 4, bias + c[t] * 4, colstart + c[t] * 4, entries, B, c[t + 1] - c[t], H]]));
+}
+
+/** Both halves of the decoder's backward: the weights by column ranges, the input by row ranges. */
+export function sampledDecoderBackward(core: Core, dW: number, dbias: number, dz: number, dout: number, z: number, W: number, colptr: number, cols: number, colstart: number, entries: number, B: number, n: number, H: number): void {
+  const T = core.threads;
+  const wParts = Math.max(1, T >> 1), zParts = Math.max(1, T - wParts);
+  const c = wParts > 1 ? columnBounds(core, colstart, n, wParts) : [0, n];
+  const r = bounds(B, zParts);
+  const tasks: Task[] = [];
+  for (let t = 0; t < wParts; t++) tasks.push(["sampled_decoder_backward_weights", [dW + c[t] * H * 4, dbias + c[t] * 4, dout, z, colstart + c[t] * 4, entries, c[t + 1] - c[t], H]]);
+  for (let t = 0; t < zParts; t++) tasks.push(["sampled_decoder_backward_input", [dz + r[t] * H * 4, dout, W, colptr + r[t] * 4, cols, r[t + 1] - r[t], H]]);
+  run(core, tasks);
+}

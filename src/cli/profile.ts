@@ -1,0 +1,123 @@
+// `ael profile`: a short training with every kernel call timed, reported per kernel with its
+// calls, total time, share of the run, and achieved GFLOP/s (compute kernels) or GB/s
+// (memory-bound ones) beside this machine's measured ceilings.
+import type { Core } from "../../bindings/index.js";
+import type { Kernels } from "../../bindings/kernels.js";
+
+type Cost = (core: Core, a: number[]) => { flops?: number; bytes?: number };
+const i32 = (c: Core, p: number) => c.arena.i32View(p, 1)[0];
+
+/** Work per call, from the call's arguments (and the index arrays they point to). */
+const COSTS: Partial<Record<keyof Kernels, Cost>> = {
+  gemm_nn: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
+  gemm_nt: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
+  gemm_tn: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
+  spmm_forward: (c, a) => ({ flops: (i32(c, a[2] + 4 * a[4]) - i32(c, a[2])) * a[5] }),
+  spmm_backward: (c, a) => ({ flops: (i32(c, a[2] + 4 * a[4]) - i32(c, a[2])) * a[5] }),
+  sampled_decoder_forward: (c, a) => ({ flops: 2 * i32(c, a[4] + 4 * a[7]) * a[8] }),
+  sampled_decoder_backward_weights: (c, a) => ({ flops: 2 * i32(c, a[4] + 4 * a[6]) * a[7] }),
+  sampled_decoder_backward_input: (c, a) => ({ flops: 2 * (i32(c, a[3] + 4 * a[5]) - i32(c, a[3])) * a[6] }),
+  adam_step: (_, a) => ({ bytes: 32 * a[4] }),
+  adam_rows: (_, a) => ({ bytes: 32 * a[6] * a[7] }),
+  sigmoid_forward: (_, a) => ({ bytes: 8 * a[2] }),
+  sigmoid_backward: (_, a) => ({ bytes: 12 * a[3] }),
+  mse_forward: (_, a) => ({ bytes: 8 * a[2] }),
+  mse_backward: (_, a) => ({ bytes: 12 * a[3] }),
+  embedding_gather_add: (_, a) => ({ bytes: 12 * a[3] * a[4] }),
+  embedding_scatter_add: (_, a) => ({ bytes: 12 * a[3] * a[4] }),
+  bias_add: (_, a) => ({ bytes: 8 * a[2] * a[3] }),
+  column_sums: (_, a) => ({ bytes: 4 * a[2] * a[3] }),
+};
+
+export interface KernelProfile {
+  kernel: string;
+  calls: number;
+  ms: number;
+  share: number;
+  gflops?: number;
+  gbps?: number;
+}
+
+/** Wrap every kernel of `core` with a timer; read() returns the table so far. */
+export function instrument(core: Core): { read: (totalMs: number) => KernelProfile[] } {
+  const k = core.kernels as unknown as Record<string, (...a: number[]) => unknown>;
+  const stats = new Map<string, { calls: number; ms: number; flops: number; bytes: number }>();
+  // a split call is timed as a whole, under its kernels' names joined by "‖"
+  let inParallel = false;
+  if (core.pool) {
+    const pool = core.pool, run = pool.run.bind(pool);
+    pool.run = (tasks) => {
+      const t0 = performance.now();
+      inParallel = true;
+      run(tasks);
+      inParallel = false;
+      const name = [...new Set(tasks.map((t) => t[0]))].join("‖");
+      const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0 };
+      s.calls++;
+      s.ms += performance.now() - t0;
+      for (const [kn, a] of tasks) {
+        const c = COSTS[kn]?.(core, a);
+        s.flops += c?.flops ?? 0;
+        s.bytes += c?.bytes ?? 0;
+      }
+      stats.set(name, s);
+    };
+  }
+  for (const name of Object.keys(k)) {
+    const f = k[name];
+    const cost = COSTS[name as keyof Kernels];
+    k[name] = (...a: number[]) => {
+      if (inParallel) return f(...a);
+      const t0 = performance.now();
+      const r = f(...a);
+      const dt = performance.now() - t0;
+      const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0 };
+      s.calls++;
+      s.ms += dt;
+      if (cost) {
+        const c = cost(core, a);
+        s.flops += c.flops ?? 0;
+        s.bytes += c.bytes ?? 0;
+      }
+      stats.set(name, s);
+      return r;
+    };
+  }
+  return {
+    read: (totalMs) =>
+      [...stats]
+        .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined }))
+        .sort((x, y) => y.ms - x.ms),
+  };
+}
+
+/** This machine's ceilings for the core: GEMM GFLOP/s (4×8 register tile) and axpy-style GB/s. */
+export function ceilings(core: Core): { gflops: number; gbps: number } {
+  const { arena, kernels: k, gemmWork } = core;
+  const mark = arena.mark();
+  try {
+    const n = 512;
+    const A = arena.f32(n * n), B = arena.f32(n * n), C = arena.f32(n * n);
+    arena.f32View(A, n * n).fill(0.5);
+    arena.f32View(B, n * n).fill(0.25);
+    const best = (fn: () => void, reps: number) => {
+      fn();
+      let t = Infinity;
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        fn();
+        t = Math.min(t, performance.now() - t0);
+      }
+      return t;
+    };
+    const gflops = (2 * n ** 3) / (best(() => k.gemm_nn(C, A, B, n, n, n, 1, 0, gemmWork), 40) * 1e6);
+    const len = 16 << 20;
+    const X = arena.f32(len), Y = arena.f32(len);
+    arena.f32View(X, len).fill(1);
+    // bias_add over one long row: read two streams, write one
+    const gbps = (12 * len) / (best(() => k.bias_add(Y, X, 1, len), 20) * 1e6);
+    return { gflops, gbps };
+  } finally {
+    arena.reset(mark);
+  }
+}

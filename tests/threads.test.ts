@@ -1,0 +1,34 @@
+// Kernels split across threads give the weights of one thread, bit for bit.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createCore } from "../bindings/index.js";
+import { train } from "../src/api.js";
+import { synthetic } from "../src/data/synthetic.js";
+
+const data = synthetic({ users: 120, items: 700, interactions: 12, seed: 6 });
+
+for (const lazyAdam of [false, true])
+  test(`a short training gives identical weights on 1, 2 and 3 threads${lazyAdam ? " (lazy Adam)" : ""}`, async () => {
+    const sums: string[] = [];
+    for (const threads of [1, 2, 3]) {
+      const core = await createCore({ threads });
+      assert.is(core.threads, threads);
+      assert.is(!!core.pool, threads > 1);
+      const r = await train(data, { core, hidden: [64, 16, 4], epochs: [6, 3, 3], gateEpochs: 2, batchSize: 16, seed: 2, lazyAdam });
+      sums.push(r.recommender.weightsChecksum());
+      core.pool?.terminate();
+    }
+    assert.is(sums[1], sums[0], "2 threads");
+    assert.is(sums[2], sums[0], "3 threads");
+  });
+
+test("threads are refused for the scalar flavour, with the reason", async () => {
+  try {
+    await createCore({ flavour: "scalar", threads: 2 });
+    assert.unreachable("expected an error");
+  } catch (e) {
+    assert.match((e as Error).message, /several threads need the simd flavour/);
+  }
+});
+
+test.run();
