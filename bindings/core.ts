@@ -71,10 +71,11 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     : embedded[flavour] && options.wasmUrl === undefined
       ? { bytes: embedded[flavour]!, from: `the embedded ${flavour} core` }
       : await locate(wasmFileName(flavour, threads > 1), options.wasmUrl);
-  return instantiateCore(bytes, from, flavour, options.initialBytes, threads);
+  return instantiateCore(bytes, from, flavour, options.initialBytes, threads, options.threads === undefined);
 }
 
-export async function instantiateCore(bytes: Uint8Array, from: string, flavour: Flavour, initialBytes = 16 << 20, threads = 1): Promise<Core> {
+/** fallback: when the pool cannot start, warn and run on one thread instead of failing. */
+export async function instantiateCore(bytes: Uint8Array, from: string, flavour: Flavour, initialBytes = 16 << 20, threads = 1, fallback = false): Promise<Core> {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new WasmLoadError(`${from} is not a WebAssembly module (${bytes.length} bytes, starting ${head || "empty"}; expected 00 61 73 6d)`);
@@ -97,7 +98,16 @@ export async function instantiateCore(bytes: Uint8Array, from: string, flavour: 
   if (abi !== ABI_VERSION) throw new WasmLoadError(`${from} has ABI version ${abi}, these bindings need ${ABI_VERSION}; rebuild with \`npm run build\``);
   const arena = new Arena(memory, kernels.heap_base());
   const gemmWork = arena.alloc(kernels.gemm_workspace_bytes(), "GEMM workspace");
-  const pool = threads > 1 ? await ThreadPool.create(threads, kernels, module, memory, spawnWorker) : undefined;
+  let pool: ThreadPool | undefined;
+  if (threads > 1) {
+    try {
+      pool = await ThreadPool.create(threads, kernels, module, memory, spawnWorker);
+    } catch (e) {
+      if (!fallback) throw new WasmLoadError(`cannot run on ${threads} threads: ${(e as Error).message} (the pool-worker script must sit next to the bundle)`);
+      console.warn(`ael-wasm: running on 1 thread: ${(e as Error).message}`);
+      threads = 1;
+    }
+  }
   return { flavour, kernels, memory, arena, gemmWork, threads, pool };
 }
 

@@ -19,8 +19,8 @@ export interface WorkerLike {
   terminate(): unknown;
 }
 
-/** How a runtime starts a worker running build/pool-worker.js with the given data. */
-export type SpawnWorker = (data: PoolWorkerData) => WorkerLike;
+/** How a runtime starts a worker running the pool-worker script with the given data; onError hears its failures. */
+export type SpawnWorker = (data: PoolWorkerData, onError: (e: Error) => void) => WorkerLike;
 
 export interface PoolWorkerData {
   module: WebAssembly.Module;
@@ -34,13 +34,14 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private readonly workers: WorkerLike[];
+  private failure: Error | null = null;
 
   private constructor(readonly threads: number, private readonly kernels: Kernels, module: WebAssembly.Module, memory: WebAssembly.Memory, spawn: SpawnWorker) {
     const control = new SharedArrayBuffer(4 * (SLOT + 2 * threads));
     const args = new SharedArrayBuffer(8 * MAX_ARGS * threads);
     this.ctrl = new Int32Array(control);
     this.args = new Float64Array(args);
-    this.workers = Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory, control, args, index: i + 1 }));
+    this.workers = Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory, control, args, index: i + 1 }, (e) => (this.failure ??= e)));
   }
 
   /** Start the workers and wait until each has instantiated (which rewrites static data). */
@@ -48,9 +49,9 @@ export class ThreadPool {
     const pool = new ThreadPool(threads, kernels, module, memory, spawn);
     const t0 = Date.now();
     while (Atomics.load(pool.ctrl, READY) < threads - 1) {
-      if (Date.now() - t0 > 20000) {
+      if (pool.failure || Date.now() - t0 > 20000) {
         pool.terminate();
-        throw new Error(`only ${Atomics.load(pool.ctrl, READY)} of ${threads - 1} pool threads started within 20 s`);
+        throw new Error(pool.failure ? `a pool thread failed to start: ${pool.failure.message}` : `only ${Atomics.load(pool.ctrl, READY)} of ${threads - 1} pool threads started within 20 s`);
       }
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -76,6 +77,7 @@ export class ThreadPool {
     while (true) {
       const done = Atomics.load(this.ctrl, DONE);
       if (done >= others) break;
+      if (this.failure) throw new Error(`a pool thread failed: ${this.failure.message}`);
       Atomics.wait(this.ctrl, DONE, done, 50);
     }
   }

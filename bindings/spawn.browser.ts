@@ -8,8 +8,9 @@ export function defaultThreads(): number {
   return 1;
 }
 
-export const spawnWorker: SpawnWorker = (data) => {
+export const spawnWorker: SpawnWorker = (data, onError) => {
   const w = new Worker(new URL("./pool-worker.browser.js", import.meta.url), { type: "module" });
+  w.onerror = (e) => onError(new Error(e.message || "the pool worker script failed to load"));
   w.postMessage(data);
   return w;
 };
