@@ -3,11 +3,11 @@
 // against TF.js measured in the same run, and writes bench/results/kernels.json.
 import b from "benny";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { createCore, type Core, type Flavour } from "../bindings/index.js";
 import * as ref from "../bindings/reference/index.js";
 import { Rng } from "../bindings/rng.js";
+import { tfjsWasm } from "./tfjs.js";
 
 type Impl = "simd" | "scalar" | "ts" | "tfjs";
 interface Case { name: string; impl: Impl; gflops: number; ratio_vs_tfjs?: number; ms: number }
@@ -15,17 +15,6 @@ interface Case { name: string; impl: Impl; gflops: number; ratio_vs_tfjs?: numbe
 const rng = Rng.seeded(1);
 const randf = (n: number) => Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
 
-async function tfjsWasm() {
-  const tf = await import("@tensorflow/tfjs-core");
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  const dist = dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm"));
-  // the single-threaded SIMD binary: one thread, like ours
-  wasm.setWasmPaths({ "tfjs-backend-wasm.wasm": join(dist, "tfjs-backend-wasm.wasm"), "tfjs-backend-wasm-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm"), "tfjs-backend-wasm-threaded-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm") });
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  await tf.setBackend("wasm");
-  await tf.ready();
-  return tf;
-}
 
 /** Time fn with benny; returns milliseconds per call. */
 async function time(name: string, fn: () => void, maxTime = 2): Promise<number> {

@@ -3,8 +3,7 @@
 // an Adressa-sized stage-0 epoch (with and without lazy Adam) and recommendation latency.
 // Every ael-wasm figure is taken on 1 thread and on all cores. Writes bench/results/train.json.
 import { mkdirSync, writeFileSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { availableParallelism } from "node:os";
 import { createCore, type Core } from "../bindings/index.js";
 import { Rng, seedState } from "../bindings/rng.js";
@@ -17,6 +16,7 @@ import { uploadCsr } from "../src/model/forward.js";
 import { Adam } from "../src/train/adam.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Stage0 } from "../src/train/stage0.js";
+import { tfjsWasm } from "./tfjs.js";
 
 const ML = "../shared/data/ml-100k";
 const out: Record<string, unknown> = {};
@@ -81,14 +81,7 @@ function aelDenseStep(c: Core): () => void {
 }
 
 async function tfjsDenseStep(): Promise<() => void> {
-  const tf = await import("@tensorflow/tfjs-core");
-  await import("@tensorflow/tfjs-core/dist/register_all_gradients");
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  const dist = dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm"));
-  wasm.setWasmPaths({ "tfjs-backend-wasm.wasm": join(dist, "tfjs-backend-wasm.wasm"), "tfjs-backend-wasm-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm"), "tfjs-backend-wasm-threaded-simd.wasm": join(dist, "tfjs-backend-wasm-simd.wasm") });
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  await tf.setBackend("wasm");
-  await tf.ready();
+  const tf = await tfjsWasm();
   const Wenc = tf.variable(tf.randomUniform([I, H], -1 / Math.sqrt(I), 1 / Math.sqrt(I)));
   const benc = tf.variable(tf.zeros([H]));
   const V = tf.variable(tf.randomNormal([U, H]));

@@ -1,6 +1,7 @@
 // Data loading: the three file formats, located errors, noise injection and the synthetic set.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { rejects } from "./helpers.js";
 import { existsSync } from "node:fs";
 import { csv, deca, movielens } from "../src/data/sources.js";
 import { parseInteractions } from "../src/data/parse.js";
@@ -13,16 +14,6 @@ import { ConfigError, DataError } from "../src/errors.js";
 const ML = "../shared/data/ml-100k";
 const MOD = "../shared/data/modcloth/modcloth";
 
-async function rejects(fn: () => Promise<unknown>, type: new (...a: never[]) => Error, pattern: RegExp) {
-  try {
-    await fn();
-  } catch (e) {
-    assert.instance(e, type);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected a ${type.name} matching ${pattern}`);
-}
 
 function throwsData(fn: () => unknown, pattern: RegExp) {
   try {

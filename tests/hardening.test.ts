@@ -4,6 +4,7 @@
 // counts reported for duplicates and users without training interactions.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { rejects } from "./helpers.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,16 +20,6 @@ import { loadCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../src/i
 import { resolveConfig } from "../src/train/config.js";
 import type { TrainSnapshot } from "../src/train/trainer.js";
 
-async function rejects(fn: () => unknown, type: abstract new (...a: never[]) => Error, pattern: RegExp) {
-  try {
-    await fn();
-  } catch (e) {
-    assert.instance(e, type);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected a ${type.name} matching ${pattern}`);
-}
 
 test("configurations out of range are refused with the allowed range", async () => {
   const cases: [Record<string, unknown>, RegExp][] = [

@@ -72,3 +72,15 @@ export function randomCsr(rng: Rng, rows: number, n: number, maxPerRow: number):
   }
   return { rowptr, cols: Int32Array.from(cols) };
 }
+
+/** Await fn and require it to throw `type` with a message matching `pattern`. */
+export async function rejects(fn: () => unknown, type: abstract new (...a: never[]) => Error, pattern: RegExp): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    assert.instance(e, type);
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected a ${type.name} matching ${pattern}`);
+}
