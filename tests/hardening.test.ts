@@ -15,7 +15,7 @@ import { csrFromPairs } from "../src/data/csr.js";
 import type { Dataset } from "../src/data/dataset.js";
 import { InteractionParser, parseInteractions } from "../src/data/parse.js";
 import { synthetic } from "../src/data/synthetic.js";
-import { ConfigError, NumericsError } from "../src/errors.js";
+import { AbortError, ConfigError, NumericsError } from "../src/errors.js";
 import { loadCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../src/io/checkpoint.js";
 import { resolveConfig } from "../src/train/config.js";
 import type { TrainSnapshot } from "../src/train/trainer.js";
@@ -67,6 +67,18 @@ test("NaN in training stops it naming stage, epoch and tensor, and the last good
   );
   const back = await loadCheckpoint(await createCore(), dir);
   assert.is(back.weightsChecksum(), good.recommender.weightsChecksum());
+});
+
+test("an AbortSignal cancels training between epochs with an AbortError naming where", async () => {
+  const d = synthetic({ users: 40, items: 30, interactions: 6, seed: 2 });
+  const ac = new AbortController();
+  let seen = 0;
+  await rejects(
+    () => train(d, { hidden: [8, 4, 2], epochs: [50, 5, 5], gateEpochs: 5, batchSize: 8, negatives: 8, signal: ac.signal, onProgress: () => ++seen === 3 && ac.abort() }),
+    AbortError,
+    /training cancelled in stage0 at epoch 4/,
+  );
+  assert.is(seen, 3);
 });
 
 test("files are parsed in chunks of any size with the same result (CRLF, BOM, lines split across chunks)", () => {
