@@ -9,6 +9,8 @@ const KC: i32 = 256; // depth of a packed block: an 8-column B panel (8 KiB) sta
 const MC: i32 = 64; // rows of a packed A block (64 KiB, stays in L2)
 const NC: i32 = 512; // columns of a packed B block (512 KiB)
 
+import { madd } from "./vec";
+
 // Spill tile for edge blocks and the scalar micro-kernel.
 const tile: usize = memory.data(MR * NR * 4, 16);
 
@@ -139,17 +141,17 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
       const b0 = v128.load(bp);
       const b1 = v128.load(bp, 16);
       let a = v128.load(ap);
-      c00 = f32x4.add(c00, f32x4.mul(a, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
       a = v128.load(ap, 16);
-      c10 = f32x4.add(c10, f32x4.mul(a, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
       a = v128.load(ap, 32);
-      c20 = f32x4.add(c20, f32x4.mul(a, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      c20 = madd(a, b0, c20);
+      c21 = madd(a, b1, c21);
       a = v128.load(ap, 48);
-      c30 = f32x4.add(c30, f32x4.mul(a, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      c30 = madd(a, b0, c30);
+      c31 = madd(a, b1, c31);
       ap += 64;
       bp += 32;
     }

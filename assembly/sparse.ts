@@ -1,6 +1,6 @@
 // Kernels over sparse binary inputs (CSR rows of item ids) and sparse output columns.
 // rowptr/colptr: i32[B+1]; cols: i32 ids. W matrices are row-major with one H-wide row per id.
-import { addRow, axpy, dot, hsum } from "./vec";
+import { addRow, axpy, dot, hsum, madd } from "./vec";
 
 // out[b,:] += Σ_{i ∈ row b} W[i,:]      out: B×H, W: n×H
 // The row sum runs in 32-float strips held in eight registers, so out is read and written once.
@@ -127,10 +127,10 @@ export function sampled_decoder_forward(out: usize, z: usize, W: usize, bias: us
         for (; k + 4 <= H; k += 4) {
           const o = <usize>k << 2;
           const w = v128.load(wc + o);
-          a0 = f32x4.add(a0, f32x4.mul(w, v128.load(z0 + o)));
-          a1 = f32x4.add(a1, f32x4.mul(w, v128.load(z1 + o)));
-          a2 = f32x4.add(a2, f32x4.mul(w, v128.load(z2 + o)));
-          a3 = f32x4.add(a3, f32x4.mul(w, v128.load(z3 + o)));
+          a0 = madd(w, v128.load(z0 + o), a0);
+          a1 = madd(w, v128.load(z1 + o), a1);
+          a2 = madd(w, v128.load(z2 + o), a2);
+          a3 = madd(w, v128.load(z3 + o), a3);
         }
         let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
         for (; k < H; k++) {
@@ -182,14 +182,14 @@ export function sampled_decoder_backward_weights(dW: usize, dbias: usize, dout: 
           const q = entries + (<usize>e << 3);
           const g = f32x4.splat(load<f32>(dout + (<usize>load<i32>(q) << 2)));
           const zs = z + <usize>load<i32>(q, 4) * rowBytes + (<usize>s << 7);
-          a0 = f32x4.add(a0, f32x4.mul(g, v128.load(zs)));
-          a1 = f32x4.add(a1, f32x4.mul(g, v128.load(zs, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(g, v128.load(zs, 32)));
-          a3 = f32x4.add(a3, f32x4.mul(g, v128.load(zs, 48)));
-          a4 = f32x4.add(a4, f32x4.mul(g, v128.load(zs, 64)));
-          a5 = f32x4.add(a5, f32x4.mul(g, v128.load(zs, 80)));
-          a6 = f32x4.add(a6, f32x4.mul(g, v128.load(zs, 96)));
-          a7 = f32x4.add(a7, f32x4.mul(g, v128.load(zs, 112)));
+          a0 = madd(g, v128.load(zs), a0);
+          a1 = madd(g, v128.load(zs, 16), a1);
+          a2 = madd(g, v128.load(zs, 32), a2);
+          a3 = madd(g, v128.load(zs, 48), a3);
+          a4 = madd(g, v128.load(zs, 64), a4);
+          a5 = madd(g, v128.load(zs, 80), a5);
+          a6 = madd(g, v128.load(zs, 96), a6);
+          a7 = madd(g, v128.load(zs, 112), a7);
         }
         v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
         v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
@@ -223,14 +223,14 @@ export function sampled_decoder_backward_input(dz: usize, dout: usize, W: usize,
         for (let j = j0; j < j1; j++) {
           const g = f32x4.splat(load<f32>(dout + (<usize>j << 2)));
           const ws = W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + (<usize>s << 7);
-          a0 = f32x4.add(a0, f32x4.mul(g, v128.load(ws)));
-          a1 = f32x4.add(a1, f32x4.mul(g, v128.load(ws, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(g, v128.load(ws, 32)));
-          a3 = f32x4.add(a3, f32x4.mul(g, v128.load(ws, 48)));
-          a4 = f32x4.add(a4, f32x4.mul(g, v128.load(ws, 64)));
-          a5 = f32x4.add(a5, f32x4.mul(g, v128.load(ws, 80)));
-          a6 = f32x4.add(a6, f32x4.mul(g, v128.load(ws, 96)));
-          a7 = f32x4.add(a7, f32x4.mul(g, v128.load(ws, 112)));
+          a0 = madd(g, v128.load(ws), a0);
+          a1 = madd(g, v128.load(ws, 16), a1);
+          a2 = madd(g, v128.load(ws, 32), a2);
+          a3 = madd(g, v128.load(ws, 48), a3);
+          a4 = madd(g, v128.load(ws, 64), a4);
+          a5 = madd(g, v128.load(ws, 80), a5);
+          a6 = madd(g, v128.load(ws, 96), a6);
+          a7 = madd(g, v128.load(ws, 112), a7);
         }
         v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
         v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);

@@ -1,6 +1,14 @@
 // Row primitives shared by the kernels: y += a·x and dot products over f32 rows of length n.
 // SIMD bodies run over whole f32x4 lanes and finish with a scalar tail, so any n works.
 
+// a·b + c: one fused multiply-add in the relaxed-SIMD build (faster, rounded once), a multiply
+// then an add otherwise. Each build is reproducible; the two differ in the last bits.
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // Loops walk pointers and take two f32x4 per trip with immediate offsets: V8 then spends
 // few instructions on addressing, which bounds these memory-light loops.
 
@@ -12,13 +20,13 @@ export function axpy(y: usize, x: usize, a: f32, n: i32): void {
     const av = f32x4.splat(a);
     const end8 = y + ((<usize>n >> 3) << 5);
     while (y < end8) {
-      v128.store(y, f32x4.add(v128.load(y), f32x4.mul(av, v128.load(x))));
-      v128.store(y, f32x4.add(v128.load(y, 16), f32x4.mul(av, v128.load(x, 16))), 16);
+      v128.store(y, madd(av, v128.load(x), v128.load(y)));
+      v128.store(y, madd(av, v128.load(x, 16), v128.load(y, 16)), 16);
       y += 32;
       x += 32;
     }
     if (n & 4) {
-      v128.store(y, f32x4.add(v128.load(y), f32x4.mul(av, v128.load(x))));
+      v128.store(y, madd(av, v128.load(x), v128.load(y)));
       y += 16;
       x += 16;
     }
@@ -64,13 +72,13 @@ export function dot(x: usize, y: usize, n: i32): f32 {
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
     const end8 = x + ((<usize>n >> 3) << 5);
     while (x < end8) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(x), v128.load(y)));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(x, 16), v128.load(y, 16)));
+      a0 = madd(v128.load(x), v128.load(y), a0);
+      a1 = madd(v128.load(x, 16), v128.load(y, 16), a1);
       x += 32;
       y += 32;
     }
     if (n & 4) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(x), v128.load(y)));
+      a0 = madd(v128.load(x), v128.load(y), a0);
       x += 16;
       y += 16;
     }

@@ -4,12 +4,12 @@
 import b from "benny";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { createCore, type Core, type Flavour } from "../bindings/index.js";
+import { createCore, relaxedSimdSupported, type Core, type Flavour } from "../bindings/index.js";
 import * as ref from "../bindings/reference/index.js";
 import { Rng } from "../bindings/rng.js";
 import { tfjsWasm } from "./tfjs.js";
 
-type Impl = "simd" | "scalar" | "ts" | "tfjs";
+type Impl = "simd" | "relaxed" | "scalar" | "ts" | "tfjs";
 interface Case { name: string; impl: Impl; gflops: number; ratio_vs_tfjs?: number; ms: number }
 
 const rng = Rng.seeded(1);
@@ -24,7 +24,8 @@ async function time(name: string, fn: () => void, maxTime = 2): Promise<number> 
 }
 
 const cores = new Map<Flavour, Core>();
-for (const f of ["simd", "scalar"] as Flavour[]) cores.set(f, await createCore({ flavour: f }));
+// one thread each; relaxed SIMD where the runtime has it (npm run bench:kernels enables it in Node)
+for (const f of ["simd", ...(relaxedSimdSupported() ? ["relaxed"] : []), "scalar"] as Flavour[]) cores.set(f, await createCore({ flavour: f, threads: 1 }));
 const tf = await tfjsWasm();
 const cases: Case[] = [];
 
@@ -105,12 +106,14 @@ await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
 }
 
 const names = [...new Set(cases.map((c) => c.name))];
-console.log(`\n${"case".padEnd(34)}${["simd", "scalar", "ts", "tfjs"].map((i) => i.padStart(16)).join("")}   simd/tfjs  simd/scalar`);
+const impls: Impl[] = ["simd", "relaxed", "scalar", "ts", "tfjs"];
+console.log(`\n${"case".padEnd(34)}${impls.map((i) => i.padStart(16)).join("")}   simd/tfjs  relaxed/simd  simd/scalar`);
 for (const n of names) {
   const by = (i: Impl) => cases.find((c) => c.name === n && c.impl === i);
   const cell = (i: Impl) => (by(i) ? `${by(i)!.gflops.toFixed(2)} GFLOP/s`.padStart(16) : "—".padStart(16));
   const r = by("simd")?.ratio_vs_tfjs;
-  console.log(`${n.padEnd(34)}${cell("simd")}${cell("scalar")}${cell("ts")}${cell("tfjs")}   ${r ? `${r.toFixed(2)}×`.padStart(9) : "—".padStart(9)}  ${(by("simd")!.gflops / by("scalar")!.gflops).toFixed(2).padStart(10)}×`);
+  const rel = by("relaxed") ? `${(by("relaxed")!.gflops / by("simd")!.gflops).toFixed(2)}×` : "—";
+  console.log(`${n.padEnd(34)}${impls.map(cell).join("")}   ${r ? `${r.toFixed(2)}×`.padStart(9) : "—".padStart(9)}  ${rel.padStart(12)}  ${(by("simd")!.gflops / by("scalar")!.gflops).toFixed(2).padStart(10)}×`);
 }
 const file = new URL("../../bench/results/kernels.json", import.meta.url).pathname;
 mkdirSync(dirname(file), { recursive: true });

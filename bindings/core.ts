@@ -9,7 +9,8 @@ import { defaultThreads, spawnWorker } from "./spawn.js";
 
 export const ABI_VERSION = 1;
 
-export type Flavour = "simd" | "scalar";
+/** simd: the default; scalar: no SIMD; relaxed: SIMD with fused multiply-add, where the runtime has relaxed SIMD. */
+export type Flavour = "simd" | "scalar" | "relaxed";
 
 export interface CoreOptions {
   /** Which binary to run; default: "simd" where the runtime validates SIMD, else "scalar". */
@@ -46,6 +47,16 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
+// (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd))
+const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
+const RELAXED_BODY = [0, ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02, 0x0b];
+const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, RELAXED_BODY.length + 2, 1, RELAXED_BODY.length, ...RELAXED_BODY]);
+
+/** Relaxed SIMD: on by default in current Chromium, behind --experimental-wasm-relaxed-simd in Node 20. */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
 /** The file of a flavour; several threads need the build with shared memory. */
 export function wasmFileName(flavour: Flavour, threaded = false): string {
   return `ael.${flavour}${threaded ? "-threads" : ""}.wasm`;
@@ -60,8 +71,9 @@ export function setEmbeddedWasm(bytes: Partial<Record<Flavour, Uint8Array>>): vo
 
 export async function createCore(options: CoreOptions = {}): Promise<Core> {
   const flavour = options.flavour ?? (simdSupported() ? "simd" : "scalar");
-  if (flavour !== "simd" && flavour !== "scalar") throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd" or "scalar"`);
+  if (flavour !== "simd" && flavour !== "scalar" && flavour !== "relaxed") throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd", "scalar" or "relaxed"`);
   if (flavour === "simd" && !simdSupported()) throw new WasmLoadError("this runtime does not support WebAssembly SIMD; use flavour \"scalar\"");
+  if (flavour === "relaxed" && !relaxedSimdSupported()) throw new WasmLoadError("this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use flavour \"simd\"");
   const threads = options.threads ?? (flavour === "simd" && !options.wasmBinary && !embedded.simd ? defaultThreads() : 1);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new WasmLoadError(`threads must be an integer in [1, 64], got ${threads}`);
   if (threads > 1 && flavour !== "simd") throw new WasmLoadError(`several threads need the simd flavour (got ${flavour})`);

@@ -24,12 +24,12 @@ import { ceilings, instrument } from "./cli/profile.js";
 
 const USAGE = `usage:
   ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
-            [--corruption Q] [--lazy-adam] [--flavour simd|scalar] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
+            [--corruption Q] [--lazy-adam] [--flavour simd|scalar|relaxed] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
   ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
   ael eval --model DIR --data SPEC [--json]
   ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
   ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
-  ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar] [--threads 1] [--json]
+  ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
   ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
   ael import --weights FILE.safetensors --data SPEC --out DIR
 SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST]

@@ -28,7 +28,7 @@ test.after(async () => {
   server.close();
 });
 
-for (const flavour of ["simd", "scalar"] as const) {
+for (const flavour of ["simd", "scalar", "relaxed"] as const) {
   test(`parity (${flavour}): metrics and weight checksum equal in Node and Chromium`, async () => {
     const { summary: node } = await trainSummary(PARITY_DATA, { ...PARITY_OPTIONS, flavour });
     const page = await browser.newPage();

@@ -1,9 +1,10 @@
 // Shared test utilities: both core flavours, seeded random data, and arrays in and out of Wasm memory.
 import * as assert from "uvu/assert";
-import { createCore, type Core, type Flavour } from "../bindings/index.js";
+import { createCore, relaxedSimdSupported, type Core, type Flavour } from "../bindings/index.js";
 import { Rng } from "../bindings/rng.js";
 
-export const FLAVOURS: Flavour[] = ["simd", "scalar"];
+/** Every build this runtime can run (tests/run.js starts Node with relaxed SIMD enabled). */
+export const FLAVOURS: Flavour[] = relaxedSimdSupported() ? ["simd", "scalar", "relaxed"] : ["simd", "scalar"];
 
 const cores = new Map<Flavour, Promise<Core>>();
 export function core(flavour: Flavour): Promise<Core> {

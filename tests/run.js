@@ -39,7 +39,7 @@ if (!only) {
 const dir = new URL("../build/tests/", import.meta.url).pathname;
 for (const f of readdirSync(dir).filter((f) => f.endsWith(".test.js")).sort()) {
   if (only && !f.includes(only)) continue;
-  run(`uvu ${f.replace(/\.test\.js$/, "")}`, process.execPath, [dir + f], (out, status) => {
+  run(`uvu ${f.replace(/\.test\.js$/, "")}`, process.execPath, ["--experimental-wasm-relaxed-simd", dir + f], (out, status) => {
     const total = /Total:\s*(\d+)/.exec(out), pass = /Passed:\s*(\d+)/.exec(out);
     if (!total || !pass) return { pass: 0, fail: 1 };
     const p = Number(pass[1]), t = Number(total[1]);

@@ -5,7 +5,7 @@ import { PARITY_DATA, PARITY_OPTIONS } from "./parity-config.js";
 
 const w = new TrainingWorker(new URL("./worker.js", import.meta.url));
 const g = globalThis as Record<string, unknown>;
-const flavour = (new URLSearchParams(location.search).get("flavour") ?? "simd") as "simd" | "scalar";
+const flavour = (new URLSearchParams(location.search).get("flavour") ?? "simd") as "simd" | "scalar" | "relaxed";
 w.train(PARITY_DATA, { ...PARITY_OPTIONS, flavour }).then(
   (s) => (g.__parity = s),
   (e) => (g.__parityError = `${e.name}: ${e.message}`),
