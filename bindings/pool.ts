@@ -72,8 +72,9 @@ export class ThreadPool {
     Atomics.notify(this.ctrl, GEN);
     if (tasks[0]) (this.kernels[tasks[0][0]] as (...a: number[]) => unknown)(...tasks[0][1]);
     const others = this.threads - 1;
-    // a short spin first: a worker usually finishes within microseconds of us
-    for (let spin = 0; Atomics.load(this.ctrl, DONE) < others && spin < 20000; spin++);
+    // spin first: a worker usually finishes within microseconds of us, and a wake-up from
+    // Atomics.wait can cost far more than the work
+    for (let spin = 0; Atomics.load(this.ctrl, DONE) < others && spin < 400000; spin++);
     while (true) {
       const done = Atomics.load(this.ctrl, DONE);
       if (done >= others) break;
@@ -97,7 +98,8 @@ export function serveWorker(d: PoolWorkerData): void {
   Atomics.add(ctrl, READY, 1);
   const a: number[] = [];
   for (;;) {
-    for (let spin = 0; Atomics.load(ctrl, GEN) === gen && spin < 20000; spin++);
+    // stay awake across the serial work between a step's parallel calls (about a millisecond)
+    for (let spin = 0; Atomics.load(ctrl, GEN) === gen && spin < 400000; spin++);
     while (Atomics.load(ctrl, GEN) === gen) Atomics.wait(ctrl, GEN, gen, 100);
     gen = Atomics.load(ctrl, GEN);
     const id = ctrl[SLOT + 2 * d.index], argc = ctrl[SLOT + 2 * d.index + 1];

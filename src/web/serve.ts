@@ -26,7 +26,8 @@ export function serve(root: string, port = 0): Promise<Server> {
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()!) && process.argv[1].endsWith("serve.js")) {
+// run as a program (build/serve.js), not when bundled into a test
+if (import.meta.url.endsWith("/serve.js") && process.argv[1]?.endsWith("/serve.js")) {
   const root = new URL("./web/", import.meta.url).pathname;
   const server = await serve(root, Number(process.env.PORT ?? 8080));
   const addr = server.address() as { port: number };
