@@ -1,12 +1,14 @@
 // Dense GEMM, C = α·op(A)·op(B) + β·C, row-major, in the three orientations backprop needs.
-// Every orientation packs its operands into the same panel layout (A in 4-row panels, B in
-// 8-column panels, both k-major), so one 4×8 register-tiled micro-kernel serves NN, NT and TN
-// at the same speed. β = 0 never reads C (so C may hold garbage or NaN), as in BLAS.
+// Every orientation packs its operands into the same panel layout (A in 5-row panels, B in
+// 8-column panels, both k-major), so one 5×8 register-tiled micro-kernel serves NN, NT and TN
+// at the same speed. Ten accumulators, two B vectors, one A vector and one product fill V8's
+// fifteen usable xmm registers without a spill (a 6×8 tile would spill). β = 0 never reads C
+// (so C may hold garbage or NaN), as in BLAS.
 
-const MR: i32 = 4; // rows of the register tile
+const MR: i32 = 5; // rows of the register tile
 const NR: i32 = 8; // columns of the register tile (two f32x4)
 const KC: i32 = 256; // depth of a packed block: an 8-column B panel (8 KiB) stays in L1
-const MC: i32 = 64; // rows of a packed A block (64 KiB, stays in L2)
+const MC: i32 = 60; // rows of a packed A block (a multiple of MR; 240 KiB pre-splatted, in L2)
 const NC: i32 = 512; // columns of a packed B block (512 KiB)
 
 import { madd } from "./vec";
@@ -137,6 +139,7 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
     let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
     for (let p = 0; p < kc; p++) {
       const b0 = v128.load(bp);
       const b1 = v128.load(bp, 16);
@@ -152,7 +155,10 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
       a = v128.load(ap, 48);
       c30 = madd(a, b0, c30);
       c31 = madd(a, b1, c31);
-      ap += 64;
+      a = v128.load(ap, 64);
+      c40 = madd(a, b0, c40);
+      c41 = madd(a, b1, c41);
+      ap += 80;
       bp += 32;
     }
     const ldb = <usize>ldc * 4;
@@ -161,12 +167,14 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
       storeRow(c + ldb, c10, c11, alpha, beta);
       storeRow(c + 2 * ldb, c20, c21, alpha, beta);
       storeRow(c + 3 * ldb, c30, c31, alpha, beta);
+      storeRow(c + 4 * ldb, c40, c41, alpha, beta);
       return;
     }
     v128.store(tile, c00); v128.store(tile, c01, 16);
     v128.store(tile, c10, 32); v128.store(tile, c11, 48);
     v128.store(tile, c20, 64); v128.store(tile, c21, 80);
     v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+    v128.store(tile, c40, 128); v128.store(tile, c41, 144);
   } else {
     memory.fill(tile, 0, MR * NR * 4);
     for (let p = 0; p < kc; p++) {
@@ -178,7 +186,7 @@ function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32,
           store<f32>(q, load<f32>(q) + a * load<f32>(bp + <usize>(j * 4)));
         }
       }
-      ap += 64;
+      ap += MR * 16;
       bp += 32;
     }
   }
