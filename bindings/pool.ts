@@ -7,6 +7,8 @@ import type { Kernels } from "./kernels.js";
 import { KERNEL_NAMES } from "./kernels.js";
 
 export const MAX_ARGS = 16;
+/** How long an idle pool thread keeps polling before it sleeps. */
+const IDLE_MS = 20;
 
 /** One kernel call: its name and its arguments. */
 export type Task = [keyof Kernels, number[]];
@@ -98,8 +100,10 @@ export function serveWorker(d: PoolWorkerData): void {
   Atomics.add(ctrl, READY, 1);
   const a: number[] = [];
   for (;;) {
-    // stay awake across the serial work between a step's parallel calls (about a millisecond)
-    for (let spin = 0; Atomics.load(ctrl, GEN) === gen && spin < 400000; spin++);
+    // stay awake while calls keep coming (a futex wake-up costs more than the split saves);
+    // after IDLE_MS without one, sleep
+    const idleSince = performance.now();
+    while (Atomics.load(ctrl, GEN) === gen && performance.now() - idleSince < IDLE_MS) for (let i = 0; i < 1000 && Atomics.load(ctrl, GEN) === gen; i++);
     while (Atomics.load(ctrl, GEN) === gen) Atomics.wait(ctrl, GEN, gen, 100);
     gen = Atomics.load(ctrl, GEN);
     const id = ctrl[SLOT + 2 * d.index], argc = ctrl[SLOT + 2 * d.index + 1];
