@@ -33,8 +33,9 @@ export class Arena {
     return ptr;
   }
 
-  f32(bytesOrCount: number, what?: string): number {
-    return this.alloc(bytesOrCount * 4, what);
+  /** Reserve `count` f32 values. */
+  f32(count: number, what?: string): number {
+    return this.alloc(count * 4, what);
   }
 
   /** A mark to reset to: everything allocated after it is released together. */

@@ -9,7 +9,7 @@ import { Recommender } from "../recommender.js";
 import type { Csr } from "../data/csr.js";
 import type { TrainConfig } from "../train/config.js";
 import type { TrainSnapshot } from "../train/trainer.js";
-import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, type CheckpointParts, type Manifest } from "./format.js";
+import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, trainingPosition, type CheckpointParts, type Manifest } from "./format.js";
 
 export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -41,8 +41,7 @@ export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, i
   await mkdir(dir, { recursive: true });
   const bytes = encodeCheckpoint({ manifest, params: snap.params, train: info.train, training: snap });
   await writeAtomic(join(dir, "model.safetensors"), bytes);
-  const { perm: _perm, params: _params, m: _m, v: _v, rowSteps: _r, ...training } = snap;
-  await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...manifest, training }, null, 2) + "\n");
+  await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...manifest, training: trainingPosition(snap) }, null, 2) + "\n");
 }
 
 export async function readCheckpoint(dir: string): Promise<CheckpointParts> {

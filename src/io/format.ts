@@ -19,7 +19,7 @@ export interface Manifest {
   /** weightsChecksum() of the saved parameters. */
   weights: string;
   /** Present while a run is unfinished: where it stands (the rest is in train.* tensors). */
-  training?: Omit<TrainSnapshot, "perm" | "params" | "m" | "v">;
+  training?: Pick<TrainSnapshot, "stage" | "epoch" | "adamSteps" | "rng" | "losses" | "timings">;
 }
 
 export interface CheckpointParts {
@@ -45,6 +45,12 @@ export function checksum(params: Iterable<Float32Array>): string {
   return hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
 }
 
+/** Where a run stands, the part of a snapshot the manifest carries (arrays go to train.* tensors). */
+export function trainingPosition(s: TrainSnapshot): NonNullable<Manifest["training"]> {
+  const { stage, epoch, adamSteps, rng, losses, timings } = s;
+  return { stage, epoch, adamSteps, rng, losses, timings };
+}
+
 export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
   const { manifest, params, train, training } = parts;
   const specs = paramSpecs({ users: manifest.data.users, items: manifest.data.items, hidden: manifest.config.hidden });
@@ -54,13 +60,12 @@ export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
   tensors["data.train.cols"] = { dtype: "I32", shape: [train.cols.length], data: train.cols };
   let m: Manifest = manifest;
   if (training) {
-    const { perm, params: _p, m: mom, v, rowSteps, ...rest } = training;
-    void _p;
+    const { perm, m: mom, v, rowSteps } = training;
     if (rowSteps) tensors["train.adam.row_steps"] = { dtype: "I32", shape: [rowSteps.length], data: rowSteps };
     tensors["train.perm"] = { dtype: "I32", shape: [perm.length], data: perm };
     tensors["train.adam.m"] = { dtype: "F32", shape: [mom.length], data: mom };
     tensors["train.adam.v"] = { dtype: "F32", shape: [v.length], data: v };
-    m = { ...manifest, training: rest };
+    m = { ...manifest, training: trainingPosition(training) };
   }
   return encodeSafetensors(tensors, { [FORMAT]: JSON.stringify(m) });
 }
