@@ -13,54 +13,60 @@ const NC: i32 = 512; // columns of a packed B block (512 KiB)
 
 import { madd } from "./vec";
 
-// Spill tile for edge blocks and the scalar micro-kernel.
-const tile: usize = memory.data(MR * NR * 4, 16);
+const TILE_BYTES = MR * NR * 4;
 
-/** Bytes of workspace every gemm_* call needs (independent of the shape). */
+/**
+ * Bytes of workspace every gemm_* call needs (independent of the shape): the packed A block,
+ * the packed B block and a spill tile. Calls running at once need workspaces of their own.
+ */
 export function gemm_workspace_bytes(): i32 {
-  return (MC * KC * 4 + KC * NC) * 4;
+  return (MC * KC * 4 + KC * NC) * 4 + TILE_BYTES;
 }
 
 // C: M×N, A: M×K, B: K×N
 export function gemm_nn(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, work: usize): void {
-  gemm(C, A, B, M, N, K, alpha, beta, false, false, work);
+  gemm(C, N, A, K, B, N, M, N, K, alpha, beta, false, false, work);
 }
 
 // C: M×N, A: M×K, B: N×K  (C = α·A·Bᵀ + β·C)
 export function gemm_nt(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, work: usize): void {
-  gemm(C, A, B, M, N, K, alpha, beta, false, true, work);
+  gemm(C, N, A, K, B, K, M, N, K, alpha, beta, false, true, work);
 }
 
 // C: M×N, A: K×M, B: K×N  (C = α·Aᵀ·B + β·C)
 export function gemm_tn(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, work: usize): void {
-  gemm(C, A, B, M, N, K, alpha, beta, true, false, work);
+  gemm(C, N, A, M, B, N, M, N, K, alpha, beta, true, false, work);
 }
 
-function gemm(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, transA: bool, transB: bool, work: usize): void {
+// The general form, with leading dimensions (row strides, in floats) of C, A and B as stored:
+// a block of rows of C (and the matching rows, or columns when transA, of A) is a GEMM of its
+// own, which is how the bindings split one product across threads.
+export function gemm(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, M: i32, N: i32, K: i32, alpha: f32, beta: f32, transA: bool, transB: bool, work: usize): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    scaleC(C, M, N, beta);
+    scaleC(C, ldc, M, N, beta);
     return;
   }
   const Ap = work;
   const Bp = work + <usize>(MC * KC * 16);
+  const tile = Bp + <usize>(KC * NC * 4);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       const betaBlock: f32 = pc == 0 ? beta : 1;
-      packB(Bp, B, N, K, transB, pc, kc, jc, nc);
+      packB(Bp, B, ldb, transB, pc, kc, jc, nc);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packA(Ap, A, M, K, transA, ic, mc, pc, kc);
+        packA(Ap, A, lda, transA, ic, mc, pc, kc);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = Bp + <usize>(jr * kc * 4);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const ap = Ap + <usize>(ir * kc * 16);
-            const c = C + (<usize>(ic + ir) * <usize>N + <usize>(jc + jr)) * 4;
-            microKernel(c, N, ap, bp, kc, mr, nr, alpha, betaBlock);
+            const c = C + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * 4;
+            microKernel(c, ldc, ap, bp, kc, mr, nr, alpha, betaBlock, tile);
           }
         }
       }
@@ -68,25 +74,27 @@ function gemm(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, alpha: f32, 
   }
 }
 
-function scaleC(C: usize, M: i32, N: i32, beta: f32): void {
-  const n = <usize>M * <usize>N;
-  for (let i: usize = 0; i < n; i++) {
-    const p = C + i * 4;
-    store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
+function scaleC(C: usize, ldc: i32, M: i32, N: i32, beta: f32): void {
+  for (let i = 0; i < M; i++) {
+    const row = C + <usize>i * <usize>ldc * 4;
+    for (let j = 0; j < N; j++) {
+      const p = row + (<usize>j << 2);
+      store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
+    }
   }
 }
 
 // Ap[panel][p][r][0..4) = op(A)[i0 + panel·MR + r, p0 + p] repeated in four lanes, zero past M:
 // the micro-kernel then reads each A value as a ready f32x4 (a plain load V8 folds into the
 // multiply) instead of splatting it on every use.
-function packA(Ap: usize, A: usize, M: i32, K: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
+function packA(Ap: usize, A: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
   for (let r0 = 0; r0 < mc; r0 += MR) {
     const dst = Ap + <usize>(r0 * kc * 16);
     const rows = min(MR, mc - r0);
     for (let p = 0; p < kc; p++) {
       const d = dst + <usize>(p * MR * 16);
       for (let r = 0; r < MR; r++) {
-        const v: f32 = r < rows ? (transA ? load<f32>(A + ((<usize>(p0 + p) * <usize>M + <usize>(i0 + r0 + r)) << 2)) : load<f32>(A + ((<usize>(i0 + r0 + r) * <usize>K + <usize>(p0 + p)) << 2))) : 0;
+        const v: f32 = r < rows ? (transA ? load<f32>(A + ((<usize>(p0 + p) * <usize>lda + <usize>(i0 + r0 + r)) << 2)) : load<f32>(A + ((<usize>(i0 + r0 + r) * <usize>lda + <usize>(p0 + p)) << 2))) : 0;
         const q = d + <usize>(r * 16);
         if (ASC_FEATURE_SIMD) v128.store(q, f32x4.splat(v));
         else {
@@ -101,7 +109,7 @@ function packA(Ap: usize, A: usize, M: i32, K: i32, transA: bool, i0: i32, mc: i
 }
 
 // Bp[panel][p][c] = op(B)[p0 + p, j0 + panel·NR + c], zero past N.
-function packB(Bp: usize, B: usize, N: i32, K: i32, transB: bool, p0: i32, kc: i32, j0: i32, nc: i32): void {
+function packB(Bp: usize, B: usize, ldb: i32, transB: bool, p0: i32, kc: i32, j0: i32, nc: i32): void {
   for (let c0 = 0; c0 < nc; c0 += NR) {
     const dst = Bp + <usize>(c0 * kc * 4);
     const cols = min(NR, nc - c0);
@@ -110,7 +118,7 @@ function packB(Bp: usize, B: usize, N: i32, K: i32, transB: bool, p0: i32, kc: i
       for (let c = 0; c < NR; c++) {
         const d = dst + <usize>(c * 4);
         if (c < cols) {
-          const src = B + (<usize>(j0 + c0 + c) * <usize>K + <usize>p0) * 4;
+          const src = B + (<usize>(j0 + c0 + c) * <usize>ldb + <usize>p0) * 4;
           for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR * 4), load<f32>(src + <usize>(p * 4)));
         } else {
           for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR * 4), 0);
@@ -118,7 +126,7 @@ function packB(Bp: usize, B: usize, N: i32, K: i32, transB: bool, p0: i32, kc: i
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        const src = B + (<usize>(p0 + p) * <usize>N + <usize>(j0 + c0)) * 4;
+        const src = B + (<usize>(p0 + p) * <usize>ldb + <usize>(j0 + c0)) * 4;
         const d = dst + <usize>(p * NR * 4);
         if (ASC_FEATURE_SIMD && cols == NR) {
           v128.store(d, v128.load(src));
@@ -133,7 +141,7 @@ function packB(Bp: usize, B: usize, N: i32, K: i32, transB: bool, p0: i32, kc: i
 
 // c[0..mr, 0..nr] = α·Σ_p ap[p]⊗bp[p] + β·c   (c has row stride ldc floats)
 // Kept out of line: a small function lets the engine keep all eight accumulators in registers.
-function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {
+function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32, nr: i32, alpha: f32, beta: f32, tile: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0);

@@ -16,6 +16,7 @@ import { uploadCsr } from "../src/model/forward.js";
 import { Adam } from "../src/train/adam.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Stage0 } from "../src/train/stage0.js";
+import { gemm } from "../bindings/parallel.js";
 import { tfjsWasm } from "./tfjs.js";
 
 const ML = "../shared/data/ml-100k";
@@ -46,7 +47,7 @@ for (let b = 0; b < B; b++) for (let i = 0; i < I; i++) {
 const users = Int32Array.from({ length: B }, () => rng.int(U));
 
 function aelDenseStep(c: Core): () => void {
-  const a = c.arena, k = c.kernels, w = c.gemmWork;
+  const a = c.arena, k = c.kernels;
   const m = new AelModel(c, { users: U, items: I, hidden: [H] });
   m.init(1);
   const s = m.subs[0];
@@ -60,20 +61,20 @@ function aelDenseStep(c: Core): () => void {
     a.f32View(z, B * H).fill(0);
     k.bias_add(z, s.b_enc.ptr, B, H);
     k.embedding_gather_add(z, s.V.ptr, pu, B, H);
-    k.gemm_nn(z, pX, s.W_enc.ptr, B, H, I, 1, 1, w);
+    gemm(c, "nn", z, pX, s.W_enc.ptr, B, H, I, 1, 1);
     k.sigmoid_forward(z, z, B * H);
-    k.gemm_nt(r, z, s.W_dec.ptr, B, I, H, 1, 0, w);
+    gemm(c, "nt", r, z, s.W_dec.ptr, B, I, H, 1, 0);
     k.bias_add(r, s.b_dec.ptr, B, I);
     k.sigmoid_forward(r, r, B * I);
     const scale = 1 / (B * I) / sumM;
     k.masked_mse_forward(r, pX, pM, B * I, scale);
     k.masked_mse_backward(dr, r, pX, pM, B * I, scale);
     k.sigmoid_backward(dr, dr, r, B * I);
-    k.gemm_tn(s.W_dec.grad, dr, z, I, H, B, 1, 1, w);
+    gemm(c, "tn", s.W_dec.grad, dr, z, I, H, B, 1, 1);
     k.column_sums(s.b_dec.grad, dr, B, I);
-    k.gemm_nn(dz, dr, s.W_dec.ptr, B, H, I, 1, 0, w);
+    gemm(c, "nn", dz, dr, s.W_dec.ptr, B, H, I, 1, 0);
     k.sigmoid_backward(dz, dz, z, B * H);
-    k.gemm_tn(s.W_enc.grad, pX, dz, I, H, B, 1, 1, w);
+    gemm(c, "tn", s.W_enc.grad, pX, dz, I, H, B, 1, 1);
     k.column_sums(s.b_enc.grad, dz, B, H);
     k.embedding_scatter_add(s.V.grad, dz, pu, B, H);
     adam.step();

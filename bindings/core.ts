@@ -7,7 +7,7 @@ import { readWasmFile } from "./read-file.js";
 import { ThreadPool } from "./pool.js";
 import { defaultThreads, spawnWorker } from "./spawn.js";
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** simd: the default; scalar: no SIMD; relaxed: SIMD with fused multiply-add, where the runtime has relaxed SIMD. */
 export type Flavour = "simd" | "scalar" | "relaxed";
@@ -33,8 +33,10 @@ export interface Core {
   readonly kernels: Kernels;
   readonly memory: WebAssembly.Memory;
   readonly arena: Arena;
-  /** Scratch for every gemm_* call. */
+  /** Scratch for every gemm_* call (on this thread). */
   readonly gemmWork: number;
+  /** One GEMM scratch per thread (gemmWorks[0] is gemmWork). */
+  readonly gemmWorks: number[];
   /** Threads the splittable kernels run on (1: no pool). */
   readonly threads: number;
   readonly pool?: ThreadPool;
@@ -120,7 +122,8 @@ export async function instantiateCore(bytes: Uint8Array, from: string, flavour: 
       threads = 1;
     }
   }
-  return { flavour, kernels, memory, arena, gemmWork, threads, pool };
+  const gemmWorks = [gemmWork, ...Array.from({ length: threads - 1 }, () => arena.alloc(kernels.gemm_workspace_bytes(), "GEMM workspace"))];
+  return { flavour, kernels, memory, arena, gemmWork, gemmWorks, threads, pool };
 }
 
 function toBytes(src: BufferSource): Uint8Array {

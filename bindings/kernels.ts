@@ -7,6 +7,7 @@ export interface Kernels {
   heap_base(): number;
 
   gemm_workspace_bytes(): number;
+  gemm(C: Ptr, ldc: number, A: Ptr, lda: number, B: Ptr, ldb: number, M: number, N: number, K: number, alpha: number, beta: number, transA: boolean | number, transB: boolean | number, work: Ptr): void;
   gemm_nn(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
   gemm_nt(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
   gemm_tn(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
@@ -57,7 +58,7 @@ export interface Kernels {
 
 /** The names createCore checks for, so a stale or foreign binary is refused by name. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  "abi_version", "heap_base", "gemm_workspace_bytes", "gemm_nn", "gemm_nt", "gemm_tn",
+  "abi_version", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn",
   "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_forward", "sampled_decoder_backward_weights", "sampled_decoder_backward_input",
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",

@@ -68,3 +68,19 @@ export function sampledDecoderBackward(core: Core, dW: number, dbias: number, dz
   for (let t = 0; t < zParts; t++) tasks.push(["sampled_decoder_backward_input", [dz + r[t] * H * 4, dout, W, colptr + r[t] * 4, cols, r[t + 1] - r[t], H]]);
   run(core, tasks);
 }
+
+/**
+ * C = α·op(A)·op(B) + β·C (orientation nn, nt or tn, shapes as the gemm_* kernels), split by
+ * blocks of C's rows, each thread with its own packing workspace.
+ */
+export function gemm(core: Core, orient: "nn" | "nt" | "tn", C: number, A: number, B: number, M: number, N: number, K: number, alpha: number, beta: number): void {
+  const T = core.pool && 2 * M * N * K >= 8e6 ? Math.min(core.threads, Math.floor(M / 20)) : 1;
+  if (T <= 1) {
+    core.kernels[`gemm_${orient}`](C, A, B, M, N, K, alpha, beta, core.gemmWork);
+    return;
+  }
+  const tA = orient === "tn", tB = orient === "nt";
+  const lda = tA ? M : K, ldb = tB ? K : N;
+  const b = bounds(M, T, 5);
+  run(core, Array.from({ length: T }, (_, t): Task => ["gemm", [C + b[t] * N * 4, N, A + (tA ? b[t] : b[t] * K) * 4, lda, B, ldb, b[t + 1] - b[t], N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]]));
+}

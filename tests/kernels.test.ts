@@ -33,6 +33,25 @@ for (const flavour of FLAVOURS) {
     });
   }
 
+  t("gemm with leading dimensions: blocks of rows equal the whole product bit for bit", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(29);
+    for (const orient of ["nn", "nt", "tn"] as const) {
+      for (const [M, N, K] of [[13, 9, 7], [61, 33, 300], [40, 130, 20]]) {
+        await scoped(c, () => {
+          const tA = orient === "tn", tB = orient === "nt";
+          const A = randn(rng, M * K), B = randn(rng, K * N), C0 = randn(rng, M * N);
+          const [pA, pB, pWhole, pParts] = put(c, A, B, C0, C0);
+          c.kernels[`gemm_${orient}`](pWhole, pA, pB, M, N, K, 0.5, 2, c.gemmWork);
+          for (const [m0, m1] of [[0, 5], [5, 6], [6, M]]) {
+            c.kernels.gemm(pParts + m0 * N * 4, N, pA + (tA ? m0 : m0 * K) * 4, tA ? M : K, pB, tB ? K : N, m1 - m0, N, K, 0.5, 2, tA, tB, c.gemmWork);
+          }
+          assert.equal(Array.from(getF32(c, pParts, M * N)), Array.from(getF32(c, pWhole, M * N)), `gemm_${orient} ${M}x${N}x${K} in row blocks`);
+        });
+      }
+    }
+  });
+
   t("gemm with β = 0 ignores NaN in C", async () => {
     const c = await core(flavour);
     await scoped(c, () => {

@@ -5,6 +5,7 @@
 import type { Core } from "../../bindings/index.js";
 import type { Csr } from "../data/csr.js";
 import type { AelModel } from "./ael.js";
+import { gemm } from "../../bindings/parallel.js";
 
 /** A CSR copied into Wasm memory. */
 export interface WasmCsr {
@@ -66,7 +67,7 @@ export class ExpertForward {
 
   /** Codes of every level for the batch (x from the batch's rows; cold: zero embedding rows). */
   encode(rows: BatchRows, cold = false, levels = this.model.subs.length): void {
-    const { kernels: k, arena, gemmWork } = this.model.core;
+    const { kernels: k, arena } = this.model.core;
     const B = rows.size;
     for (let s = 0; s < levels; s++) {
       const sub = this.model.subs[s];
@@ -75,16 +76,16 @@ export class ExpertForward {
       k.bias_add(z, sub.b_enc.ptr, B, sub.h);
       if (!cold) k.embedding_gather_add(z, sub.V.ptr, rows.users, B, sub.h);
       if (s === 0) k.spmm_forward(z, sub.W_enc.ptr, rows.rowptr, rows.cols, B, sub.h);
-      else k.gemm_nn(z, this.z[s - 1], sub.W_enc.ptr, B, sub.h, sub.n, 1, 1, gemmWork);
+      else gemm(this.model.core, "nn", z, this.z[s - 1], sub.W_enc.ptr, B, sub.h, sub.n, 1, 1);
       k.sigmoid_forward(z, z, B * sub.h);
     }
   }
 
   /** out (B×n_s) = decode_s(r) with r: B×h_s. */
   decode(s: number, out: number, r: number, B: number): void {
-    const { kernels: k, gemmWork } = this.model.core;
+    const { kernels: k } = this.model.core;
     const sub = this.model.subs[s];
-    k.gemm_nt(out, r, sub.W_dec.ptr, B, sub.n, sub.h, 1, 0, gemmWork);
+    gemm(this.model.core, "nt", out, r, sub.W_dec.ptr, B, sub.n, sub.h, 1, 0);
     k.bias_add(out, sub.b_dec.ptr, B, sub.n);
     k.sigmoid_forward(out, out, B * sub.n);
   }

@@ -1,6 +1,7 @@
 // Stage s ≥ 1 (ALGORITHM.md §3): sub-AE s reconstructs the frozen code t = z_{s−1} of the raw
 // input, cached for every user. Loss mean((σ(σ(t·W_enc + b_enc + V[u])·W_decᵀ + b_dec) − t)²).
 import type { AelModel } from "../model/ael.js";
+import { gemm } from "../../bindings/parallel.js";
 
 export class StageDeep {
   /** The batch's user ids (i32[B]). */
@@ -24,7 +25,8 @@ export class StageDeep {
   }
 
   step(users: Int32Array, start: number, B: number): number {
-    const { kernels: k, arena, gemmWork: w } = this.model.core;
+    const c = this.model.core;
+    const { kernels: k, arena } = c;
     const sub = this.model.subs[this.level];
     const { n, h } = sub;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
@@ -34,21 +36,21 @@ export class StageDeep {
     arena.f32View(this.h, B * h).fill(0);
     k.bias_add(this.h, sub.b_enc.ptr, B, h);
     k.embedding_gather_add(this.h, sub.V.ptr, this.users, B, h);
-    k.gemm_nn(this.h, this.t, sub.W_enc.ptr, B, h, n, 1, 1, w);
+    gemm(c, "nn", this.h, this.t, sub.W_enc.ptr, B, h, n, 1, 1);
     k.sigmoid_forward(this.h, this.h, B * h);
     // r = σ(h·W_decᵀ + b_dec)
-    k.gemm_nt(this.r, this.h, sub.W_dec.ptr, B, n, h, 1, 0, w);
+    gemm(c, "nt", this.r, this.h, sub.W_dec.ptr, B, n, h, 1, 0);
     k.bias_add(this.r, sub.b_dec.ptr, B, n);
     k.sigmoid_forward(this.r, this.r, B * n);
     const scale = 1 / (B * n);
     const loss = k.mse_forward(this.r, this.t, B * n, scale);
     k.mse_backward(this.dr, this.r, this.t, B * n, scale);
     k.sigmoid_backward(this.dr, this.dr, this.r, B * n);
-    k.gemm_tn(sub.W_dec.grad, this.dr, this.h, n, h, B, 1, 1, w); // dW_dec += drᵀ·h
+    gemm(c, "tn", sub.W_dec.grad, this.dr, this.h, n, h, B, 1, 1); // dW_dec += drᵀ·h
     k.column_sums(sub.b_dec.grad, this.dr, B, n);
-    k.gemm_nn(this.dh, this.dr, sub.W_dec.ptr, B, h, n, 1, 0, w); // dh = dr·W_dec
+    gemm(c, "nn", this.dh, this.dr, sub.W_dec.ptr, B, h, n, 1, 0); // dh = dr·W_dec
     k.sigmoid_backward(this.dh, this.dh, this.h, B * h);
-    k.gemm_tn(sub.W_enc.grad, this.t, this.dh, n, h, B, 1, 1, w); // dW_enc += tᵀ·dh
+    gemm(c, "tn", sub.W_enc.grad, this.t, this.dh, n, h, B, 1, 1); // dW_enc += tᵀ·dh
     k.column_sums(sub.b_enc.grad, this.dh, B, h);
     k.embedding_scatter_add(sub.V.grad, this.dh, this.users, B, h);
     return loss;
