@@ -44,7 +44,16 @@ export function masked_mse_forward(y: usize, t: usize, m: usize, n: i32, scale: 
 // dy = 2 · scale · (m ⊙ y − t) ⊙ m
 export function masked_mse_backward(dy: usize, y: usize, t: usize, m: usize, n: i32, scale: f32): void {
   const c: f32 = 2 * scale;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const cv = f32x4.splat(c);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const mv = v128.load(m + o);
+      v128.store(dy + o, f32x4.mul(f32x4.mul(cv, f32x4.sub(f32x4.mul(mv, v128.load(y + o)), v128.load(t + o))), mv));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const mv = load<f32>(m + o);
     store<f32>(dy + o, c * (mv * load<f32>(y + o) - load<f32>(t + o)) * mv);

@@ -16,7 +16,7 @@ import { uploadCsr } from "../src/model/forward.js";
 import { Adam } from "../src/train/adam.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Stage0 } from "../src/train/stage0.js";
-import { gemm } from "../bindings/parallel.js";
+import { biasAdd, gemm, sigmoidBackward, sigmoidForward } from "../bindings/parallel.js";
 import { tfjsWasm } from "./tfjs.js";
 
 const ML = "../shared/data/ml-100k";
@@ -64,12 +64,12 @@ function aelDenseStep(c: Core): () => void {
     gemm(c, "nn", z, pX, s.W_enc.ptr, B, H, I, 1, 1);
     k.sigmoid_forward(z, z, B * H);
     gemm(c, "nt", r, z, s.W_dec.ptr, B, I, H, 1, 0);
-    k.bias_add(r, s.b_dec.ptr, B, I);
-    k.sigmoid_forward(r, r, B * I);
+    biasAdd(c, r, s.b_dec.ptr, B, I);
+    sigmoidForward(c, r, r, B * I);
     const scale = 1 / (B * I) / sumM;
     k.masked_mse_forward(r, pX, pM, B * I, scale);
     k.masked_mse_backward(dr, r, pX, pM, B * I, scale);
-    k.sigmoid_backward(dr, dr, r, B * I);
+    sigmoidBackward(c, dr, dr, r, B * I);
     gemm(c, "tn", s.W_dec.grad, dr, z, I, H, B, 1, 1);
     k.column_sums(s.b_dec.grad, dr, B, I);
     gemm(c, "nn", dz, dr, s.W_dec.ptr, B, H, I, 1, 0);

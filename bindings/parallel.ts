@@ -84,3 +84,26 @@ export function gemm(core: Core, orient: "nn" | "nt" | "tn", C: number, A: numbe
   const b = bounds(M, T, 5);
   run(core, Array.from({ length: T }, (_, t): Task => ["gemm", [C + b[t] * N * 4, N, A + (tA ? b[t] : b[t] * K) * 4, lda, B, ldb, b[t + 1] - b[t], N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]]));
 }
+
+const ELEMENTWISE_SPLIT = 1 << 16;
+
+/** y = σ(x) over n values (y may alias x), split by element ranges. */
+export function sigmoidForward(core: Core, y: number, x: number, n: number): void {
+  const T = n >= ELEMENTWISE_SPLIT ? core.threads : 1;
+  const b = bounds(n, T, 4);
+  run(core, Array.from({ length: T }, (_, t): Task => ["sigmoid_forward", [y + b[t] * 4, x + b[t] * 4, b[t + 1] - b[t]]]));
+}
+
+/** dx = dy·(1 − y)·y over n values, split by element ranges. */
+export function sigmoidBackward(core: Core, dx: number, dy: number, y: number, n: number): void {
+  const T = n >= ELEMENTWISE_SPLIT ? core.threads : 1;
+  const b = bounds(n, T, 4);
+  run(core, Array.from({ length: T }, (_, t): Task => ["sigmoid_backward", [dx + b[t] * 4, dy + b[t] * 4, y + b[t] * 4, b[t + 1] - b[t]]]));
+}
+
+/** out[b,:] += bias for B rows of N, split by row ranges. */
+export function biasAdd(core: Core, out: number, bias: number, B: number, N: number): void {
+  const T = B * N >= ELEMENTWISE_SPLIT ? Math.min(core.threads, B) : 1;
+  const r = bounds(B, T);
+  run(core, Array.from({ length: T }, (_, t): Task => ["bias_add", [out + r[t] * N * 4, bias, r[t + 1] - r[t], N]]));
+}

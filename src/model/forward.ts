@@ -5,7 +5,7 @@
 import type { Core } from "../../bindings/index.js";
 import type { Csr } from "../data/csr.js";
 import type { AelModel } from "./ael.js";
-import { gemm } from "../../bindings/parallel.js";
+import { biasAdd, gemm, sigmoidForward } from "../../bindings/parallel.js";
 
 /** A CSR copied into Wasm memory. */
 export interface WasmCsr {
@@ -83,11 +83,11 @@ export class ExpertForward {
 
   /** out (B×n_s) = decode_s(r) with r: B×h_s. */
   decode(s: number, out: number, r: number, B: number): void {
-    const { kernels: k } = this.model.core;
     const sub = this.model.subs[s];
-    gemm(this.model.core, "nt", out, r, sub.W_dec.ptr, B, sub.n, sub.h, 1, 0);
-    k.bias_add(out, sub.b_dec.ptr, B, sub.n);
-    k.sigmoid_forward(out, out, B * sub.n);
+    const core = this.model.core;
+    gemm(core, "nt", out, r, sub.W_dec.ptr, B, sub.n, sub.h, 1, 0);
+    biasAdd(core, out, sub.b_dec.ptr, B, sub.n);
+    sigmoidForward(core, out, out, B * sub.n);
   }
 
   /** All expert outputs for the batch into X (E×B×I); returns X. */
