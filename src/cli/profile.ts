@@ -1,7 +1,9 @@
 // `ael profile`: a short training with every kernel call timed, reported per kernel with its
 // calls, total time, share of the run, and achieved GFLOP/s (compute kernels) or GB/s
 // (memory-bound ones) beside this machine's measured ceilings.
-import type { Core } from "../../bindings/index.js";
+import { createCore, type Core, type Flavour } from "../../bindings/index.js";
+import { train } from "../api.js";
+import { list, loadData, num, type Args } from "./args.js";
 import type { Kernels } from "../../bindings/kernels.js";
 
 type Cost = (core: Core, a: number[]) => { flops?: number; bytes?: number };
@@ -119,5 +121,26 @@ export function ceilings(core: Core): { gflops: number; gbps: number } {
     return { gflops, gbps };
   } finally {
     arena.reset(mark);
+  }
+}
+
+export async function profileCommand(a: Args): Promise<void> {
+  // one thread unless asked: per-kernel times are only separable on one thread
+  const core = await createCore({ flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") ?? 1 });
+  const ceiling = ceilings(core);
+  const probe = instrument(core);
+  const data = await loadData(a, 1);
+  const t0 = performance.now();
+  await train(data, { core, epochs: list(a.epochs, "epochs") ?? [20, 5, 5], gateEpochs: num(a["gate-epochs"], "gate-epochs") ?? 5, lazyAdam: a["lazy-adam"] });
+  const total = performance.now() - t0;
+  const rows = probe.read(total);
+  if (a.json) console.log(JSON.stringify({ dataset: data.name, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: rows }));
+  else {
+    console.log(`${data.name}, ${core.flavour} core, ${core.threads} thread${core.threads > 1 ? "s" : ""}: ${(total / 1000).toFixed(2)} s; ceilings ${ceiling.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${ceiling.gbps.toFixed(1)} GB/s (streaming)`);
+    console.log(`${"kernel".padEnd(26)}${"calls".padStart(9)}${"total ms".padStart(11)}${"share".padStart(8)}   achieved`);
+    for (const r of rows) {
+      const ach = r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s (${((100 * r.gflops) / ceiling.gflops).toFixed(0)}% of ceiling)` : r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s (${((100 * r.gbps) / ceiling.gbps).toFixed(0)}% of ceiling)` : "";
+      console.log(`${r.kernel.padEnd(26)}${String(r.calls).padStart(9)}${r.ms.toFixed(1).padStart(11)}${(100 * r.share).toFixed(1).padStart(7)}%   ${ach}`);
+    }
   }
 }

@@ -1,0 +1,63 @@
+// The command line's options, usage and argument readers.
+import { parseArgs } from "node:util";
+import { ConfigError } from "../errors.js";
+import { loadDataSpec } from "../data/spec.js";
+import { injectNoise } from "../data/noise.js";
+import type { Dataset } from "../data/dataset.js";
+
+export const USAGE = `usage:
+  ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
+            [--corruption Q] [--lazy-adam] [--flavour simd|scalar|relaxed] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
+  ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
+  ael eval --model DIR --data SPEC [--json]
+  ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
+  ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
+  ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
+  ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
+  ael import --weights FILE.safetensors --data SPEC --out DIR
+SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST]
+Ids on the command line are the model's 0-based indices (MovieLens id − 1).`;
+
+export const OPTIONS = {
+  data: { type: "string" },
+  epochs: { type: "string" },
+  "gate-epochs": { type: "string" },
+  seed: { type: "string" },
+  seeds: { type: "string" },
+  noise: { type: "string" },
+  corruption: { type: "string" },
+  "lazy-adam": { type: "boolean" },
+  threads: { type: "string" },
+  flavour: { type: "string" },
+  out: { type: "string" },
+  resume: { type: "string" },
+  weights: { type: "string" },
+  "checkpoint-every": { type: "string" },
+  model: { type: "string" },
+  user: { type: "string" },
+  items: { type: "string" },
+  k: { type: "string", short: "k" },
+  variant: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export type Args = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+export function num(v: string | undefined, what: string, int = true): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || (int && !Number.isInteger(n))) throw new ConfigError(`--${what} needs ${int ? "an integer" : "a number"}, got "${v}"`);
+  return n;
+}
+export const list = (v: string | undefined, what: string) => v?.split(",").map((x) => num(x, what)!);
+export const need = (v: string | undefined, what: string) => {
+  if (v === undefined) throw new ConfigError(`--${what} is required\n${USAGE}`);
+  return v;
+};
+
+export async function loadData(a: Args, seed: number): Promise<Dataset> {
+  const d = await loadDataSpec(need(a.data, "data"), seed);
+  const r = num(a.noise, "noise", false);
+  return r ? injectNoise(d, r, seed) : d;
+}
