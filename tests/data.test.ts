@@ -51,6 +51,15 @@ test("located errors: bad fields, negative and out-of-range ids, column count, e
   );
 });
 
+test("a training file alone (MovieLens u1.base, DeCA train.rating) is split 80/20, seeded", () => {
+  const lines = Array.from({ length: 200 }, (_, k) => `${(k % 20) + 1}\t${(k * 7) % 97 + 1}\t4\t0`).join("\n");
+  const a = movielens({ base: { name: "u1.base", text: lines } }, { seed: 3 }), b = movielens({ base: { name: "u1.base", text: lines } }, { seed: 3 });
+  assert.equal(Array.from(a.test.cols), Array.from(b.test.cols));
+  assert.ok(nnz(a.test) > 10 && nnz(a.train) > 120);
+  const d = deca("toy", { train: { name: "toy.train.rating", text: lines.replace(/\t4\t0/g, "\t1") } }, undefined, 3);
+  assert.ok(nnz(d.test) > 10 && nnz(d.train) + nnz(d.test) <= 200);
+});
+
 test("DeCA files: 0-based, counts from the largest ids, duplicates counted once", () => {
   const d = deca("toy", { train: { name: "toy.train.rating", text: "0\t1\t5\n2\t0\t1\n2\t0\t3\n" }, test: { name: "toy.test.negative", text: "1\t2\t5\n" } });
   assert.is(d.users, 3);

@@ -36,8 +36,9 @@ function parseInfo(info: TextFile | undefined): { users: number; items: number }
 }
 
 /**
- * MovieLens-100K: `u1.base` + `u1.test` (the reference split), or `u.data` split 80/20 at random
- * (seeded). Ids are 1-based; every rating is an interaction unless `minRating` is given.
+ * MovieLens-100K: `u1.base` + `u1.test` (the reference split), or one file (`u.data`, or a
+ * `u1.base` alone) split 80/20 at random (seeded). Ids are 1-based; every rating is an
+ * interaction unless `minRating` is given.
  */
 export function movielens(files: { base?: FileInput; test?: FileInput; data?: FileInput; info?: TextFile }, opts: { seed?: number; minRating?: number } = {}): Dataset {
   const keep = (p: Interactions) => filterRating(p, opts.minRating);
@@ -47,10 +48,11 @@ export function movielens(files: { base?: FileInput; test?: FileInput; data?: Fi
     const c = parseInfo(files.info) ?? { users: Math.max(maxId(b, "users"), maxId(t, "users")), items: Math.max(maxId(b, "items"), maxId(t, "items")) };
     return build("ml-100k/u1", c.users, c.items, toIndices(b, files.base.name, 1, c.users, c.items), toIndices(t, files.test.name, 1, c.users, c.items));
   }
-  if (!files.data) throw new DataError("MovieLens needs u1.base and u1.test, or u.data");
-  const d = keep(parsed(files.data, { integerIds: true }));
+  const one = files.data ?? files.base ?? files.test;
+  if (!one) throw new DataError("MovieLens needs u1.base and u1.test, or u.data");
+  const d = keep(parsed(one, { integerIds: true }));
   const c = parseInfo(files.info) ?? { users: maxId(d, "users"), items: maxId(d, "items") };
-  const all = toIndices(d, files.data.name, 1, c.users, c.items);
+  const all = toIndices(d, one.name, 1, c.users, c.items);
   const { train, test } = splitByRatio(all, 0.2, opts.seed ?? 1);
   return build("ml-100k/u.data", c.users, c.items, train, test);
 }
@@ -60,8 +62,14 @@ export function movielens(files: { base?: FileInput; test?: FileInput; data?: Fi
  * optionally NAME.valid.rating; tab-separated, 0-based ids. Counts are the largest ids + 1
  * unless declared.
  */
-export function deca(name: string, files: { train: FileInput; test: FileInput; valid?: FileInput; extra?: FileInput[] }, declared?: { users: number; items: number }): Dataset {
+export function deca(name: string, files: { train: FileInput; test?: FileInput; valid?: FileInput; extra?: FileInput[] }, declared?: { users: number; items: number }, seed = 1): Dataset {
   const tr = parsed(files.train, { integerIds: true });
+  if (!files.test) {
+    // a training file alone: a seeded 80/20 split of it
+    const c = declared ?? { users: maxId(tr, "users") + 1, items: maxId(tr, "items") + 1 };
+    const { train, test } = splitByRatio(toIndices(tr, files.train.name, 0, c.users, c.items), 0.2, seed);
+    return build(name, c.users, c.items, train, test);
+  }
   const te = parsed(files.test, { integerIds: true });
   const va = files.valid ? parsed(files.valid, { integerIds: true }) : undefined;
   const all = [tr, te, ...(va ? [va] : []), ...(files.extra ?? []).map((f) => parsed(f, { integerIds: true }))];

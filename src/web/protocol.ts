@@ -8,7 +8,7 @@ import type { TrainConfig } from "../train/config.js";
 export type DataSource =
   | { kind: "synthetic"; options?: Partial<SyntheticOptions> }
   | { kind: "ml100k"; files: { name: string; text: string }[] }
-  | { kind: "deca"; train: { name: string; text: string }; test: { name: string; text: string } }
+  | { kind: "deca"; train: { name: string; text: string }; test?: { name: string; text: string } }
   | { kind: "csv"; train: { name: string; text: string }; test?: { name: string; text: string } };
 
 export type WorkerTrainOptions = Partial<TrainConfig> & { flavour?: Flavour };

@@ -23,7 +23,7 @@ export function loadSource(src: DataSource, seed: number): Dataset {
       return movielens({ base, test, data, info }, { seed });
     }
     case "deca":
-      return deca(src.train.name.replace(/\.train\.rating$/, ""), { train: src.train, test: src.test });
+      return deca(src.train.name.replace(/\.train\.rating$/, ""), { train: src.train, test: src.test }, undefined, seed);
     case "csv":
       return csv(src.train, src.test, { seed });
   }
