@@ -56,8 +56,12 @@ export const need = (v: string | undefined, what: string) => {
   return v;
 };
 
+/** The data set of a spec, with false positives injected at rate `noise` when given. */
+export async function loadSpecWithNoise(spec: string, noise: number | undefined, seed: number): Promise<Dataset> {
+  const d = await loadDataSpec(spec, seed);
+  return noise ? injectNoise(d, noise, seed) : d;
+}
+
 export async function loadData(a: Args, seed: number): Promise<Dataset> {
-  const d = await loadDataSpec(need(a.data, "data"), seed);
-  const r = num(a.noise, "noise", false);
-  return r ? injectNoise(d, r, seed) : d;
+  return loadSpecWithNoise(need(a.data, "data"), num(a.noise, "noise", false), seed);
 }

@@ -2,15 +2,13 @@
 import type { Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import { ConfigError } from "../errors.js";
-import { loadDataSpec } from "../data/spec.js";
-import { injectNoise } from "../data/noise.js";
 import { nnz } from "../data/csr.js";
 import { datasetNotes, describeNotes } from "../data/dataset.js";
 import { evaluatedUsers } from "../eval/evaluate.js";
 import type { MetricTable } from "../eval/metrics.js";
 import { readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../io/checkpoint.js";
 import { resolveConfig } from "../train/config.js";
-import { list, need, num, USAGE, type Args } from "./args.js";
+import { list, loadSpecWithNoise, need, num, USAGE, type Args } from "./args.js";
 import { metricsTable, progressPrinter } from "./report.js";
 
 const snake = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
@@ -23,8 +21,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   if (!spec) throw new ConfigError(`--data is required\n${USAGE}`);
   const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
   const cfg = resume ? resume.manifest.config : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false), lazyAdam: a["lazy-adam"] };
-  const data = await loadDataSpec(spec, cfg.seed ?? seed);
-  const used = noise ? injectNoise(data, noise, cfg.seed ?? seed) : data;
+  const used = await loadSpecWithNoise(spec, noise, cfg.seed ?? seed);
   if (resume && (resume.train.cols.length !== used.train.cols.length || resume.train.cols.some((c, j) => c !== used.train.cols[j])))
     throw new ConfigError(`${a.resume} was trained on other interactions than ${spec} gives now`);
   const out = a.out ?? a.resume;

@@ -39,8 +39,8 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
   const t0 = performance.now();
   const ev = rec.evaluate(data.test);
   const names = expertNames(rec.model.experts);
-  const routes = rec.routing(Math.min(2, rec.model.experts));
   const k = Math.min(2, rec.model.experts);
+  const routes = rec.routing(k);
   const pairName = (u: number) => Array.from(routes.subarray(u * k, u * k + k), (e) => names[e]).join("+");
   const share = (users: number[]) => {
     const out: Record<string, number> = {};
