@@ -1,6 +1,6 @@
 // Kernels over sparse binary inputs (CSR rows of item ids) and sparse output columns.
 // rowptr/colptr: i32[B+1]; cols: i32 ids. W matrices are row-major with one H-wide row per id.
-import { addRow, axpy, dot, hsum, madd } from "./vec";
+import { addRow, axpy, dot, expf, expv, hsum, madd, onesv } from "./vec";
 
 // out[b,:] += Σ_{i ∈ row b} W[i,:]      out: B×H, W: n×H
 // The row sum runs in 32-float strips held in eight registers, so out is read and written once.
@@ -105,142 +105,199 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
   store<i32>(colstart, 0);
 }
 
-// out[j] = z[b,:]·W[cols[j],:] + bias[cols[j]]  for j ∈ [colptr[b], colptr[b+1])
-// z: B×H, W: n×H (decoder weight in [out, in] layout), bias: n, out: colptr[B];
-// (colstart, entries) from mask_by_column.
-export function sampled_decoder_forward(out: usize, z: usize, W: usize, bias: usize, colstart: usize, entries: usize, B: i32, n: i32, H: i32): void {
+// The stage-0 decoder at the mask (ALGORITHM.md §3), forward and backward in one pass over its
+// columns. For each mask entry (j, b) at column c:
+//   y = σ(z[b,:]·W[c,:] + bias[c])     ε = y − t[j]     Σε² accumulates
+//   d = 2·scale·ε·(1 − y)·y             (the gradient at the logit of scale·Σε²)
+//   dW[c,:] += d·z[b,:]    dbias[c] += d    dz[b,:] += d·W[c,:]
+// Served column by column, W[c,:] and dW[c,:] stay in L1 while every batch row that uses c is
+// done, and z, dz (B×H) stay there throughout. The columns are cut into parts by
+// bounds[0..P]; part p writes its dz into a B×H slab of its own (dzParts + p·B·H) and its Σε²
+// into lossParts[p] (f64), so parts run on any thread and are summed in a fixed order.
+// z: B×H; W, dW: n×H (decoder weight in [out, in] layout); bias, dbias: n; t: per mask entry j;
+// d: per column-ordered entry (scratch); (colstart, entries) from mask_by_column; bounds: i32[P+1].
+export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, bias: usize, t: usize, colstart: usize, entries: usize, bounds: usize, p0: i32, p1: i32, B: i32, H: i32, scale: f32): void {
   const rowBytes = <usize>H << 2;
-  for (let c = 0; c < n; c++) {
-    let e = load<i32>(colstart + (<usize>c << 2));
-    const e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
-    if (e == e1) continue;
-    const wc = W + <usize>c * rowBytes;
-    const bc = load<f32>(bias + (<usize>c << 2));
-    if (ASC_FEATURE_SIMD) {
-      // Four entries at a time: each load of W's row feeds four dot products.
-      for (; e + 4 <= e1; e += 4) {
-        const q = entries + (<usize>e << 3);
-        const z0 = z + <usize>load<i32>(q, 4) * rowBytes, z1 = z + <usize>load<i32>(q, 12) * rowBytes;
-        const z2 = z + <usize>load<i32>(q, 20) * rowBytes, z3 = z + <usize>load<i32>(q, 28) * rowBytes;
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        let k = 0;
-        for (; k + 4 <= H; k += 4) {
-          const o = <usize>k << 2;
-          const w = v128.load(wc + o);
-          a0 = madd(w, v128.load(z0 + o), a0);
-          a1 = madd(w, v128.load(z1 + o), a1);
-          a2 = madd(w, v128.load(z2 + o), a2);
-          a3 = madd(w, v128.load(z3 + o), a3);
-        }
-        let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-        for (; k < H; k++) {
-          const o = <usize>k << 2;
-          const w = load<f32>(wc + o);
-          s0 += w * load<f32>(z0 + o);
-          s1 += w * load<f32>(z1 + o);
-          s2 += w * load<f32>(z2 + o);
-          s3 += w * load<f32>(z3 + o);
-        }
-        store<f32>(out + (<usize>load<i32>(q) << 2), s0 + bc);
-        store<f32>(out + (<usize>load<i32>(q, 8) << 2), s1 + bc);
-        store<f32>(out + (<usize>load<i32>(q, 16) << 2), s2 + bc);
-        store<f32>(out + (<usize>load<i32>(q, 24) << 2), s3 + bc);
+  const slabBytes = <usize>B * rowBytes;
+  const twoScale: f32 = 2 * scale;
+  for (let p = p0; p < p1; p++) {
+    const dz = dzParts + <usize>p * slabBytes;
+    memory.fill(dz, 0, slabBytes);
+    let loss: f64 = 0;
+    // A column's logits are turned into gradients while the next column's dot products run,
+    // which hides the sigmoid's long dependency chain: columns move through the stages
+    // logits(c) → gradients(prev) → weight and input gradients(prev).
+    let prev = -1;
+    const c1 = load<i32>(bounds + (<usize>(p + 1) << 2));
+    for (let c = load<i32>(bounds + (<usize>p << 2)); c <= c1; c++) {
+      let e0 = 0, e1 = 0;
+      if (c < c1) {
+        e0 = load<i32>(colstart + (<usize>c << 2));
+        e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
+        if (e0 == e1) continue;
       }
+      if (prev >= 0) loss += logitGradients(d, t, entries, load<i32>(colstart + (<usize>prev << 2)), load<i32>(colstart + (<usize>(prev + 1) << 2)), twoScale);
+      if (c < c1) logits(d, z, W + <usize>c * rowBytes, load<f32>(bias + (<usize>c << 2)), entries, e0, e1, H);
+      if (prev >= 0) columnGradients(dz, dW, dbias, d, z, W, entries, prev, load<i32>(colstart + (<usize>prev << 2)), load<i32>(colstart + (<usize>(prev + 1) << 2)), H);
+      prev = c;
     }
-    for (; e < e1; e++) {
-      const j = load<i32>(entries + (<usize>e << 3));
-      const b = load<i32>(entries + (<usize>e << 3), 4);
-      store<f32>(out + (<usize>j << 2), dot(z + <usize>b * rowBytes, wc, H) + bc);
-    }
+    store<f64>(lossParts + (<usize>p << 3), loss);
   }
 }
 
-// Backward of sampled_decoder_forward, in two kernels that each keep their output in registers
-// 32 floats at a time and write disjoint memory (so they may run on different threads, and each
-// may be split: the weights by column ranges, the input gradient by row ranges).
+// d[e] = z[b_e,:]·wc + bc for the entries [e0, e1) of one column (weight row wc, bias bc).
+// Out of line, like the other stages: in a small function the engine keeps the accumulators in
+// registers.
+function logits(d: usize, z: usize, wc: usize, bc: f32, entries: usize, e0: i32, e1: i32, H: i32): void {
+  const rowBytes = <usize>H << 2;
+  let e = e0;
+  if (ASC_FEATURE_SIMD) {
+    // Four entries at a time: each load of W's row feeds four dot products.
+    for (; e + 4 <= e1; e += 4) {
+      const q = entries + (<usize>e << 3);
+      const z0 = z + <usize>load<i32>(q, 4) * rowBytes, z1 = z + <usize>load<i32>(q, 12) * rowBytes;
+      const z2 = z + <usize>load<i32>(q, 20) * rowBytes, z3 = z + <usize>load<i32>(q, 28) * rowBytes;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let k = 0;
+      for (; k + 4 <= H; k += 4) {
+        const o = <usize>k << 2;
+        const w = v128.load(wc + o);
+        a0 = madd(w, v128.load(z0 + o), a0);
+        a1 = madd(w, v128.load(z1 + o), a1);
+        a2 = madd(w, v128.load(z2 + o), a2);
+        a3 = madd(w, v128.load(z3 + o), a3);
+      }
+      let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+      for (; k < H; k++) {
+        const o = <usize>k << 2;
+        const w = load<f32>(wc + o);
+        s0 += w * load<f32>(z0 + o);
+        s1 += w * load<f32>(z1 + o);
+        s2 += w * load<f32>(z2 + o);
+        s3 += w * load<f32>(z3 + o);
+      }
+      const de = d + (<usize>e << 2);
+      store<f32>(de, s0 + bc);
+      store<f32>(de, s1 + bc, 4);
+      store<f32>(de, s2 + bc, 8);
+      store<f32>(de, s3 + bc, 12);
+    }
+  }
+  for (; e < e1; e++) {
+    store<f32>(d + (<usize>e << 2), dot(z + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes, wc, H) + bc);
+  }
+}
 
-// dW[c,:] += Σ_{j: cols[j]=c} dout[j]·z[b_j,:];  dbias[c] += Σ dout[j]   (over the mask's column index)
-export function sampled_decoder_backward_weights(dW: usize, dbias: usize, dout: usize, z: usize, colstart: usize, entries: usize, n: i32, H: i32): void {
+// The logits d[e0..e1) of one column become their gradients; returns their Σε². The operations,
+// in order, are those of sigmoid_forward, mse_backward and sigmoid_backward.
+function logitGradients(d: usize, t: usize, entries: usize, e0: i32, e1: i32, twoScale: f32): f64 {
+  let loss: f64 = 0;
+  let e = e0;
+  if (ASC_FEATURE_SIMD) {
+    // four entries per vector; a column's last one to three fill the first lanes of one
+    const one = onesv(), c2 = f32x4.splat(twoScale);
+    for (; e < e1; e += 4) {
+      const count = min(4, e1 - e);
+      const q = entries + (<usize>e << 3);
+      const de = d + (<usize>e << 2);
+      let x = f32x4.splat(load<f32>(de)), tv = f32x4.splat(load<f32>(t + (<usize>load<i32>(q) << 2)));
+      if (count > 1) {
+        x = f32x4.replace_lane(x, 1, load<f32>(de, 4));
+        tv = f32x4.replace_lane(tv, 1, load<f32>(t + (<usize>load<i32>(q, 8) << 2)));
+      }
+      if (count > 2) {
+        x = f32x4.replace_lane(x, 2, load<f32>(de, 8));
+        tv = f32x4.replace_lane(tv, 2, load<f32>(t + (<usize>load<i32>(q, 16) << 2)));
+      }
+      if (count > 3) {
+        x = f32x4.replace_lane(x, 3, load<f32>(de, 12));
+        tv = f32x4.replace_lane(tv, 3, load<f32>(t + (<usize>load<i32>(q, 24) << 2)));
+      }
+      const y = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
+      const err = f32x4.sub(y, tv);
+      const sq = f32x4.mul(err, err);
+      const g = f32x4.mul(f32x4.mul(f32x4.mul(c2, err), f32x4.sub(one, y)), y);
+      loss += <f64>f32x4.extract_lane(sq, 0);
+      store<f32>(de, f32x4.extract_lane(g, 0));
+      if (count > 1) {
+        loss += <f64>f32x4.extract_lane(sq, 1);
+        store<f32>(de, f32x4.extract_lane(g, 1), 4);
+      }
+      if (count > 2) {
+        loss += <f64>f32x4.extract_lane(sq, 2);
+        store<f32>(de, f32x4.extract_lane(g, 2), 8);
+      }
+      if (count > 3) {
+        loss += <f64>f32x4.extract_lane(sq, 3);
+        store<f32>(de, f32x4.extract_lane(g, 3), 12);
+      }
+    }
+  }
+  for (; e < e1; e++) {
+    const de = d + (<usize>e << 2);
+    const y: f32 = 1 / (1 + expf(-load<f32>(de)));
+    const err = y - load<f32>(t + (<usize>load<i32>(entries + (<usize>e << 3)) << 2));
+    loss += <f64>(err * err);
+    store<f32>(de, ((twoScale * err) * (1 - y)) * y);
+  }
+  return loss;
+}
+
+// Column c's share of the gradients from its entries' d[e0..e1): dbias[c], dW[c,:], and dz.
+function columnGradients(dz: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, entries: usize, c: i32, e0: i32, e1: i32, H: i32): void {
+  const rowBytes = <usize>H << 2;
+  let gsum: f32 = 0;
+  for (let e = e0; e < e1; e++) gsum += load<f32>(d + (<usize>e << 2));
+  const db = dbias + (<usize>c << 2);
+  store<f32>(db, load<f32>(db) + gsum);
+  weightGradient(dW + <usize>c * rowBytes, d, z, entries, e0, e1, H);
+  const wc = W + <usize>c * rowBytes;
+  for (let e = e0; e < e1; e++) {
+    axpy(dz + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes, wc, load<f32>(d + (<usize>e << 2)), H);
+  }
+}
+
+// dwc[0..H) += Σ_{e ∈ [e0, e1)} d[e]·z[b_e,:], 32 floats at a time held in eight registers.
+@inline
+function weightGradient(dwc: usize, d: usize, z: usize, entries: usize, e0: i32, e1: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
   const strips = ASC_FEATURE_SIMD ? H >> 5 : 0;
   const rest = <usize>strips << 7; // bytes covered by strips
-  for (let c = 0; c < n; c++) {
-    const e0 = load<i32>(colstart + (<usize>c << 2));
-    const e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
-    if (e0 == e1) continue;
-    const dwc = dW + <usize>c * rowBytes;
-    let gsum: f32 = 0;
-    for (let e = e0; e < e1; e++) gsum += load<f32>(dout + (<usize>load<i32>(entries + (<usize>e << 3)) << 2));
-    const db = dbias + (<usize>c << 2);
-    store<f32>(db, load<f32>(db) + gsum);
-    if (ASC_FEATURE_SIMD) {
-      for (let s = 0; s < strips; s++) {
-        const d = dwc + (<usize>s << 7);
-        let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
-        let a4 = v128.load(d, 64), a5 = v128.load(d, 80), a6 = v128.load(d, 96), a7 = v128.load(d, 112);
-        for (let e = e0; e < e1; e++) {
-          const q = entries + (<usize>e << 3);
-          const g = f32x4.splat(load<f32>(dout + (<usize>load<i32>(q) << 2)));
-          const zs = z + <usize>load<i32>(q, 4) * rowBytes + (<usize>s << 7);
-          a0 = madd(g, v128.load(zs), a0);
-          a1 = madd(g, v128.load(zs, 16), a1);
-          a2 = madd(g, v128.load(zs, 32), a2);
-          a3 = madd(g, v128.load(zs, 48), a3);
-          a4 = madd(g, v128.load(zs, 64), a4);
-          a5 = madd(g, v128.load(zs, 80), a5);
-          a6 = madd(g, v128.load(zs, 96), a6);
-          a7 = madd(g, v128.load(zs, 112), a7);
-        }
-        v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
-        v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
-      }
-    }
-    if (rest < rowBytes) {
-      const len = H - (strips << 5);
+  if (ASC_FEATURE_SIMD) {
+    for (let s = 0; s < strips; s++) {
+      const o = <usize>s << 7;
+      const w = dwc + o;
+      let a0 = v128.load(w), a1 = v128.load(w, 16), a2 = v128.load(w, 32), a3 = v128.load(w, 48);
+      let a4 = v128.load(w, 64), a5 = v128.load(w, 80), a6 = v128.load(w, 96), a7 = v128.load(w, 112);
       for (let e = e0; e < e1; e++) {
-        const q = entries + (<usize>e << 3);
-        const g = load<f32>(dout + (<usize>load<i32>(q) << 2));
-        axpy(dwc + rest, z + <usize>load<i32>(q, 4) * rowBytes + rest, g, len);
+        const g = f32x4.splat(load<f32>(d + (<usize>e << 2)));
+        const zs = z + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + o;
+        a0 = madd(g, v128.load(zs), a0);
+        a1 = madd(g, v128.load(zs, 16), a1);
+        a2 = madd(g, v128.load(zs, 32), a2);
+        a3 = madd(g, v128.load(zs, 48), a3);
+        a4 = madd(g, v128.load(zs, 64), a4);
+        a5 = madd(g, v128.load(zs, 80), a5);
+        a6 = madd(g, v128.load(zs, 96), a6);
+        a7 = madd(g, v128.load(zs, 112), a7);
       }
+      v128.store(w, a0); v128.store(w, a1, 16); v128.store(w, a2, 32); v128.store(w, a3, 48);
+      v128.store(w, a4, 64); v128.store(w, a5, 80); v128.store(w, a6, 96); v128.store(w, a7, 112);
+    }
+  }
+  if (rest < rowBytes) {
+    const len = H - (strips << 5);
+    for (let e = e0; e < e1; e++) {
+      const zb = z + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes;
+      axpy(dwc + rest, zb + rest, load<f32>(d + (<usize>e << 2)), len);
     }
   }
 }
 
-// dz[b,:] += Σ_{j ∈ [colptr[b], colptr[b+1])} dout[j]·W[cols[j],:]   (over the per-row lists)
-export function sampled_decoder_backward_input(dz: usize, dout: usize, W: usize, colptr: usize, cols: usize, B: i32, H: i32): void {
-  const rowBytes = <usize>H << 2;
-  const strips = ASC_FEATURE_SIMD ? H >> 5 : 0;
-  const rest = <usize>strips << 7;
-  for (let b = 0; b < B; b++) {
-    const dzb = dz + <usize>b * rowBytes;
-    const j0 = load<i32>(colptr + (<usize>b << 2));
-    const j1 = load<i32>(colptr + (<usize>(b + 1) << 2));
-    if (ASC_FEATURE_SIMD) {
-      for (let s = 0; s < strips; s++) {
-        const d = dzb + (<usize>s << 7);
-        let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
-        let a4 = v128.load(d, 64), a5 = v128.load(d, 80), a6 = v128.load(d, 96), a7 = v128.load(d, 112);
-        for (let j = j0; j < j1; j++) {
-          const g = f32x4.splat(load<f32>(dout + (<usize>j << 2)));
-          const ws = W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + (<usize>s << 7);
-          a0 = madd(g, v128.load(ws), a0);
-          a1 = madd(g, v128.load(ws, 16), a1);
-          a2 = madd(g, v128.load(ws, 32), a2);
-          a3 = madd(g, v128.load(ws, 48), a3);
-          a4 = madd(g, v128.load(ws, 64), a4);
-          a5 = madd(g, v128.load(ws, 80), a5);
-          a6 = madd(g, v128.load(ws, 96), a6);
-          a7 = madd(g, v128.load(ws, 112), a7);
-        }
-        v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
-        v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
-      }
-    }
-    if (rest < rowBytes) {
-      const len = H - (strips << 5);
-      for (let j = j0; j < j1; j++) {
-        axpy(dzb + rest, W + <usize>load<i32>(cols + (<usize>j << 2)) * rowBytes + rest, load<f32>(dout + (<usize>j << 2)), len);
-      }
-    }
-  }
+// out[0..n) = parts[0] + parts[1] + … + parts[P−1], each part n floats, summed in part order
+// (how sampled_decoder_train's per-part dz slabs are combined).
+export function sum_parts(out: usize, parts: usize, P: i32, n: i32): void {
+  const bytes = <usize>n << 2;
+  memory.copy(out, parts, bytes);
+  for (let p = 1; p < P; p++) addRow(out, parts + <usize>p * bytes, n);
 }

@@ -56,6 +56,10 @@ export class Arena {
     return new Int32Array(this.memory.buffer, ptr, length);
   }
 
+  f64View(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, length);
+  }
+
   u32View(ptr: number, length: number): Uint32Array {
     return new Uint32Array(this.memory.buffer, ptr, length);
   }

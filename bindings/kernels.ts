@@ -15,9 +15,8 @@ export interface Kernels {
   spmm_forward(out: Ptr, W: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
   spmm_backward(dW: Ptr, dout: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
   mask_by_column(colstart: Ptr, entries: Ptr, colptr: Ptr, cols: Ptr, B: number, n: number): void;
-  sampled_decoder_forward(out: Ptr, z: Ptr, W: Ptr, bias: Ptr, colstart: Ptr, entries: Ptr, B: number, n: number, H: number): void;
-  sampled_decoder_backward_weights(dW: Ptr, dbias: Ptr, dout: Ptr, z: Ptr, colstart: Ptr, entries: Ptr, n: number, H: number): void;
-  sampled_decoder_backward_input(dz: Ptr, dout: Ptr, W: Ptr, colptr: Ptr, cols: Ptr, B: number, H: number): void;
+  sampled_decoder_train(dzParts: Ptr, lossParts: Ptr, dW: Ptr, dbias: Ptr, d: Ptr, z: Ptr, W: Ptr, bias: Ptr, t: Ptr, colstart: Ptr, entries: Ptr, bounds: Ptr, p0: number, p1: number, B: number, H: number, scale: number): void;
+  sum_parts(out: Ptr, parts: Ptr, P: number, n: number): void;
 
   embedding_gather_add(out: Ptr, V: Ptr, users: Ptr, B: number, H: number): void;
   embedding_scatter_add(dV: Ptr, dout: Ptr, users: Ptr, B: number, H: number): void;
@@ -59,7 +58,7 @@ export interface Kernels {
 /** The names createCore checks for, so a stale or foreign binary is refused by name. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "abi_version", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn",
-  "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_forward", "sampled_decoder_backward_weights", "sampled_decoder_backward_input",
+  "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_train", "sum_parts",
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",
   "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",

@@ -51,22 +51,39 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
   run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
 }
 
-export function sampledDecoderForward(core: Core, out: number, z: number, W: number, bias: number, colstart: number, entries: number, B: number, n: number, H: number): void {
-  const T = core.threads;
-  const c = T > 1 ? columnBounds(core, colstart, n, T) : [0, n];
-  run(core, Array.from({ length: c.length - 1 }, (_, t): Task => ["sampled_decoder_forward", [out, z, W + c[t] * H * 4, bias + c[t] * 4, colstart + c[t] * 4, entries, B, c[t + 1] - c[t], H]]));
+/** Parts the decoder's columns are cut into: a constant, so sums do not depend on the thread count. */
+export const DECODER_PARTS = 4;
+
+/** Scratch of sampledDecoderTrain for batches of up to B rows of H. */
+export interface DecoderScratch {
+  /** DECODER_PARTS slabs of B×H: each part's dz. */
+  dzParts: number;
+  /** f64[DECODER_PARTS]: each part's Σε². */
+  lossParts: number;
+  /** i32[DECODER_PARTS + 1]: the parts' column bounds. */
+  bounds: number;
 }
 
-/** Both halves of the decoder's backward: the weights by column ranges, the input by row ranges. */
-export function sampledDecoderBackward(core: Core, dW: number, dbias: number, dz: number, dout: number, z: number, W: number, colptr: number, cols: number, colstart: number, entries: number, B: number, n: number, H: number): void {
-  const T = core.threads;
-  const wParts = Math.max(1, T >> 1), zParts = Math.max(1, T - wParts);
-  const c = wParts > 1 ? columnBounds(core, colstart, n, wParts) : [0, n];
-  const r = bounds(B, zParts);
-  const tasks: Task[] = [];
-  for (let t = 0; t < wParts; t++) tasks.push(["sampled_decoder_backward_weights", [dW + c[t] * H * 4, dbias + c[t] * 4, dout, z, colstart + c[t] * 4, entries, c[t + 1] - c[t], H]]);
-  for (let t = 0; t < zParts; t++) tasks.push(["sampled_decoder_backward_input", [dz + r[t] * H * 4, dout, W, colptr + r[t] * 4, cols, r[t + 1] - r[t], H]]);
-  run(core, tasks);
+export function decoderScratch(core: Core, B: number, H: number): DecoderScratch {
+  const a = core.arena;
+  return { dzParts: a.f32(DECODER_PARTS * B * H, "decoder parts"), lossParts: a.alloc(8 * DECODER_PARTS, "decoder parts"), bounds: a.alloc(4 * (DECODER_PARTS + 1), "decoder parts") };
+}
+
+/**
+ * The stage-0 decoder's forward and backward at the mask (sampled_decoder_train), its column
+ * parts spread over the threads. Sets dz (B×H), accumulates dW and dbias; returns scale·Σε².
+ */
+export function sampledDecoderTrain(core: Core, s: DecoderScratch, dz: number, dW: number, dbias: number, d: number, z: number, W: number, bias: number, t: number, colstart: number, entries: number, B: number, n: number, H: number, scale: number): number {
+  const a = core.arena;
+  a.i32View(s.bounds, DECODER_PARTS + 1).set(columnBounds(core, colstart, n, DECODER_PARTS));
+  const T = Math.min(core.threads, DECODER_PARTS);
+  const p = bounds(DECODER_PARTS, T);
+  run(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale]]));
+  core.kernels.sum_parts(dz, s.dzParts, DECODER_PARTS, B * H);
+  const parts = a.f64View(s.lossParts, DECODER_PARTS);
+  let sum = 0;
+  for (const x of parts) sum += x;
+  return sum * Math.fround(scale);
 }
 
 /**

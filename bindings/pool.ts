@@ -6,7 +6,7 @@
 import type { Kernels } from "./kernels.js";
 import { KERNEL_NAMES } from "./kernels.js";
 
-export const MAX_ARGS = 16;
+export const MAX_ARGS = 20;
 /** How long an idle pool thread keeps polling before it sleeps. */
 const IDLE_MS = 20;
 

@@ -83,20 +83,22 @@ for (const flavour of FLAVOURS) {
     });
   });
 
-  t("sampled decoder backward: dz, dW, dbias", async () => {
+  t("sampled decoder (forward, loss, backward in one pass): dz, dW, dbias", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(33);
     for (const [B, n, Hd] of [[3, 13, 5], [4, 40, 36]]) {
       await scoped(c, () => {
         const { rowptr, cols } = randomCsr(rng, B, n, 12);
         const nnz = rowptr[B];
-        const z = randn(rng, B * Hd), W = randn(rng, n * Hd), bias = randn(rng, n), R = randn(rng, nnz);
-        const [pz, pW, pR, prp, pc, pcs, pen, pdz, pdW, pdb] = put(c, z, W, R, rowptr, cols, new Int32Array(n + 1), new Int32Array(2 * nnz), new Float32Array(B * Hd), new Float32Array(n * Hd), new Float32Array(n));
+        const z = randn(rng, B * Hd, 0.5), W = randn(rng, n * Hd, 0.5), bias = randn(rng, n);
+        const t = Float32Array.from({ length: nnz }, () => (rng.uniform() < 0.4 ? 1 : 0));
+        const bounds = Int32Array.from([0, n >> 1, n]);
+        const [pz, pW, pb, pt, prp, pc, pcs, pen, pd, pparts, ploss, pbounds, pdz, pdW, pdb] = put(c, z, W, bias, t, rowptr, cols, new Int32Array(n + 1), new Int32Array(2 * nnz), new Float32Array(nnz), new Float32Array(2 * B * Hd), new Float64Array(2), bounds, new Float32Array(B * Hd), new Float32Array(n * Hd), new Float32Array(n));
         c.kernels.mask_by_column(pcs, pen, prp, pc, B, n);
-        c.kernels.sampled_decoder_backward_weights(pdW, pdb, pR, pz, pcs, pen, n, Hd);
-        c.kernels.sampled_decoder_backward_input(pdz, pR, pW, prp, pc, B, Hd);
-        const zz = f64(z), ww = f64(W), bb = f64(bias), out = new Float64Array(nnz);
-        const L = () => (ref.sampledDecoderForward(F(out), F(zz), F(ww), F(bb), rowptr, cols, B, Hd), dotv(out, R));
+        c.kernels.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, 0, 2, B, Hd, 0.5);
+        c.kernels.sum_parts(pdz, pparts, 2, B * Hd);
+        const zz = f64(z), ww = f64(W), bb = f64(bias);
+        const L = () => ref.sampledDecoderTrain(F(new Float64Array(B * Hd)), F(new Float64Array(n * Hd)), F(new Float64Array(n)), F(zz), F(ww), F(bb), t, rowptr, cols, B, Hd, 0.5);
         check(tag(`decoder dz ${B}x${n}x${Hd}`), fdError(zz, L, getF32(c, pdz, B * Hd)));
         check(tag(`decoder dW ${B}x${n}x${Hd}`), fdError(ww, L, getF32(c, pdW, n * Hd)));
         check(tag(`decoder dbias ${B}x${n}x${Hd}`), fdError(bb, L, getF32(c, pdb, n)));

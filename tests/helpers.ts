@@ -19,7 +19,7 @@ export function randn(rng: Rng, n: number, scale = 1): Float32Array {
 }
 
 /** Copy typed arrays into fresh slabs of the core's memory and return their addresses. */
-export function put(c: Core, ...arrays: (Float32Array | Int32Array | Uint32Array)[]): number[] {
+export function put(c: Core, ...arrays: (Float32Array | Float64Array | Int32Array | Uint32Array)[]): number[] {
   return arrays.map((a) => {
     const p = c.arena.alloc(Math.max(a.byteLength, 4));
     new Uint8Array(c.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));

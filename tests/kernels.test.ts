@@ -85,32 +85,37 @@ for (const flavour of FLAVOURS) {
     }
   });
 
-  t("sampled decoder forward/backward match the reference", async () => {
+  t("sampled decoder (forward, loss, backward in one pass) matches the reference, in any number of parts", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(13);
-    for (const [B, n, H] of [[1, 1, 1], [2, 9, 3], [5, 40, 7], [32, 400, 128], [4, 33, 12], [3, 17, 48]]) {
+    for (const [B, n, H, P] of [[1, 1, 1, 1], [2, 9, 3, 2], [5, 40, 7, 3], [32, 400, 128, 4], [4, 33, 12, 4], [3, 17, 48, 2], [6, 25, 33, 5]]) {
       await scoped(c, () => {
         const { rowptr, cols } = randomCsr(rng, B, n, 30);
         const nnz = rowptr[B];
-        const z = randn(rng, B * H), W = randn(rng, n * H), bias = randn(rng, n), dout = randn(rng, nnz);
-        const dz0 = randn(rng, B * H), dW0 = randn(rng, n * H), db0 = randn(rng, n);
-        const [pOut, pz, pW, pb, pR, pC, pdo, pdz, pdW, pdb, pcs, pen] = put(c, new Float32Array(nnz), z, W, bias, rowptr, cols, dout, dz0, dW0, db0, new Int32Array(n + 1), new Int32Array(2 * nnz));
-        c.kernels.mask_by_column(pcs, pen, pR, pC, B, n);
+        const z = Float32Array.from({ length: B * H }, () => rng.uniform()), W = randn(rng, n * H, 0.3), bias = randn(rng, n);
+        const t = Float32Array.from({ length: nnz }, () => (rng.uniform() < 0.3 ? 1 : 0));
+        const dW0 = randn(rng, n * H), db0 = randn(rng, n), scale = 0.375;
+        // column bounds of P parts (some possibly empty); parts run in two calls as two threads would
+        const bounds = Int32Array.from({ length: P + 1 }, (_, p) => (p === P ? n : Math.floor((p * n) / P)));
+        const [pz, pW, pb, pt, pR, pC, pdW, pdb, pcs, pen, pd, pparts, ploss, pbounds, pdz] = put(c, z, W, bias, t, rowptr, cols, dW0, db0, new Int32Array(n + 1), new Int32Array(2 * nnz), new Float32Array(nnz), new Float32Array(P * B * H).fill(NaN), new Float64Array(P), bounds, new Float32Array(B * H));
+        const k = c.kernels;
+        k.mask_by_column(pcs, pen, pR, pC, B, n);
         const wcs = new Int32Array(n + 1), wen = new Int32Array(2 * nnz);
         ref.maskByColumn(wcs, wen, rowptr, cols, B, n);
         assert.equal(Array.from(getI32(c, pcs, n + 1)), Array.from(wcs), "column starts");
         assert.equal(Array.from(getI32(c, pen, 2 * nnz)), Array.from(wen), "entries");
-        c.kernels.sampled_decoder_forward(pOut, pz, pW, pb, pcs, pen, B, n, H);
-        const want = new Float32Array(nnz);
-        ref.sampledDecoderForward(want, z, W, bias, rowptr, cols, B, H);
-        assertClose(getF32(c, pOut, nnz), want, 1e-5 * Math.sqrt(H), `sampled_decoder_forward ${B}x${n}x${H}`);
-        c.kernels.sampled_decoder_backward_weights(pdW, pdb, pdo, pz, pcs, pen, n, H);
-        c.kernels.sampled_decoder_backward_input(pdz, pdo, pW, pR, pC, B, H);
-        const wdz = Float32Array.from(dz0), wdW = Float32Array.from(dW0), wdb = Float32Array.from(db0);
-        ref.sampledDecoderBackward(wdz, wdW, wdb, dout, z, W, rowptr, cols, B, H);
-        assertClose(getF32(c, pdz, B * H), wdz, 1e-5 * Math.sqrt(n), "dz");
-        assertClose(getF32(c, pdW, n * H), wdW, 1e-5 * Math.sqrt(B), "dW");
-        assertClose(getF32(c, pdb, n), wdb, 1e-5 * Math.sqrt(B), "dbias");
+        const half = P >> 1;
+        k.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, 0, half, B, H, scale);
+        k.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, half, P, B, H, scale);
+        k.sum_parts(pdz, pparts, P, B * H);
+        const loss = Array.from(c.arena.f64View(ploss, P)).reduce((x, y) => x + y, 0) * Math.fround(scale);
+        const wdz = new Float32Array(B * H), wdW = Float32Array.from(dW0), wdb = Float32Array.from(db0);
+        const want = ref.sampledDecoderTrain(wdz, wdW, wdb, z, W, bias, t, rowptr, cols, B, H, scale);
+        const tag = `${B}x${n}x${H} in ${P} parts`;
+        assertClose([loss], [want], 1e-5, `loss ${tag}`);
+        assertClose(getF32(c, pdz, B * H), wdz, 1e-5 * Math.sqrt(n), `dz ${tag}`);
+        assertClose(getF32(c, pdW, n * H), wdW, 1e-5 * Math.sqrt(B), `dW ${tag}`);
+        assertClose(getF32(c, pdb, n), wdb, 1e-5 * Math.sqrt(B), `dbias ${tag}`);
       });
     }
   });

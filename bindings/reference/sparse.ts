@@ -29,25 +29,37 @@ export function maskByColumn(colstart: I, entries: I, colptr: I, cols: I, B: num
   colstart[n] = at;
 }
 
-export function sampledDecoderForward(out: F, z: F, W: F, bias: F, colptr: I, cols: I, B: number, H: number): void {
+/** logits[j] = z[b,:]·W[cols[j],:] + bias[cols[j]] over the per-row column lists. */
+function sampledLogits(z: F, W: F, bias: F, colptr: I, cols: I, B: number, H: number): Float64Array {
+  const out = new Float64Array(colptr[B]);
   for (let b = 0; b < B; b++)
     for (let j = colptr[b]; j < colptr[b + 1]; j++) {
       let s = 0;
       for (let h = 0; h < H; h++) s += z[b * H + h] * W[cols[j] * H + h];
       out[j] = s + bias[cols[j]];
     }
+  return out;
 }
 
-export function sampledDecoderBackward(dz: F, dW: F, dbias: F, dout: F, z: F, W: F, colptr: I, cols: I, B: number, H: number): void {
+/**
+ * The stage-0 decoder at the mask: y = σ(logits), returns scale·Σ(y − t)² and accumulates its
+ * gradients into dz, dW and dbias (the contract of sampled_decoder_train and sum_parts).
+ */
+export function sampledDecoderTrain(dz: F, dW: F, dbias: F, z: F, W: F, bias: F, t: F, colptr: I, cols: I, B: number, H: number, scale: number): number {
+  const logits = sampledLogits(z, W, bias, colptr, cols, B, H);
+  let loss = 0;
   for (let b = 0; b < B; b++)
     for (let j = colptr[b]; j < colptr[b + 1]; j++) {
-      const c = cols[j], g = dout[j];
+      const c = cols[j], y = 1 / (1 + Math.exp(-logits[j])), e = y - t[j];
+      loss += e * e;
+      const g = 2 * scale * e * (1 - y) * y;
       for (let h = 0; h < H; h++) {
         dz[b * H + h] += g * W[c * H + h];
         dW[c * H + h] += g * z[b * H + h];
       }
       dbias[c] += g;
     }
+  return loss * scale;
 }
 
 export function corruptMaskOut(outptr: I, outcols: I, rowptr: I, items: I, users: I, B: number, q: number, rng: Rng): number {

@@ -16,9 +16,8 @@ const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   gemm_tn: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
   spmm_forward: (c, a) => ({ flops: (i32(c, a[2] + 4 * a[4]) - i32(c, a[2])) * a[5] }),
   spmm_backward: (c, a) => ({ flops: (i32(c, a[2] + 4 * a[4]) - i32(c, a[2])) * a[5] }),
-  sampled_decoder_forward: (c, a) => ({ flops: 2 * i32(c, a[4] + 4 * a[7]) * a[8] }),
-  sampled_decoder_backward_weights: (c, a) => ({ flops: 2 * i32(c, a[4] + 4 * a[6]) * a[7] }),
-  sampled_decoder_backward_input: (c, a) => ({ flops: 2 * (i32(c, a[3] + 4 * a[5]) - i32(c, a[3])) * a[6] }),
+  // three products of H per mask entry: the logit, its share of dW and of dz
+  sampled_decoder_train: (c, a) => ({ flops: 6 * (i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[13])) - i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[12]))) * a[15] }),
   adam_step: (_, a) => ({ bytes: 32 * a[4] }),
   adam_rows: (_, a) => ({ bytes: 32 * a[6] * a[7] }),
   sigmoid_forward: (_, a) => ({ bytes: 8 * a[2] }),

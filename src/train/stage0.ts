@@ -1,11 +1,12 @@
 // Stage 0 (ALGORITHM.md §3): the Large sub-AE on the interaction vectors, computed sparsely.
 // The encoder sums the W_enc rows of the (corrupted) input items; the decoder runs only at the
-// mask m_u = x_u + 256 sampled negatives. Off the mask both y ⊙ m and x are zero, so the loss
-// mean_{B×I}((y ⊙ m − x)²)/Σm and its gradients equal the dense computation's exactly.
+// mask m_u = x_u + 256 sampled negatives, forward and backward in one pass over the mask's
+// columns. Off the mask both y ⊙ m and x are zero, so the loss mean_{B×I}((y ⊙ m − x)²)/Σm and
+// its gradients equal the dense computation's exactly.
 import type { AelModel } from "../model/ael.js";
 import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
-import { sampledDecoderBackward, sampledDecoderForward } from "../../bindings/parallel.js";
+import { decoderScratch, sampledDecoderTrain, type DecoderScratch } from "../../bindings/parallel.js";
 
 export class Stage0 {
   /** The batch's user ids (i32[B]). */
@@ -17,11 +18,11 @@ export class Stage0 {
   private readonly targets: number;
   private readonly colstart: number;
   private readonly entries: number;
-  private readonly out: number;
-  private readonly dout: number;
+  private readonly dlogits: number;
   private readonly z: number;
   private readonly dz: number;
   private readonly seen: number;
+  private readonly parts: DecoderScratch;
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -35,11 +36,11 @@ export class Stage0 {
     this.targets = a.f32(cap, "stage-0 mask");
     this.colstart = a.alloc((I + 1) * 4, "stage-0 mask by column");
     this.entries = a.alloc(cap * 8, "stage-0 mask by column");
-    this.out = a.f32(cap, "stage-0 outputs");
-    this.dout = a.f32(cap, "stage-0 output gradients");
+    this.dlogits = a.f32(cap, "stage-0 logit gradients");
     this.z = a.f32(B * H, "stage-0 codes");
     this.dz = a.f32(B * H, "stage-0 code gradients");
     this.seen = a.alloc(I, "negative-sampling scratch");
+    this.parts = decoderScratch(model.core, B, H);
     a.u8View(this.seen, I).fill(0);
   }
 
@@ -57,18 +58,12 @@ export class Stage0 {
     k.embedding_gather_add(this.z, sub.V.ptr, this.users, B, H);
     k.spmm_forward(this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H);
     k.sigmoid_forward(this.z, this.z, B * H);
-    // y = σ(z·W_decᵀ + b_dec) at the mask only
-    k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I);
-    sampledDecoderForward(this.model.core, this.out, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.colstart, this.entries, B, I, H);
-    k.sigmoid_forward(this.out, this.out, total);
+    // y = σ(z·W_decᵀ + b_dec) at the mask only, the loss and its gradients back to dz.
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
+    k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I);
     const scale = Math.fround(Math.fround(1 / total) / (B * I));
-    const loss = k.mse_forward(this.out, this.targets, total, scale);
-    // backward: dy → logits → (dz, dW_dec, db_dec) → pre-activation → (db_enc, dV, dW_enc)
-    k.mse_backward(this.dout, this.out, this.targets, total, scale);
-    k.sigmoid_backward(this.dout, this.dout, this.out, total);
-    arena.f32View(this.dz, B * H).fill(0);
-    sampledDecoderBackward(this.model.core, sub.W_dec.grad, sub.b_dec.grad, this.dz, this.dout, this.z, sub.W_dec.ptr, this.colptr, this.cols, this.colstart, this.entries, B, I, H);
+    const loss = sampledDecoderTrain(this.model.core, this.parts, this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dlogits, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.targets, this.colstart, this.entries, B, I, H, scale);
+    // back through the encoder: pre-activation → (db_enc, dV, dW_enc)
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
