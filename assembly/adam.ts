@@ -9,36 +9,58 @@ export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, stepSi
   const w1: f32 = 1 - beta1;
   const w2: f32 = 1 - beta2;
   const negStep: f32 = -stepSize;
-  let i = 0;
+  const end = p + (<usize>n << 2);
   if (ASC_FEATURE_SIMD) {
+    // Pointers step and each constant serves two vectors per trip: the optimiser then keeps the
+    // constants in registers instead of rebuilding them in the loop.
     const w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), w2v = f32x4.splat(w2);
     const nsv = f32x4.splat(negStep), bcv = f32x4.splat(invBc2Sqrt), epsv = f32x4.splat(eps);
-    const zero = f32x4.splat(0);
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      const gv = v128.load(g + o);
-      let mv = v128.load(m + o);
-      mv = f32x4.add(mv, f32x4.mul(w1v, f32x4.sub(gv, mv)));
-      const vv = f32x4.add(f32x4.mul(v128.load(v + o), b2v), f32x4.mul(f32x4.mul(w2v, gv), gv));
-      const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), bcv), epsv);
-      v128.store(p + o, f32x4.add(v128.load(p + o), f32x4.div(f32x4.mul(nsv, mv), denom)));
-      v128.store(m + o, mv);
-      v128.store(v + o, vv);
-      v128.store(g + o, zero);
+    const end8 = p + ((<usize>n >> 3) << 5);
+    while (p < end8) {
+      adamVector(p, g, m, v, w1v, b2v, w2v, nsv, bcv, epsv);
+      adamVector(p + 16, g + 16, m + 16, v + 16, w1v, b2v, w2v, nsv, bcv, epsv);
+      p += 32;
+      g += 32;
+      m += 32;
+      v += 32;
+    }
+    if (n & 4) {
+      adamVector(p, g, m, v, w1v, b2v, w2v, nsv, bcv, epsv);
+      p += 16;
+      g += 16;
+      m += 16;
+      v += 16;
     }
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const gi = load<f32>(g + o);
-    let mi = load<f32>(m + o);
+  while (p < end) {
+    const gi = load<f32>(g);
+    let mi = load<f32>(m);
     mi = mi + w1 * (gi - mi);
-    const vi = load<f32>(v + o) * beta2 + (w2 * gi) * gi;
+    const vi = load<f32>(v) * beta2 + (w2 * gi) * gi;
     const denom = Mathf.sqrt(vi) * invBc2Sqrt + eps;
-    store<f32>(p + o, load<f32>(p + o) + (negStep * mi) / denom);
-    store<f32>(m + o, mi);
-    store<f32>(v + o, vi);
-    store<f32>(g + o, 0);
+    store<f32>(p, load<f32>(p) + (negStep * mi) / denom);
+    store<f32>(m, mi);
+    store<f32>(v, vi);
+    store<f32>(g, 0);
+    p += 4;
+    g += 4;
+    m += 4;
+    v += 4;
   }
+}
+
+// Four parameters of adam_step, with the same operations in the same order as its scalar loop.
+@inline
+function adamVector(p: usize, g: usize, m: usize, v: usize, w1v: v128, b2v: v128, w2v: v128, nsv: v128, bcv: v128, epsv: v128): void {
+  const gv = v128.load(g);
+  let mv = v128.load(m);
+  mv = f32x4.add(mv, f32x4.mul(w1v, f32x4.sub(gv, mv)));
+  const vv = f32x4.add(f32x4.mul(v128.load(v), b2v), f32x4.mul(f32x4.mul(w2v, gv), gv));
+  const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), bcv), epsv);
+  v128.store(p, f32x4.add(v128.load(p), f32x4.div(f32x4.mul(nsv, mv), denom)));
+  v128.store(m, mv);
+  v128.store(v, vv);
+  v128.store(g, f32x4.splat(0));
 }
 
 // Lazy (sparse-row) Adam over the listed rows of an R×H slab, as TF's LazyAdam and PyTorch's
