@@ -17,6 +17,7 @@ export interface Kernels {
   mask_by_column(colstart: Ptr, entries: Ptr, colptr: Ptr, cols: Ptr, B: number, n: number): void;
   sampled_decoder_train(dzParts: Ptr, lossParts: Ptr, dW: Ptr, dbias: Ptr, d: Ptr, z: Ptr, W: Ptr, bias: Ptr, t: Ptr, colstart: Ptr, entries: Ptr, bounds: Ptr, p0: number, p1: number, B: number, H: number, scale: number): void;
   sum_parts(out: Ptr, parts: Ptr, P: number, n: number): void;
+  distinct_rows(out: Ptr, ids: Ptr, n: number, seen: Ptr): number;
 
   embedding_gather_add(out: Ptr, V: Ptr, users: Ptr, B: number, H: number): void;
   embedding_scatter_add(dV: Ptr, dout: Ptr, users: Ptr, B: number, H: number): void;
@@ -58,7 +59,7 @@ export interface Kernels {
 /** The names createCore checks for, so a stale or foreign binary is refused by name. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "abi_version", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn",
-  "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_train", "sum_parts",
+  "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_train", "sum_parts", "distinct_rows",
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",
   "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",

@@ -13,6 +13,7 @@ import { StageDeep } from "../src/train/stage-deep.js";
 import { StageGate } from "../src/train/stage-gate.js";
 import { encodeAllUsers, expertOutputsAllUsers } from "../src/train/trainer.js";
 import { resolveConfig } from "../src/train/config.js";
+import { Adam } from "../src/train/adam.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { train } from "../src/api.js";
 import type { Param } from "../src/model/params.js";
@@ -193,6 +194,46 @@ for (const flavour of FLAVOURS) {
         g.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - sparse[i][j]) / sc)));
         assert.ok(worst < 1e-5, `${names[i]}: dense and sparse gradients differ by ${worst.toExponential(2)} of the largest`);
       });
+    });
+  });
+
+  t("lazy Adam moves only the rows the step's gradient touched, and every other tensor densely", async () => {
+    const c = await core(flavour);
+    await scoped(c, () => {
+      const d = synthetic({ users: 30, items: 80, interactions: 4, factors: 3, noise: 0.2, seed: 5 });
+      const cfg = resolveConfig({ hidden: [6, 4, 3], epochs: [1, 1, 1], negatives: 6, batchSize: 4, corruption: 0.3 });
+      const m = new AelModel(c, { users: d.users, items: d.items, hidden: cfg.hidden });
+      m.init(2);
+      const rng = rngSlab(c, 4, 2);
+      const tr = uploadCsr(c, d.train);
+      const st = new Stage0(m, tr, cfg, rng.ptr);
+      const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, st.lazyTensors());
+      const batches = [[3, 17, 8, 25], [1, 8, 20, 29]];
+      const before = (n: string) => Float32Array.from(m.store.view(n));
+      const names = ["sub.0.W_enc", "sub.0.W_dec", "sub.0.V", "sub.0.b_enc", "sub.0.b_dec"];
+      for (let step = 0; step < 2; step++) {
+        const old = names.map(before);
+        st.step(Int32Array.from(batches[step]), 0, 4);
+        const rows = st.touchedRows();
+        const touched = rows.map(([p, n]) => new Set(c.arena.i32View(p, n)));
+        adam.step(rows);
+        // what the gradients touch: the corrupted input's items, the mask's columns, the users
+        assert.equal([...touched[2]].sort((a, b) => a - b), [...batches[step]].sort((a, b) => a - b));
+        assert.ok(touched[0].size > 0 && touched[0].size < d.items && touched[1].size > touched[0].size && touched[1].size < d.items, "some rows of each item tensor are touched, not all");
+        names.slice(0, 3).forEach((n, i) => {
+          const now = m.store.view(n), H = m.store.get(n).shape[1];
+          for (let r = 0; r < now.length / H; r++) {
+            const moved = now.subarray(r * H, (r + 1) * H).some((x, h) => x !== old[i][r * H + h]);
+            assert.is(moved, touched[i].has(r), `${n} row ${r} ${touched[i].has(r) ? "has a gradient and must move" : "has no gradient and must stay"}`);
+          }
+        });
+        // the biases follow dense Adam: every entry with a first moment moves, gradient or not
+        names.slice(3).forEach((n, i) => {
+          const p = m.store.get(n), mom = c.arena.f32View(p.m, p.length);
+          m.store.view(n).forEach((x, j) => assert.is(x !== old[3 + i][j], mom[j] !== 0, `${n}[${j}] is updated densely`));
+        });
+        assert.ok(c.arena.f32View(m.store.grad, m.store.size).every((x) => x === 0), "every gradient is consumed");
+      }
     });
   });
 

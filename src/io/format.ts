@@ -122,7 +122,9 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): CheckpointPar
   if (!(perm instanceof Int32Array) || perm.length !== users || !isPermutation(perm)) fail("train.perm is not a permutation of the users");
   if (!(mom instanceof Float32Array) || !(v instanceof Float32Array) || mom.length !== v.length) fail("the saved Adam moments are missing or malformed");
   const rowSteps = tensors["train.adam.row_steps"]?.data;
-  if (rowSteps !== undefined && (!(rowSteps instanceof Int32Array) || rowSteps.length !== users)) fail("train.adam.row_steps is malformed");
+  // lazy rows: stage 0's W_enc and W_dec (a row per item) and V; a deeper stage's V
+  const lazyRows = t.stage === 0 ? 2 * items + users : users;
+  if (rowSteps !== undefined && (!(rowSteps instanceof Int32Array) || rowSteps.length !== lazyRows)) fail(`train.adam.row_steps is malformed (expected I32[${lazyRows}], a step per lazily updated row)`);
   if (t.stage < config.hidden.length && !!rowSteps !== config.lazyAdam) fail("the saved lazy-Adam row steps do not match the configuration");
   return { manifest, params, train, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array, rowSteps: rowSteps as Int32Array | undefined } };
 }

@@ -31,7 +31,6 @@ export function paramSpecs({ users, items, hidden }: ModelDims): ParamSpec[] {
       { name: `sub.${s}.b_enc`, shape: [h] },
       { name: `sub.${s}.W_dec`, shape: [n, h] },
       { name: `sub.${s}.b_dec`, shape: [n] },
-      // last, so the other tensors of the level form one range for the lazy-Adam option
       { name: `sub.${s}.V`, shape: [users, h] },
     );
   });

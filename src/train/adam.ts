@@ -1,66 +1,92 @@
 // One Adam optimiser over a parameter group, with a fresh state (ALGORITHM.md §3: each stage
-// and the gate get their own). With `lazy`, the group's user embedding (its last tensor) is
-// updated only at the batch's rows (the lazy-Adam option); everything else is updated densely.
+// and the gate get their own). Tensors named `lazy` (row-major, one row per item or user) are
+// updated only at the rows given to each step, the rows their sparse gradient touched (the
+// lazy-Adam option); everything else in the group is updated densely.
 import type { Param, ParamStore } from "../model/params.js";
 import { adamRows, adamStep } from "../../bindings/parallel.js";
+
+/** Rows of one lazily updated tensor that carry a gradient this step: an i32 slab and its length. */
+export type RowList = [rows: number, count: number];
 
 export class Adam {
   private t = 0;
   private readonly start: number;
   private readonly count: number;
-  private readonly denseCount: number;
-  /** i32 per embedding row: the step that last updated it (lazy mode). */
-  private readonly last: number = 0;
+  /** Float ranges [start, end) of the group updated densely. */
+  private readonly dense: [number, number][] = [];
+  /** Per lazy tensor, an i32 per row: the step that last updated it. */
+  private readonly last: number[];
 
-  constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number, private readonly lazy?: Param) {
+  constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number, private readonly lazy: Param[] = []) {
     const r = store.group(group);
-    this.start = r.start * 4;
+    this.start = r.start;
     this.count = r.end - r.start;
-    this.denseCount = this.count;
     store.resetOptimizer(group);
-    if (lazy) {
-      if (lazy.offset + ((lazy.length + 3) & ~3) !== r.end) throw new Error(`${lazy.name} is not the last tensor of ${group}`);
-      this.denseCount = lazy.offset - r.start;
-      this.last = store.core.arena.alloc(lazy.shape[0] * 4, "lazy Adam row steps");
-      store.core.arena.i32View(this.last, lazy.shape[0]).fill(0);
+    const holes = lazy.map((p): [number, number] => [p.offset, p.offset + ((p.length + 3) & ~3)]).sort((a, b) => a[0] - b[0]);
+    let at = r.start;
+    for (const [s, e] of holes) {
+      if (s < r.start || e > r.end) throw new Error(`lazily updated tensor at ${s} is outside the group ${group}`);
+      if (s > at) this.dense.push([at, s]);
+      at = e;
     }
+    if (at < r.end) this.dense.push([at, r.end]);
+    const a = store.core.arena;
+    this.last = lazy.map((p) => {
+      const ptr = a.alloc(p.shape[0] * 4, "lazy Adam row steps");
+      a.i32View(ptr, p.shape[0]).fill(0);
+      return ptr;
+    });
   }
 
   get steps(): number {
     return this.t;
   }
 
-  /** Per-row last steps of the lazily updated embedding (a copy), for snapshots. */
+  /** Each lazy tensor's per-row last steps, concatenated in the order given (a copy), for snapshots. */
   rowSteps(): Int32Array | undefined {
-    return this.lazy ? this.store.core.arena.i32View(this.last, this.lazy.shape[0]).slice() : undefined;
+    if (!this.lazy.length) return undefined;
+    const a = this.store.core.arena;
+    const out = new Int32Array(this.lazy.reduce((n, p) => n + p.shape[0], 0));
+    let at = 0;
+    this.lazy.forEach((p, i) => {
+      out.set(a.i32View(this.last[i], p.shape[0]), at);
+      at += p.shape[0];
+    });
+    return out;
   }
 
   /** Continue from a saved state: t steps taken, with these moments of the group. */
   restore(steps: number, m: Float32Array, v: Float32Array, rowSteps?: Int32Array): void {
     if (m.length !== this.count || v.length !== this.count) throw new RangeError(`Adam state holds ${m.length} moments, the group ${this.count}`);
-    if (!!rowSteps !== !!this.lazy) throw new RangeError("the saved Adam state and this run disagree on the lazy-Adam option");
+    if (!!rowSteps !== this.lazy.length > 0) throw new RangeError("the saved Adam state and this run disagree on the lazy-Adam option");
+    const rows = this.lazy.reduce((n, p) => n + p.shape[0], 0);
+    if (rowSteps && rowSteps.length !== rows) throw new RangeError(`the saved lazy-Adam state holds ${rowSteps.length} row steps, this run ${rows}`);
     this.t = steps;
     const a = this.store.core.arena;
-    a.f32View(this.store.m + this.start, this.count).set(m);
-    a.f32View(this.store.v + this.start, this.count).set(v);
-    if (rowSteps && this.lazy) a.i32View(this.last, this.lazy.shape[0]).set(rowSteps);
+    a.f32View(this.store.m + this.start * 4, this.count).set(m);
+    a.f32View(this.store.v + this.start * 4, this.count).set(v);
+    let at = 0;
+    this.lazy.forEach((p, i) => {
+      a.i32View(this.last[i], p.shape[0]).set(rowSteps!.subarray(at, at + p.shape[0]));
+      at += p.shape[0];
+    });
   }
 
   /**
-   * One update from the accumulated gradients, which it leaves zeroed. In lazy mode `rows`
-   * (i32[count]) lists the embedding rows with a gradient this step.
+   * One update from the accumulated gradients, which it leaves zeroed (at the updated rows, the
+   * only ones a lazy tensor's gradient touches). `rows` holds one list per lazy tensor.
    */
-  step(rows = 0, count = 0): void {
+  step(rows: RowList[] = []): void {
+    if (rows.length !== this.lazy.length) throw new RangeError(`${rows.length} row lists for ${this.lazy.length} lazily updated tensors`);
     this.t++;
     const s = this.store;
     // PyTorch computes the bias corrections in double precision on the host.
     const stepSize = this.lr / (1 - this.beta1 ** this.t);
     const invBc2Sqrt = 1 / Math.sqrt(1 - this.beta2 ** this.t);
-    const o = this.start;
-    adamStep(s.core, s.value + o, s.grad + o, s.m + o, s.v + o, this.denseCount, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
-    if (this.lazy) {
-      const V = this.lazy;
-      adamRows(s.core, V.ptr, V.grad, V.m, V.v, this.last, rows, count, V.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
+    for (const [start, end] of this.dense) {
+      const o = start * 4;
+      adamStep(s.core, s.value + o, s.grad + o, s.m + o, s.v + o, end - start, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
     }
+    this.lazy.forEach((p, i) => adamRows(s.core, p.ptr, p.grad, p.m, p.v, this.last[i], rows[i][0], rows[i][1], p.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps));
   }
 }

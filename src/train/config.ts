@@ -24,9 +24,10 @@ export interface TrainConfig {
   eps: number;
   seed: number;
   /**
-   * Update each user-embedding row only when its user is in the batch (lazy Adam, with the
-   * skipped steps' moment decay applied when the row returns). Off by default: the release
-   * moves every row at every step, which dominates the cost with many users.
+   * Update the rows of sparse-gradient tensors (user embeddings; stage 0's encoder and decoder
+   * item rows) only when the step touches them (lazy Adam, with the skipped steps' moment decay
+   * applied when a row returns). Off by default: the release moves every row at every step,
+   * which dominates the cost with many users.
    */
   lazyAdam: boolean;
 }

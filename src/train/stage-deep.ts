@@ -2,6 +2,8 @@
 // input, cached for every user. Loss mean((σ(σ(t·W_enc + b_enc + V[u])·W_decᵀ + b_dec) − t)²).
 import type { AelModel } from "../model/ael.js";
 import { gemm } from "../../bindings/parallel.js";
+import type { Param } from "../model/params.js";
+import type { RowList } from "./adam.js";
 
 export class StageDeep {
   /** The batch's user ids (i32[B]). */
@@ -11,6 +13,7 @@ export class StageDeep {
   private readonly r: number;
   private readonly dr: number;
   private readonly dh: number;
+  private lastBatch = 0;
 
   constructor(private readonly model: AelModel, private readonly level: number, private readonly codes: number, batchSize: number) {
     const a = model.core.arena;
@@ -53,6 +56,17 @@ export class StageDeep {
     gemm(c, "tn", sub.W_enc.grad, this.t, this.dh, n, h, B, 1, 1); // dW_enc += tᵀ·dh
     k.column_sums(sub.b_enc.grad, this.dh, B, h);
     k.embedding_scatter_add(sub.V.grad, this.dh, this.users, B, h);
+    this.lastBatch = B;
     return loss;
+  }
+
+  /** The tensor whose gradient the step touches only at some rows: V (the codes are dense). */
+  lazyTensors(): Param[] {
+    return [this.model.subs[this.level].V];
+  }
+
+  /** The rows of V the last step gave a gradient: its users. */
+  touchedRows(): RowList[] {
+    return [[this.users, this.lastBatch]];
   }
 }

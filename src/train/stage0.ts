@@ -4,9 +4,11 @@
 // columns. Off the mask both y ⊙ m and x are zero, so the loss mean_{B×I}((y ⊙ m − x)²)/Σm and
 // its gradients equal the dense computation's exactly.
 import type { AelModel } from "../model/ael.js";
+import type { Param } from "../model/params.js";
 import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
 import { decoderScratch, sampledDecoderTrain, type DecoderScratch } from "../../bindings/parallel.js";
+import type { RowList } from "./adam.js";
 
 export class Stage0 {
   /** The batch's user ids (i32[B]). */
@@ -23,6 +25,10 @@ export class Stage0 {
   private readonly dz: number;
   private readonly seen: number;
   private readonly parts: DecoderScratch;
+  private readonly itemRows: number;
+  private readonly maskRows: number;
+  /** Size of the last step's batch, corrupted input and mask. */
+  private last = { B: 0, inputs: 0, mask: 0 };
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -41,6 +47,8 @@ export class Stage0 {
     this.dz = a.f32(B * H, "stage-0 code gradients");
     this.seen = a.alloc(I, "negative-sampling scratch");
     this.parts = decoderScratch(model.core, B, H);
+    this.itemRows = a.alloc(I * 4, "stage-0 touched rows");
+    this.maskRows = a.alloc(I * 4, "stage-0 touched rows");
     a.u8View(this.seen, I).fill(0);
   }
 
@@ -50,7 +58,7 @@ export class Stage0 {
     const sub = this.model.subs[0];
     const H = sub.h, I = this.model.dims.items;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
-    k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
+    const inputs = k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
     const total = k.negative_sample(this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen);
     // z = σ(x̃·W_enc + b_enc + V[u])
     arena.f32View(this.z, B * H).fill(0);
@@ -68,6 +76,20 @@ export class Stage0 {
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
     k.spmm_backward(sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
+    this.last = { B, inputs, mask: total };
     return loss;
+  }
+
+  /** The tensors whose gradient the step touches only at some rows: W_enc, W_dec, V. */
+  lazyTensors(): Param[] {
+    const sub = this.model.subs[0];
+    return [sub.W_enc, sub.W_dec, sub.V];
+  }
+
+  /** The rows of each of lazyTensors() the last step gave a gradient: its input items, its mask's columns, its users. */
+  touchedRows(): RowList[] {
+    const k = this.model.core.kernels;
+    const { B, inputs, mask } = this.last;
+    return [[this.itemRows, k.distinct_rows(this.itemRows, this.incols, inputs, this.seen)], [this.maskRows, k.distinct_rows(this.maskRows, this.cols, mask, this.seen)], [this.users, B]];
   }
 }

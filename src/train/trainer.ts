@@ -6,7 +6,8 @@ import { AbortError, NumericsError } from "../errors.js";
 import type { Dataset } from "../data/dataset.js";
 import { AelModel } from "../model/ael.js";
 import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
-import { Adam } from "./adam.js";
+import { Adam, type RowList } from "./adam.js";
+import type { Param } from "../model/params.js";
 import type { TrainConfig } from "./config.js";
 import { Stage0 } from "./stage0.js";
 import { StageDeep } from "./stage-deep.js";
@@ -36,7 +37,7 @@ export interface TrainSnapshot {
   rng: { shuffle: number[]; sampling: number[]; gateNoise: number[] };
   perm: Int32Array;
   params: Record<string, Float32Array>;
-  /** Adam moments of the stage's parameter group (and, with lazy Adam, each embedding row's last step). */
+  /** Adam moments of the stage's parameter group (and, with lazy Adam, each lazily updated row's last step). */
   m: Float32Array;
   v: Float32Array;
   rowSteps?: Int32Array;
@@ -109,12 +110,13 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     };
   };
 
-  // step(start, B) runs a batch and returns its loss; batchRows is the batch's user-id slab
-  const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number) => number, batchRows = 0) => {
+  // step(start, B) runs a batch and returns its loss; with the lazy-Adam option a stage names
+  // the tensors its gradients touch only at some rows, and after each step which rows
+  const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number) => number, sparse?: { lazyTensors(): Param[]; touchedRows(): RowList[] }) => {
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
-    const lazy = cfg.lazyAdam && index < L ? model.subs[index].V : undefined;
-    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy);
+    const lazy = cfg.lazyAdam ? sparse : undefined;
+    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy?.lazyTensors());
     let first = 1;
     if (resume && resume.stage === index) {
       adam.restore(resume.adamSteps, resume.m, resume.v, resume.rowSteps);
@@ -128,7 +130,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       for (let start = 0; start < data.users; start += cfg.batchSize) {
         const B = Math.min(cfg.batchSize, data.users - start);
         sum += step(start, B);
-        adam.step(batchRows, B);
+        adam.step(lazy?.touchedRows());
         batches++;
       }
       const loss = sum / batches;
@@ -153,7 +155,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   let mark = arena.mark();
   if (from <= 0) {
     const s0 = new Stage0(model, train, cfg, sampling);
-    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B) => s0.step(perm, start, B), s0.users);
+    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B) => s0.step(perm, start, B), s0);
   }
   arena.reset(mark);
 
@@ -165,7 +167,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     const codes = encodeAllUsers(model, train, s - 1);
     timings[`stage${s}`] = (timings[`stage${s}`] ?? 0) + now() - t0;
     const st = new StageDeep(model, s, codes, cfg.batchSize);
-    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B), st.users);
+    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B), st);
     arena.reset(mark);
   }
 
