@@ -302,19 +302,18 @@ export function sum_parts(out: usize, parts: usize, P: i32, n: i32): void {
   for (let p = 1; p < P; p++) addRow(out, parts + <usize>p * bytes, n);
 }
 
-// out ← the distinct values of ids[0..n), in order of first appearance; returns their count.
-// (The rows a sparse gradient touches, for lazy Adam.) seen: u8 scratch indexed by id, zero on
-// entry and left zero.
-export function distinct_rows(out: usize, ids: usize, n: i32, seen: usize): i32 {
+// out ← the distinct values of ids[0..n), ascending; returns their count. (The rows a sparse
+// gradient touches, for lazy Adam: in order, so the update streams through memory.)
+// seen: u8 scratch of `range` bytes (every id < range), zero on entry and left zero.
+export function distinct_rows(out: usize, ids: usize, n: i32, seen: usize, range: i32): i32 {
+  for (let j = 0; j < n; j++) store<u8>(seen + <usize>load<i32>(ids + (<usize>j << 2)), 1);
   let count = 0;
-  for (let j = 0; j < n; j++) {
-    const id = load<i32>(ids + (<usize>j << 2));
+  for (let id = 0; id < range; id++) {
     const s = seen + <usize>id;
-    if (load<u8>(s)) continue;
-    store<u8>(s, 1);
+    if (!load<u8>(s)) continue;
+    store<u8>(s, 0);
     store<i32>(out + (<usize>count << 2), id);
     count++;
   }
-  for (let j = 0; j < count; j++) store<u8>(seen + <usize>load<i32>(out + (<usize>j << 2)), 0);
   return count;
 }

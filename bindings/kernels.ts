@@ -17,7 +17,7 @@ export interface Kernels {
   mask_by_column(colstart: Ptr, entries: Ptr, colptr: Ptr, cols: Ptr, B: number, n: number): void;
   sampled_decoder_train(dzParts: Ptr, lossParts: Ptr, dW: Ptr, dbias: Ptr, d: Ptr, z: Ptr, W: Ptr, bias: Ptr, t: Ptr, colstart: Ptr, entries: Ptr, bounds: Ptr, p0: number, p1: number, B: number, H: number, scale: number): void;
   sum_parts(out: Ptr, parts: Ptr, P: number, n: number): void;
-  distinct_rows(out: Ptr, ids: Ptr, n: number, seen: Ptr): number;
+  distinct_rows(out: Ptr, ids: Ptr, n: number, seen: Ptr, range: number): number;
 
   embedding_gather_add(out: Ptr, V: Ptr, users: Ptr, B: number, H: number): void;
   embedding_scatter_add(dV: Ptr, dout: Ptr, users: Ptr, B: number, H: number): void;

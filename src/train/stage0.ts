@@ -90,6 +90,7 @@ export class Stage0 {
   touchedRows(): RowList[] {
     const k = this.model.core.kernels;
     const { B, inputs, mask } = this.last;
-    return [[this.itemRows, k.distinct_rows(this.itemRows, this.incols, inputs, this.seen)], [this.maskRows, k.distinct_rows(this.maskRows, this.cols, mask, this.seen)], [this.users, B]];
+    const I = this.model.dims.items;
+    return [[this.itemRows, k.distinct_rows(this.itemRows, this.incols, inputs, this.seen, I)], [this.maskRows, k.distinct_rows(this.maskRows, this.cols, mask, this.seen, I)], [this.users, B]];
   }
 }
