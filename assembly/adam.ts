@@ -14,22 +14,26 @@ export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, stepSi
 // step-t update; last[row] becomes t. rows: i32[nrows], distinct; last: i32[R].
 export function adam_rows(p: usize, g: usize, m: usize, v: usize, last: usize, rows: usize, nrows: i32, H: i32, t: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32): void {
   const rowBytes = <usize>H << 2;
-  const ln1 = Math.log(beta1), ln2 = Math.log(beta2);
   for (let i = 0; i < nrows; i++) {
     const r = <usize>load<i32>(rows + (<usize>i << 2));
-    const lp = last + (r << 2);
-    const k = t - 1 - load<i32>(lp);
     const o = r * rowBytes;
-    if (k > 0) adamRange(p + o, g + o, m + o, v + o, H, stepSize, beta1, beta2, invBc2Sqrt, eps, true, <f32>Math.exp(k * ln1), <f32>Math.exp(k * ln2));
-    else adamRange(p + o, g + o, m + o, v + o, H, stepSize, beta1, beta2, invBc2Sqrt, eps, false, 1, 1);
-    store<i32>(lp, t);
+    adamLazyRow(p + o, g + o, m + o, v + o, last + (r << 2), H, t, stepSize, beta1, beta2, invBc2Sqrt, eps);
   }
+}
+
+// One row of lazy Adam (see adam_rows); lastStep: the row's i32 last step.
+@inline
+export function adamLazyRow(p: usize, g: usize, m: usize, v: usize, lastStep: usize, H: i32, t: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32): void {
+  const k = t - 1 - load<i32>(lastStep);
+  if (k > 0) adamRange(p, g, m, v, H, stepSize, beta1, beta2, invBc2Sqrt, eps, true, <f32>Math.exp(k * Math.log(beta1)), <f32>Math.exp(k * Math.log(beta2)));
+  else adamRange(p, g, m, v, H, stepSize, beta1, beta2, invBc2Sqrt, eps, false, 1, 1);
+  store<i32>(lastStep, t);
 }
 
 // The update of n parameters, each moment first scaled by d1, d2 when `decay` (a constant at
 // every call, so each inlined copy keeps only its own path).
 @inline
-function adamRange(p: usize, g: usize, m: usize, v: usize, n: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32, decay: bool, d1: f32, d2: f32): void {
+export function adamRange(p: usize, g: usize, m: usize, v: usize, n: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32, decay: bool, d1: f32, d2: f32): void {
   const w1: f32 = 1 - beta1;
   const w2: f32 = 1 - beta2;
   const negStep: f32 = -stepSize;

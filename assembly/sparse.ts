@@ -1,6 +1,7 @@
 // Kernels over sparse binary inputs (CSR rows of item ids) and sparse output columns.
 // rowptr/colptr: i32[B+1]; cols: i32 ids. W matrices are row-major with one H-wide row per id.
 import { addRow, axpy, dot, expf, expv, hsum, madd, onesv } from "./vec";
+import { adamLazyRow, adamRange } from "./adam";
 
 // out[b,:] += Σ_{i ∈ row b} W[i,:]      out: B×H, W: n×H
 // The row sum runs in 32-float strips held in eight registers, so out is read and written once.
@@ -114,15 +115,20 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
 // done, and z, dz (B×H) stay there throughout. The columns are cut into parts by
 // bounds[0..P]; part p writes its dz into a B×H slab of its own (dzParts + p·B·H) and its Σε²
 // into lossParts[p] (f64), so parts run on any thread and are summed in a fixed order.
+// With adam = 0 the gradients accumulate into dW and dbias. Otherwise adam points at an Adam
+// step (below) that the pass applies to each column's W row and bias as soon as their gradient
+// is complete, still in L1; the gradient then lives only in part p's row of gradRows.
 // z: B×H; W, dW: n×H (decoder weight in [out, in] layout); bias, dbias: n; t: per mask entry j;
-// d: per column-ordered entry (scratch); (colstart, entries) from mask_by_column; bounds: i32[P+1].
-export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, bias: usize, t: usize, colstart: usize, entries: usize, bounds: usize, p0: i32, p1: i32, B: i32, H: i32, scale: f32): void {
+// d: per column-ordered entry (scratch); (colstart, entries) from mask_by_column; bounds: i32[P+1];
+// gradRows: P rows of H + 4 zeroed floats (left zeroed).
+export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, bias: usize, t: usize, colstart: usize, entries: usize, bounds: usize, p0: i32, p1: i32, B: i32, H: i32, scale: f32, adam: usize, gradRows: usize): void {
   const rowBytes = <usize>H << 2;
   const slabBytes = <usize>B * rowBytes;
   const twoScale: f32 = 2 * scale;
   for (let p = p0; p < p1; p++) {
     const dz = dzParts + <usize>p * slabBytes;
     memory.fill(dz, 0, slabBytes);
+    const g = gradRows + <usize>p * (rowBytes + 16);
     let loss: f64 = 0;
     // A column's logits are turned into gradients while the next column's dot products run,
     // which hides the sigmoid's long dependency chain: columns move through the stages
@@ -134,15 +140,41 @@ export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usiz
       if (c < c1) {
         e0 = load<i32>(colstart + (<usize>c << 2));
         e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
-        if (e0 == e1) continue;
+        if (e0 == e1) {
+          if (adam) adamColumn(adam, W, bias, g, c, H, false);
+          continue;
+        }
       }
       if (prev >= 0) loss += logitGradients(d, t, entries, load<i32>(colstart + (<usize>prev << 2)), load<i32>(colstart + (<usize>(prev + 1) << 2)), twoScale);
       if (c < c1) logits(d, z, W + <usize>c * rowBytes, load<f32>(bias + (<usize>c << 2)), entries, e0, e1, H);
-      if (prev >= 0) columnGradients(dz, dW, dbias, d, z, W, entries, prev, load<i32>(colstart + (<usize>prev << 2)), load<i32>(colstart + (<usize>(prev + 1) << 2)), H);
+      if (prev >= 0) {
+        const gw = adam ? g : dW + <usize>prev * rowBytes, gb = adam ? g + rowBytes : dbias + (<usize>prev << 2);
+        columnGradients(dz, gw, gb, d, z, W + <usize>prev * rowBytes, entries, load<i32>(colstart + (<usize>prev << 2)), load<i32>(colstart + (<usize>(prev + 1) << 2)), H);
+        if (adam) adamColumn(adam, W, bias, g, prev, H, true);
+      }
       prev = c;
     }
     store<f64>(lossParts + (<usize>p << 3), loss);
   }
+}
+
+// The Adam step sampled_decoder_train applies, as adam_step and adam_rows would (adam.ts):
+//   f32 stepSize, beta1, beta2, invBc2Sqrt, eps; i32 t (the step being taken);
+//   pointers mW, vW (W's moments), mb, vb (the bias's), last (i32 per W row: lazy mode; 0: dense).
+// Column c's W row moves from the gradient g[0..H), its bias from g[H], and both are zeroed.
+// In lazy mode a column without entries keeps its W row (it has no gradient); the bias is
+// always updated densely.
+function adamColumn(adam: usize, W: usize, bias: usize, g: usize, c: i32, H: i32, touched: bool): void {
+  const stepSize = load<f32>(adam), beta1 = load<f32>(adam, 4), beta2 = load<f32>(adam, 8);
+  const invBc2Sqrt = load<f32>(adam, 12), eps = load<f32>(adam, 16);
+  const step = load<i32>(adam, 20);
+  const mW = load<usize>(adam, 24), vW = load<usize>(adam, 28), mb = load<usize>(adam, 32), vb = load<usize>(adam, 36);
+  const last = load<usize>(adam, 40);
+  const o = <usize>c * (<usize>H << 2);
+  if (!last) adamRange(W + o, g, mW + o, vW + o, H, stepSize, beta1, beta2, invBc2Sqrt, eps, false, 1, 1);
+  else if (touched) adamLazyRow(W + o, g, mW + o, vW + o, last + (<usize>c << 2), H, step, stepSize, beta1, beta2, invBc2Sqrt, eps);
+  const ob = <usize>c << 2;
+  adamRange(bias + ob, g + (<usize>H << 2), mb + ob, vb + ob, 1, stepSize, beta1, beta2, invBc2Sqrt, eps, false, 1, 1);
 }
 
 // d[e] = z[b_e,:]·wc + bc for the entries [e0, e1) of one column (weight row wc, bias bc).
@@ -243,15 +275,14 @@ function logitGradients(d: usize, t: usize, entries: usize, e0: i32, e1: i32, tw
   return loss;
 }
 
-// Column c's share of the gradients from its entries' d[e0..e1): dbias[c], dW[c,:], and dz.
-function columnGradients(dz: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, entries: usize, c: i32, e0: i32, e1: i32, H: i32): void {
+// A column's share of the gradients from its entries' d[e0..e1): gb (its bias) and gw (its W
+// row) accumulate, and dz[b_e,:] += d[e]·wc.
+function columnGradients(dz: usize, gw: usize, gb: usize, d: usize, z: usize, wc: usize, entries: usize, e0: i32, e1: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
   let gsum: f32 = 0;
   for (let e = e0; e < e1; e++) gsum += load<f32>(d + (<usize>e << 2));
-  const db = dbias + (<usize>c << 2);
-  store<f32>(db, load<f32>(db) + gsum);
-  weightGradient(dW + <usize>c * rowBytes, d, z, entries, e0, e1, H);
-  const wc = W + <usize>c * rowBytes;
+  store<f32>(gb, load<f32>(gb) + gsum);
+  weightGradient(gw, d, z, entries, e0, e1, H);
   for (let e = e0; e < e1; e++) {
     axpy(dz + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes, wc, load<f32>(d + (<usize>e << 2)), H);
   }

@@ -62,23 +62,28 @@ export interface DecoderScratch {
   lossParts: number;
   /** i32[DECODER_PARTS + 1]: the parts' column bounds. */
   bounds: number;
+  /** DECODER_PARTS zeroed rows of H + 4 floats: each part's gradient row when Adam runs in the pass. */
+  gradRows: number;
 }
 
 export function decoderScratch(core: Core, B: number, H: number): DecoderScratch {
   const a = core.arena;
-  return { dzParts: a.f32(DECODER_PARTS * B * H, "decoder parts"), lossParts: a.alloc(8 * DECODER_PARTS, "decoder parts"), bounds: a.alloc(4 * (DECODER_PARTS + 1), "decoder parts") };
+  const gradRows = a.f32(DECODER_PARTS * (H + 4), "decoder parts");
+  a.f32View(gradRows, DECODER_PARTS * (H + 4)).fill(0);
+  return { dzParts: a.f32(DECODER_PARTS * B * H, "decoder parts"), lossParts: a.alloc(8 * DECODER_PARTS, "decoder parts"), bounds: a.alloc(4 * (DECODER_PARTS + 1), "decoder parts"), gradRows };
 }
 
 /**
  * The stage-0 decoder's forward and backward at the mask (sampled_decoder_train), its column
- * parts spread over the threads. Sets dz (B×H), accumulates dW and dbias; returns scale·Σε².
+ * parts spread over the threads. Sets dz (B×H); accumulates dW and dbias, or with an Adam step
+ * record (`adam`, see the kernel) updates W and bias in the pass; returns scale·Σε².
  */
-export function sampledDecoderTrain(core: Core, s: DecoderScratch, dz: number, dW: number, dbias: number, d: number, z: number, W: number, bias: number, t: number, colstart: number, entries: number, B: number, n: number, H: number, scale: number): number {
+export function sampledDecoderTrain(core: Core, s: DecoderScratch, dz: number, dW: number, dbias: number, d: number, z: number, W: number, bias: number, t: number, colstart: number, entries: number, B: number, n: number, H: number, scale: number, adam = 0): number {
   const a = core.arena;
   a.i32View(s.bounds, DECODER_PARTS + 1).set(columnBounds(core, colstart, n, DECODER_PARTS));
   const T = Math.min(core.threads, DECODER_PARTS);
   const p = bounds(DECODER_PARTS, T);
-  run(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale]]));
+  run(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale, adam, s.gradRows]]));
   core.kernels.sum_parts(dz, s.dzParts, DECODER_PARTS, B * H);
   const parts = a.f64View(s.lossParts, DECODER_PARTS);
   let sum = 0;

@@ -7,12 +7,12 @@ import { Rng } from "../bindings/rng.js";
 import { seedState } from "../bindings/rng.js";
 import type { Core } from "../bindings/index.js";
 import { AelModel } from "../src/model/ael.js";
-import { BatchRows, uploadCsr, ExpertForward } from "../src/model/forward.js";
+import { BatchRows, uploadCsr, ExpertForward, type WasmCsr } from "../src/model/forward.js";
 import { Stage0 } from "../src/train/stage0.js";
 import { StageDeep } from "../src/train/stage-deep.js";
 import { StageGate } from "../src/train/stage-gate.js";
 import { encodeAllUsers, expertOutputsAllUsers } from "../src/train/trainer.js";
-import { resolveConfig } from "../src/train/config.js";
+import { resolveConfig, type TrainConfig } from "../src/train/config.js";
 import { Adam } from "../src/train/adam.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { train } from "../src/api.js";
@@ -49,6 +49,24 @@ function fdCheck(c: Core, p: Param, grad: Float32Array, loss: () => number, h: n
     worst = Math.max(worst, Math.abs(fd - grad[i]) / Math.max(Math.abs(fd), Math.abs(grad[i]), 1e-2 * scale, 1e-30));
   }
   return worst;
+}
+
+/**
+ * The distinct input items and mask columns of a stage-0 step for `users` taken from RNG state
+ * `state`: the step's draws replayed on scratch memory.
+ */
+function replayDraws(c: Core, tr: WasmCsr, cfg: TrainConfig, I: number, users: Int32Array, state: Uint32Array): { items: number[]; columns: number[] } {
+  const a = c.arena, k = c.kernels, mark = a.mark(), B = users.length, cap = B * (tr.maxRow + I);
+  const [pu, pip, pic, pcp, pcc, ptg, pseen, pst] = [a.alloc(4 * B), a.alloc(4 * (B + 1)), a.alloc(4 * cap), a.alloc(4 * (B + 1)), a.alloc(4 * cap), a.alloc(4 * cap), a.alloc(I), a.alloc(16)];
+  a.i32View(pu, B).set(users);
+  a.u8View(pseen, I).fill(0);
+  a.u32View(pst, 4).set(state);
+  const inputs = k.corrupt_mask_out(pip, pic, tr.rowptr, tr.cols, pu, B, cfg.corruption, pst);
+  const total = k.negative_sample(pcp, pcc, ptg, tr.rowptr, tr.cols, pu, B, I, cfg.negatives, pst, pseen);
+  const distinct = (p: number, n: number) => [...new Set(a.i32View(p, n))].sort((x, y) => x - y);
+  const out = { items: distinct(pic, inputs), columns: distinct(pcc, total) };
+  a.reset(mark);
+  return out;
 }
 
 const grads = (c: Core, m: AelModel, names: string[]) => names.map((n) => Float32Array.from(c.arena.f32View(m.store.get(n).grad, m.store.get(n).length)));
@@ -207,19 +225,24 @@ for (const flavour of FLAVOURS) {
       const rng = rngSlab(c, 4, 2);
       const tr = uploadCsr(c, d.train);
       const st = new Stage0(m, tr, cfg, rng.ptr);
-      const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, st.lazyTensors());
+      const sub = m.subs[0];
+      const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, st.lazyTensors(), st.fusedTensors());
       const batches = [[3, 17, 8, 25], [1, 8, 20, 29]];
       const before = (n: string) => Float32Array.from(m.store.view(n));
       const names = ["sub.0.W_enc", "sub.0.W_dec", "sub.0.V", "sub.0.b_enc", "sub.0.b_dec"];
       for (let step = 0; step < 2; step++) {
         const old = names.map(before);
-        st.step(Int32Array.from(batches[step]), 0, 4);
+        const users = Int32Array.from(batches[step]);
+        const draws = replayDraws(c, tr, cfg, d.items, users, rng.save());
+        st.step(users, 0, 4, adam.fusedStep(sub.W_dec, sub.b_dec));
         const rows = st.touchedRows();
-        const touched = rows.map(([p, n]) => new Set(c.arena.i32View(p, n)));
+        const [items, inBatch] = rows.map(([p, n]) => new Set(c.arena.i32View(p, n)));
         adam.step(rows);
         // what the gradients touch: the corrupted input's items, the mask's columns, the users
-        assert.equal([...touched[2]].sort((a, b) => a - b), [...batches[step]].sort((a, b) => a - b));
-        assert.ok(touched[0].size > 0 && touched[0].size < d.items && touched[1].size > touched[0].size && touched[1].size < d.items, "some rows of each item tensor are touched, not all");
+        assert.equal([...items], draws.items);
+        assert.equal([...inBatch].sort((a, b) => a - b), [...batches[step]].sort((a, b) => a - b));
+        assert.ok(items.size > 0 && items.size < d.items && draws.columns.length > items.size && draws.columns.length < d.items, "some rows of each item tensor are touched, not all");
+        const touched = [items, new Set(draws.columns), inBatch];
         names.slice(0, 3).forEach((n, i) => {
           const now = m.store.view(n), H = m.store.get(n).shape[1];
           for (let r = 0; r < now.length / H; r++) {
@@ -236,6 +259,43 @@ for (const flavour of FLAVOURS) {
       }
     });
   });
+
+  for (const lazyAdam of [false, true])
+    t(`the decoder's pass takes W_dec's and b_dec's Adam step exactly as a separate Adam step would${lazyAdam ? " (lazy Adam)" : ""}`, async () => {
+      const c = await core(flavour);
+      await scoped(c, () => {
+        const d = synthetic({ users: 30, items: 80, interactions: 5, factors: 3, noise: 0.2, seed: 6 });
+        const cfg = resolveConfig({ hidden: [7, 4, 3], epochs: [1, 1, 1], negatives: 9, batchSize: 5, corruption: 0.2 });
+        const tr = uploadCsr(c, d.train);
+        const batches = [[3, 17, 8, 25, 0], [1, 8, 20, 29, 4], [2, 3, 11, 12, 13], [17, 21, 22, 5, 6]];
+        const run = (fused: boolean) => {
+          const m = new AelModel(c, { users: d.users, items: d.items, hidden: cfg.hidden });
+          m.init(4);
+          const rng = rngSlab(c, 5, 2);
+          const st = new Stage0(m, tr, cfg, rng.ptr);
+          const sub = m.subs[0];
+          const lazy = lazyAdam ? st.lazyTensors() : [];
+          const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, lazy, fused ? st.fusedTensors() : []);
+          for (const b of batches) {
+            const users = Int32Array.from(b);
+            if (fused) {
+              st.step(users, 0, 5, adam.fusedStep(sub.W_dec, sub.b_dec));
+              adam.step(lazyAdam ? st.touchedRows() : []);
+            } else {
+              const columns = replayDraws(c, tr, cfg, d.items, users, Uint32Array.from(c.arena.u32View(rng.ptr, 4))).columns;
+              st.step(users, 0, 5);
+              const [items, inBatch] = st.touchedRows();
+              const p = c.arena.alloc(4 * columns.length);
+              c.arena.i32View(p, columns.length).set(columns);
+              adam.step(lazyAdam ? [items, [p, columns.length], inBatch] : []);
+            }
+          }
+          return [...m.store.params.values()].filter((p) => p.name.startsWith("sub.0.")).map((p) => [p.name, Array.from(m.store.view(p.name))] as const);
+        };
+        const separate = run(false), inPass = run(true);
+        separate.forEach(([name, v], i) => assert.equal(v, inPass[i][1], `${name} differs`));
+      });
+    });
 
   t("same seed, same weights; another seed, other weights", async () => {
     const c = await core(flavour);

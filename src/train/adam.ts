@@ -1,7 +1,8 @@
 // One Adam optimiser over a parameter group, with a fresh state (ALGORITHM.md §3: each stage
 // and the gate get their own). Tensors named `lazy` (row-major, one row per item or user) are
 // updated only at the rows given to each step, the rows their sparse gradient touched (the
-// lazy-Adam option); everything else in the group is updated densely.
+// lazy-Adam option); everything else in the group is updated densely. Tensors named `fused`
+// are updated by the stage's own kernel pass, from the step record fusedStep() hands it.
 import type { Param, ParamStore } from "../model/params.js";
 import { adamRows, adamStep } from "../../bindings/parallel.js";
 
@@ -16,13 +17,15 @@ export class Adam {
   private readonly dense: [number, number][] = [];
   /** Per lazy tensor, an i32 per row: the step that last updated it. */
   private readonly last: number[];
+  /** The step record of fusedStep(). */
+  private readonly record: number;
 
-  constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number, private readonly lazy: Param[] = []) {
+  constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number, private readonly lazy: Param[] = [], private readonly fused: Param[] = []) {
     const r = store.group(group);
     this.start = r.start;
     this.count = r.end - r.start;
     store.resetOptimizer(group);
-    const holes = lazy.map((p): [number, number] => [p.offset, p.offset + ((p.length + 3) & ~3)]).sort((a, b) => a[0] - b[0]);
+    const holes = [...new Set([...lazy, ...fused])].map((p): [number, number] => [p.offset, p.offset + ((p.length + 3) & ~3)]).sort((a, b) => a[0] - b[0]);
     let at = r.start;
     for (const [s, e] of holes) {
       if (s < r.start || e > r.end) throw new Error(`lazily updated tensor at ${s} is outside the group ${group}`);
@@ -31,6 +34,7 @@ export class Adam {
     }
     if (at < r.end) this.dense.push([at, r.end]);
     const a = store.core.arena;
+    this.record = a.alloc(44, "Adam step record");
     this.last = lazy.map((p) => {
       const ptr = a.alloc(p.shape[0] * 4, "lazy Adam row steps");
       a.i32View(ptr, p.shape[0]).fill(0);
@@ -72,21 +76,41 @@ export class Adam {
     });
   }
 
+  /** PyTorch's step size and 1/√(bias correction 2) for step t, computed in double precision on the host. */
+  private constants(t: number): { stepSize: number; invBc2Sqrt: number } {
+    return { stepSize: this.lr / (1 - this.beta1 ** t), invBc2Sqrt: 1 / Math.sqrt(1 - this.beta2 ** t) };
+  }
+
+  /**
+   * The record of the step the next step() call takes, for a pass that updates the fused
+   * weight W (densely, or at its touched rows when W is lazy) and bias b itself: the layout
+   * sampled_decoder_train reads.
+   */
+  fusedStep(W: Param, b: Param): number {
+    if (!this.fused.includes(W) || !this.fused.includes(b)) throw new Error(`${W.name} and ${b.name} are not updated in a pass`);
+    const a = this.store.core.arena;
+    const { stepSize, invBc2Sqrt } = this.constants(this.t + 1);
+    a.f32View(this.record, 5).set([stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps]);
+    const lazy = this.lazy.indexOf(W);
+    a.u32View(this.record + 20, 6).set([this.t + 1, W.m, W.v, b.m, b.v, lazy >= 0 ? this.last[lazy] : 0]);
+    return this.record;
+  }
+
   /**
    * One update from the accumulated gradients, which it leaves zeroed (at the updated rows, the
-   * only ones a lazy tensor's gradient touches). `rows` holds one list per lazy tensor.
+   * only ones a lazy tensor's gradient touches). `rows` holds one list per lazy tensor that is
+   * not fused.
    */
   step(rows: RowList[] = []): void {
-    if (rows.length !== this.lazy.length) throw new RangeError(`${rows.length} row lists for ${this.lazy.length} lazily updated tensors`);
+    const lazy = this.lazy.map((p, i) => [p, this.last[i]] as const).filter(([p]) => !this.fused.includes(p));
+    if (rows.length !== lazy.length) throw new RangeError(`${rows.length} row lists for ${lazy.length} lazily updated tensors`);
     this.t++;
     const s = this.store;
-    // PyTorch computes the bias corrections in double precision on the host.
-    const stepSize = this.lr / (1 - this.beta1 ** this.t);
-    const invBc2Sqrt = 1 / Math.sqrt(1 - this.beta2 ** this.t);
+    const { stepSize, invBc2Sqrt } = this.constants(this.t);
     for (const [start, end] of this.dense) {
       const o = start * 4;
       adamStep(s.core, s.value + o, s.grad + o, s.m + o, s.v + o, end - start, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
     }
-    this.lazy.forEach((p, i) => adamRows(s.core, p.ptr, p.grad, p.m, p.v, this.last[i], rows[i][0], rows[i][1], p.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps));
+    lazy.forEach(([p, last], i) => adamRows(s.core, p.ptr, p.grad, p.m, p.v, last, rows[i][0], rows[i][1], p.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps));
   }
 }

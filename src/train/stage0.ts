@@ -26,9 +26,8 @@ export class Stage0 {
   private readonly seen: number;
   private readonly parts: DecoderScratch;
   private readonly itemRows: number;
-  private readonly maskRows: number;
-  /** Size of the last step's batch, corrupted input and mask. */
-  private last = { B: 0, inputs: 0, mask: 0 };
+  /** Size of the last step's batch and corrupted input. */
+  private last = { B: 0, inputs: 0 };
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -48,12 +47,15 @@ export class Stage0 {
     this.seen = a.alloc(I, "negative-sampling scratch");
     this.parts = decoderScratch(model.core, B, H);
     this.itemRows = a.alloc(I * 4, "stage-0 touched rows");
-    this.maskRows = a.alloc(I * 4, "stage-0 touched rows");
     a.u8View(this.seen, I).fill(0);
   }
 
-  /** Forward and backward for users[start…start+B); gradients accumulate; returns the loss. */
-  step(users: Int32Array, start: number, B: number): number {
+  /**
+   * Forward and backward for users[start…start+B); gradients accumulate; returns the loss. With
+   * an Adam step record (Adam.fusedStep) the decoder's weights and biases are updated in the
+   * decoder's pass instead of accumulating gradients.
+   */
+  step(users: Int32Array, start: number, B: number, adam = 0): number {
     const { kernels: k, arena } = this.model.core;
     const sub = this.model.subs[0];
     const H = sub.h, I = this.model.dims.items;
@@ -70,13 +72,13 @@ export class Stage0 {
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
     k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I);
     const scale = Math.fround(Math.fround(1 / total) / (B * I));
-    const loss = sampledDecoderTrain(this.model.core, this.parts, this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dlogits, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.targets, this.colstart, this.entries, B, I, H, scale);
+    const loss = sampledDecoderTrain(this.model.core, this.parts, this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dlogits, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.targets, this.colstart, this.entries, B, I, H, scale, adam);
     // back through the encoder: pre-activation → (db_enc, dV, dW_enc)
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
     k.spmm_backward(sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
-    this.last = { B, inputs, mask: total };
+    this.last = { B, inputs };
     return loss;
   }
 
@@ -86,11 +88,15 @@ export class Stage0 {
     return [sub.W_enc, sub.W_dec, sub.V];
   }
 
-  /** The rows of each of lazyTensors() the last step gave a gradient: its input items, its mask's columns, its users. */
+  /** The tensors the decoder's pass can update itself: W_dec and b_dec. */
+  fusedTensors(): Param[] {
+    const sub = this.model.subs[0];
+    return [sub.W_dec, sub.b_dec];
+  }
+
+  /** The rows the last step gave a gradient, of the lazy tensors that are not fused: its input items (W_enc), its users (V). */
   touchedRows(): RowList[] {
-    const k = this.model.core.kernels;
-    const { B, inputs, mask } = this.last;
-    const I = this.model.dims.items;
-    return [[this.itemRows, k.distinct_rows(this.itemRows, this.incols, inputs, this.seen, I)], [this.maskRows, k.distinct_rows(this.maskRows, this.cols, mask, this.seen, I)], [this.users, B]];
+    const { B, inputs } = this.last;
+    return [[this.itemRows, this.model.core.kernels.distinct_rows(this.itemRows, this.incols, inputs, this.seen, this.model.dims.items)], [this.users, B]];
   }
 }
