@@ -40,10 +40,11 @@ export function spmm_forward(out: usize, W: usize, rowptr: usize, cols: usize, B
   }
 }
 
-// dW[i,:] += dout[b,:] for i ∈ row b     dW: n×H, dout: B×H
+// dW[i,:] += dout[b,:] for i ∈ row b     dW: n×H, dout: B×H, both with rows ld floats apart
+// (ld > H updates a block of columns, which is how the bindings split the scatter over threads).
 // dout's row is held in registers 32 floats at a time while it is added to each dW row.
-export function spmm_backward(dW: usize, dout: usize, rowptr: usize, cols: usize, B: i32, H: i32): void {
-  const rowBytes = <usize>H << 2;
+export function spmm_backward(dW: usize, dout: usize, rowptr: usize, cols: usize, B: i32, H: i32, ld: i32): void {
+  const rowBytes = <usize>ld << 2;
   for (let b = 0; b < B; b++) {
     const d = dout + <usize>b * rowBytes;
     const start = load<i32>(rowptr + (<usize>b << 2));

@@ -36,6 +36,11 @@ function run(core: Core, tasks: Task[]): void {
   else for (const [k, a] of tasks) (core.kernels[k] as (...x: number[]) => unknown)(...a);
 }
 
+/** Two independent kernel calls (disjoint outputs) on two threads when there are two, else one after the other. */
+export function together(core: Core, a: Task, b: Task): void {
+  run(core, [a, b]);
+}
+
 export function adamStep(core: Core, p: number, g: number, m: number, v: number, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
   const T = n >= 65536 ? core.threads : 1;
   const b = bounds(n, T, 4);
@@ -49,6 +54,14 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
   const T = nrows * H >= 65536 ? core.threads : 1;
   const b = bounds(nrows, T);
   run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
+}
+
+/** dW[i,:] += dout[b,:] for i ∈ row b (spmm_backward; dW: n×H, dout: B×H), split by blocks of columns. */
+export function spmmBackward(core: Core, dW: number, dout: number, rowptr: number, cols: number, B: number, H: number): void {
+  const nnz = core.arena.i32View(rowptr + 4 * B, 1)[0] - core.arena.i32View(rowptr, 1)[0];
+  const T = nnz * H >= ELEMENTWISE_SPLIT ? Math.min(core.threads, Math.ceil(H / 32)) : 1;
+  const c = bounds(H, T, 32);
+  run(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW + c[t] * 4, dout + c[t] * 4, rowptr, cols, B, c[t + 1] - c[t], H]]));
 }
 
 /** Parts the decoder's columns are cut into: a constant, so sums do not depend on the thread count. */

@@ -77,10 +77,16 @@ for (const flavour of FLAVOURS) {
         const want = Float32Array.from(out0);
         ref.spmmForward(want, W, rowptr, cols, B, H);
         assertClose(getF32(c, pOut, B * H), want, 1e-5, `spmm_forward ${B}x${n}x${H}`);
-        c.kernels.spmm_backward(pdW, pD, pR, pC, B, H);
+        c.kernels.spmm_backward(pdW, pD, pR, pC, B, H, H);
         const wantdW = Float32Array.from(dW0);
         ref.spmmBackward(wantdW, dout, rowptr, cols, B, H);
         assertClose(getF32(c, pdW, n * H), wantdW, 1e-5, `spmm_backward ${B}x${n}x${H}`);
+        // the same scatter in two blocks of columns (rows ld = H apart), as threads split it
+        const h0 = H >= 64 ? 32 : H >> 1;
+        const [pdW2] = put(c, dW0);
+        c.kernels.spmm_backward(pdW2, pD, pR, pC, B, h0, H);
+        c.kernels.spmm_backward(pdW2 + 4 * h0, pD + 4 * h0, pR, pC, B, H - h0, H);
+        assert.equal(Array.from(getF32(c, pdW2, n * H)), Array.from(getF32(c, pdW, n * H)), `spmm_backward ${B}x${n}x${H} in column blocks ${h0} + ${H - h0}`);
       });
     }
   });

@@ -28,7 +28,7 @@ describe("sparse-input matmul", () => {
   });
   it("scatters each row's gradient to its items", () => {
     const dW = new StaticArray<f32>(6);
-    spmm_backward(at(dW), at(f32s([1, 1, 9, 9, 2, 3])), at(rowptr), at(cols), 3, 2);
+    spmm_backward(at(dW), at(f32s([1, 1, 9, 9, 2, 3])), at(rowptr), at(cols), 3, 2, 2);
     expect(dW[0]).toBe(1);
     expect(dW[2]).toBe(2);
     expect(dW[3]).toBe(3);

@@ -7,7 +7,7 @@ import type { AelModel } from "../model/ael.js";
 import type { Param } from "../model/params.js";
 import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
-import { decoderScratch, sampledDecoderTrain, type DecoderScratch } from "../../bindings/parallel.js";
+import { decoderScratch, sampledDecoderTrain, spmmBackward, together, type DecoderScratch } from "../../bindings/parallel.js";
 import type { RowList } from "./adam.js";
 
 export class Stage0 {
@@ -61,12 +61,12 @@ export class Stage0 {
     const H = sub.h, I = this.model.dims.items;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
     const inputs = k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
-    const total = k.negative_sample(this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen);
-    // z = σ(x̃·W_enc + b_enc + V[u])
+    // z = σ(x̃·W_enc + b_enc + V[u]), while another thread draws the negatives
     arena.f32View(this.z, B * H).fill(0);
     k.bias_add(this.z, sub.b_enc.ptr, B, H);
     k.embedding_gather_add(this.z, sub.V.ptr, this.users, B, H);
-    k.spmm_forward(this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H);
+    together(this.model.core, ["spmm_forward", [this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H]], ["negative_sample", [this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen]]);
+    const total = arena.i32View(this.colptr + 4 * B, 1)[0];
     k.sigmoid_forward(this.z, this.z, B * H);
     // y = σ(z·W_decᵀ + b_dec) at the mask only, the loss and its gradients back to dz.
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
@@ -77,7 +77,7 @@ export class Stage0 {
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
-    k.spmm_backward(sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
+    spmmBackward(this.model.core, sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
     this.last = { B, inputs };
     return loss;
   }
