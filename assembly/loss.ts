@@ -1,16 +1,34 @@
 // Squared-error losses. `scale` carries the reference's normalisation (1/numel for a mean;
-// for stage 0 also the 1/Σm mask count). Forward returns the scaled sum, accumulated in f64;
-// backward writes dy (it may alias y).
+// for stage 0 also the 1/Σm mask count). Forward returns the scaled sum, accumulated in f64
+// (in the SIMD build four running sums, one per lane, added at the end); backward writes dy
+// (it may alias y).
 
 // scale · Σ (y − t)²
 export function mse_forward(y: usize, t: usize, n: i32, scale: f32): f64 {
   let s: f64 = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const d = f32x4.sub(v128.load(y + o), v128.load(t + o));
+      const sq = f32x4.mul(d, d);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(sq));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(sq, sq, 2, 3, 0, 1)));
+    }
+    s = sumLanes(lo, hi);
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const d = load<f32>(y + o) - load<f32>(t + o);
     s += <f64>(d * d);
   }
   return s * scale;
+}
+
+@inline
+function sumLanes(lo: v128, hi: v128): f64 {
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
 }
 
 // dy = 2 · scale · (y − t)
@@ -33,7 +51,19 @@ export function mse_backward(dy: usize, y: usize, t: usize, n: i32, scale: f32):
 // scale · Σ (m ⊙ y − t)²
 export function masked_mse_forward(y: usize, t: usize, m: usize, n: i32, scale: f32): f64 {
   let s: f64 = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const d = f32x4.sub(f32x4.mul(v128.load(m + o), v128.load(y + o)), v128.load(t + o));
+      const sq = f32x4.mul(d, d);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(sq));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(sq, sq, 2, 3, 0, 1)));
+    }
+    s = sumLanes(lo, hi);
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const d = load<f32>(m + o) * load<f32>(y + o) - load<f32>(t + o);
     s += <f64>(d * d);

@@ -16,7 +16,7 @@ import { uploadCsr } from "../src/model/forward.js";
 import { Adam } from "../src/train/adam.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Stage0 } from "../src/train/stage0.js";
-import { biasAdd, gemm, sigmoidBackward, sigmoidForward } from "../bindings/parallel.js";
+import { biasAdd, gemm, maskedMseBackward, sigmoidBackward, sigmoidForward } from "../bindings/parallel.js";
 import { tfjsWasm } from "./tfjs.js";
 
 const ML = "../shared/data/ml-100k";
@@ -68,7 +68,7 @@ function aelDenseStep(c: Core): () => void {
     sigmoidForward(c, r, r, B * I);
     const scale = 1 / (B * I) / sumM;
     k.masked_mse_forward(r, pX, pM, B * I, scale);
-    k.masked_mse_backward(dr, r, pX, pM, B * I, scale);
+    maskedMseBackward(c, dr, r, pX, pM, B * I, scale);
     sigmoidBackward(c, dr, dr, r, B * I);
     gemm(c, "tn", s.W_dec.grad, dr, z, I, H, B, 1, 1);
     k.column_sums(s.b_dec.grad, dr, B, I);

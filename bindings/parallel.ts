@@ -142,3 +142,10 @@ export function biasAdd(core: Core, out: number, bias: number, B: number, N: num
   const r = bounds(B, T);
   run(core, Array.from({ length: T }, (_, t): Task => ["bias_add", [out + r[t] * N * 4, bias, r[t + 1] - r[t], N]]));
 }
+
+/** dy = 2·scale·(m ⊙ y − t) ⊙ m over n values (masked_mse_backward), split by element ranges. */
+export function maskedMseBackward(core: Core, dy: number, y: number, t: number, m: number, n: number, scale: number): void {
+  const T = n >= ELEMENTWISE_SPLIT ? core.threads : 1;
+  const b = bounds(n, T, 4);
+  run(core, Array.from({ length: T }, (_, i): Task => ["masked_mse_backward", [dy + b[i] * 4, y + b[i] * 4, t + b[i] * 4, m + b[i] * 4, b[i + 1] - b[i], scale]]));
+}
