@@ -122,7 +122,7 @@ async function stage0Epoch(data: Dataset, lazyAdam: boolean, epochs = 1, threads
   const st = core.arena.alloc(16);
   core.arena.u32View(st, 4).set(seedState(1, 2));
   const s0 = new Stage0(m, uploadCsr(core, data.train), cfg, st);
-  const adam = new Adam(m.store, "sub.0", cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, lazyAdam ? s0.lazyTensors() : []);
+  const adam = new Adam(m.store, "sub.0", cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, lazyAdam ? s0.lazyTensors() : [], s0.fusedTensors());
   const perm = Int32Array.from({ length: data.users }, (_, u) => u);
   const shuffle = Rng.seeded(1, 1);
   let steps = 0;
@@ -132,7 +132,7 @@ async function stage0Epoch(data: Dataset, lazyAdam: boolean, epochs = 1, threads
     shuffle.shuffle(perm);
     for (let s = 0; s < data.users; s += cfg.batchSize) {
       const b = Math.min(cfg.batchSize, data.users - s);
-      s0.step(perm, s, b);
+      s0.step(perm, s, b, adam.fusedStep(m.subs[0].W_dec, m.subs[0].b_dec));
       adam.step(lazyAdam ? s0.touchedRows() : []);
       steps++;
       if ((steps & 1023) === 0) rss = Math.max(rss, process.memoryUsage().rss);
