@@ -277,51 +277,46 @@ function logitGradients(d: usize, t: usize, entries: usize, e0: i32, e1: i32, tw
 }
 
 // A column's share of the gradients from its entries' d[e0..e1): gb (its bias) and gw (its W
-// row) accumulate, and dz[b_e,:] += d[e]·wc.
+// row) accumulate, and dz[b_e,:] += d[e]·wc. Sixteen floats at a time, W's and gw's held in
+// registers while every entry's z and dz rows pass through.
 function columnGradients(dz: usize, gw: usize, gb: usize, d: usize, z: usize, wc: usize, entries: usize, e0: i32, e1: i32, H: i32): void {
   const rowBytes = <usize>H << 2;
   let gsum: f32 = 0;
   for (let e = e0; e < e1; e++) gsum += load<f32>(d + (<usize>e << 2));
   store<f32>(gb, load<f32>(gb) + gsum);
-  weightGradient(gw, d, z, entries, e0, e1, H);
-  for (let e = e0; e < e1; e++) {
-    axpy(dz + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes, wc, load<f32>(d + (<usize>e << 2)), H);
-  }
-}
-
-// dwc[0..H) += Σ_{e ∈ [e0, e1)} d[e]·z[b_e,:], 32 floats at a time held in eight registers.
-@inline
-function weightGradient(dwc: usize, d: usize, z: usize, entries: usize, e0: i32, e1: i32, H: i32): void {
-  const rowBytes = <usize>H << 2;
-  const strips = ASC_FEATURE_SIMD ? H >> 5 : 0;
-  const rest = <usize>strips << 7; // bytes covered by strips
+  let k = 0;
   if (ASC_FEATURE_SIMD) {
-    for (let s = 0; s < strips; s++) {
-      const o = <usize>s << 7;
-      const w = dwc + o;
-      let a0 = v128.load(w), a1 = v128.load(w, 16), a2 = v128.load(w, 32), a3 = v128.load(w, 48);
-      let a4 = v128.load(w, 64), a5 = v128.load(w, 80), a6 = v128.load(w, 96), a7 = v128.load(w, 112);
+    for (; k + 16 <= H; k += 16) {
+      const o = <usize>k << 2;
+      const w0 = v128.load(wc + o), w1 = v128.load(wc + o, 16), w2 = v128.load(wc + o, 32), w3 = v128.load(wc + o, 48);
+      const a = gw + o;
+      let a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
       for (let e = e0; e < e1; e++) {
         const g = f32x4.splat(load<f32>(d + (<usize>e << 2)));
-        const zs = z + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + o;
+        const row = <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + o;
+        const zs = z + row, ds = dz + row;
         a0 = madd(g, v128.load(zs), a0);
         a1 = madd(g, v128.load(zs, 16), a1);
         a2 = madd(g, v128.load(zs, 32), a2);
         a3 = madd(g, v128.load(zs, 48), a3);
-        a4 = madd(g, v128.load(zs, 64), a4);
-        a5 = madd(g, v128.load(zs, 80), a5);
-        a6 = madd(g, v128.load(zs, 96), a6);
-        a7 = madd(g, v128.load(zs, 112), a7);
+        v128.store(ds, madd(g, w0, v128.load(ds)));
+        v128.store(ds, madd(g, w1, v128.load(ds, 16)), 16);
+        v128.store(ds, madd(g, w2, v128.load(ds, 32)), 32);
+        v128.store(ds, madd(g, w3, v128.load(ds, 48)), 48);
       }
-      v128.store(w, a0); v128.store(w, a1, 16); v128.store(w, a2, 32); v128.store(w, a3, 48);
-      v128.store(w, a4, 64); v128.store(w, a5, 80); v128.store(w, a6, 96); v128.store(w, a7, 112);
+      v128.store(a, a0);
+      v128.store(a, a1, 16);
+      v128.store(a, a2, 32);
+      v128.store(a, a3, 48);
     }
   }
-  if (rest < rowBytes) {
-    const len = H - (strips << 5);
+  if (k < H) {
+    const o = <usize>k << 2, len = H - k;
     for (let e = e0; e < e1; e++) {
-      const zb = z + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes;
-      axpy(dwc + rest, zb + rest, load<f32>(d + (<usize>e << 2)), len);
+      const de = load<f32>(d + (<usize>e << 2));
+      const row = <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + o;
+      axpy(gw + o, z + row, de, len);
+      axpy(dz + row, wc + o, de, len);
     }
   }
 }
