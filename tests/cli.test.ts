@@ -63,6 +63,7 @@ test("profile times every kernel of a short training run", () => {
   for (const k of ["adam_step", "sampled_decoder_train", "spmm_forward", "gemm_nt", "gate_forward"]) assert.ok(names.includes(k), `${k} profiled`);
   const dec = p.kernels.find((k: { kernel: string }) => k.kernel === "sampled_decoder_train");
   assert.ok(dec.calls > 0 && dec.gflops > 0);
+  assert.match(dec.note, /Adam step on W_dec/);
   assert.ok(p.ceilings.gflops > 0 && p.ceilings.gbps > 0);
 });
 

@@ -30,6 +30,11 @@ const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   column_sums: (_, a) => ({ bytes: 4 * a[2] * a[3] }),
 };
 
+/** What a kernel's figures include beyond the name, printed under the table. */
+const NOTES: Partial<Record<keyof Kernels, string>> = {
+  sampled_decoder_train: "in training its time includes stage 0's Adam step on W_dec and b_dec, taken in the same pass; its GFLOP/s counts only the three products per mask entry",
+};
+
 export interface KernelProfile {
   kernel: string;
   calls: number;
@@ -37,6 +42,7 @@ export interface KernelProfile {
   share: number;
   gflops?: number;
   gbps?: number;
+  note?: string;
 }
 
 /** Wrap every kernel of `core` with a timer; read() returns the table so far. */
@@ -87,7 +93,7 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
   return {
     read: (totalMs) =>
       [...stats]
-        .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined }))
+        .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined, note: kernel.split("‖").map((n) => NOTES[n as keyof Kernels]).find(Boolean) }))
         .sort((x, y) => y.ms - x.ms),
   };
 }
@@ -141,5 +147,6 @@ export async function profileCommand(a: Args): Promise<void> {
       const ach = r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s (${((100 * r.gflops) / ceiling.gflops).toFixed(0)}% of ceiling)` : r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s (${((100 * r.gbps) / ceiling.gbps).toFixed(0)}% of ceiling)` : "";
       console.log(`${r.kernel.padEnd(26)}${String(r.calls).padStart(9)}${r.ms.toFixed(1).padStart(11)}${(100 * r.share).toFixed(1).padStart(7)}%   ${ach}`);
     }
+    for (const r of rows) if (r.note) console.log(`note: ${r.kernel}: ${r.note}`);
   }
 }
