@@ -58,7 +58,7 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
 
 /** dW[i,:] += dout[b,:] for i ∈ row b (spmm_backward; dW: n×H, dout: B×H), split by blocks of columns. */
 export function spmmBackward(core: Core, dW: number, dout: number, rowptr: number, cols: number, B: number, H: number): void {
-  const nnz = core.arena.i32View(rowptr + 4 * B, 1)[0] - core.arena.i32View(rowptr, 1)[0];
+  const ptr = core.arena.i32View(rowptr, B + 1), nnz = ptr[B] - ptr[0];
   const T = nnz * H >= ELEMENTWISE_SPLIT ? Math.min(core.threads, Math.ceil(H / 32)) : 1;
   const c = bounds(H, T, 32);
   run(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW + c[t] * 4, dout + c[t] * 4, rowptr, cols, B, c[t + 1] - c[t], H]]));

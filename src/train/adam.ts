@@ -17,6 +17,8 @@ export class Adam {
   private readonly dense: [number, number][] = [];
   /** Per lazy tensor, an i32 per row: the step that last updated it. */
   private readonly last: number[];
+  /** The lazy tensors step() updates (those not fused), with their row-step slabs. */
+  private readonly lazyOwn: { p: Param; last: number }[];
   /** The step record of fusedStep(). */
   private readonly record: number;
 
@@ -40,6 +42,12 @@ export class Adam {
       a.i32View(ptr, p.shape[0]).fill(0);
       return ptr;
     });
+    this.lazyOwn = lazy.map((p, i) => ({ p, last: this.last[i] })).filter(({ p }) => !fused.includes(p));
+  }
+
+  /** Each lazy tensor's row steps, as views into Wasm memory (made afresh: memory may have grown). */
+  private rowStepViews(): Int32Array[] {
+    return this.lazy.map((p, i) => this.store.core.arena.i32View(this.last[i], p.shape[0]));
   }
 
   get steps(): number {
@@ -49,13 +57,13 @@ export class Adam {
   /** Each lazy tensor's per-row last steps, concatenated in the order given (a copy), for snapshots. */
   rowSteps(): Int32Array | undefined {
     if (!this.lazy.length) return undefined;
-    const a = this.store.core.arena;
-    const out = new Int32Array(this.lazy.reduce((n, p) => n + p.shape[0], 0));
+    const views = this.rowStepViews();
+    const out = new Int32Array(views.reduce((n, v) => n + v.length, 0));
     let at = 0;
-    this.lazy.forEach((p, i) => {
-      out.set(a.i32View(this.last[i], p.shape[0]), at);
-      at += p.shape[0];
-    });
+    for (const v of views) {
+      out.set(v, at);
+      at += v.length;
+    }
     return out;
   }
 
@@ -63,17 +71,18 @@ export class Adam {
   restore(steps: number, m: Float32Array, v: Float32Array, rowSteps?: Int32Array): void {
     if (m.length !== this.count || v.length !== this.count) throw new RangeError(`Adam state holds ${m.length} moments, the group ${this.count}`);
     if (!!rowSteps !== this.lazy.length > 0) throw new RangeError("the saved Adam state and this run disagree on the lazy-Adam option");
-    const rows = this.lazy.reduce((n, p) => n + p.shape[0], 0);
+    const views = this.rowStepViews();
+    const rows = views.reduce((n, v) => n + v.length, 0);
     if (rowSteps && rowSteps.length !== rows) throw new RangeError(`the saved lazy-Adam state holds ${rowSteps.length} row steps, this run ${rows}`);
     this.t = steps;
     const a = this.store.core.arena;
     a.f32View(this.store.m + this.start * 4, this.count).set(m);
     a.f32View(this.store.v + this.start * 4, this.count).set(v);
     let at = 0;
-    this.lazy.forEach((p, i) => {
-      a.i32View(this.last[i], p.shape[0]).set(rowSteps!.subarray(at, at + p.shape[0]));
-      at += p.shape[0];
-    });
+    for (const view of views) {
+      view.set(rowSteps!.subarray(at, at + view.length));
+      at += view.length;
+    }
   }
 
   /** PyTorch's step size and 1/√(bias correction 2) for step t, computed in double precision on the host. */
@@ -102,8 +111,7 @@ export class Adam {
    * not fused.
    */
   step(rows: RowList[] = []): void {
-    const lazy = this.lazy.map((p, i) => [p, this.last[i]] as const).filter(([p]) => !this.fused.includes(p));
-    if (rows.length !== lazy.length) throw new RangeError(`${rows.length} row lists for ${lazy.length} lazily updated tensors`);
+    if (rows.length !== this.lazyOwn.length) throw new RangeError(`${rows.length} row lists for ${this.lazyOwn.length} lazily updated tensors`);
     this.t++;
     const s = this.store;
     const { stepSize, invBc2Sqrt } = this.constants(this.t);
@@ -111,6 +119,6 @@ export class Adam {
       const o = start * 4;
       adamStep(s.core, s.value + o, s.grad + o, s.m + o, s.v + o, end - start, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
     }
-    lazy.forEach(([p, last], i) => adamRows(s.core, p.ptr, p.grad, p.m, p.v, last, rows[i][0], rows[i][1], p.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps));
+    this.lazyOwn.forEach(({ p, last }, i) => adamRows(s.core, p.ptr, p.grad, p.m, p.v, last, rows[i][0], rows[i][1], p.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps));
   }
 }

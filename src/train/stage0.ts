@@ -26,8 +26,8 @@ export class Stage0 {
   private readonly seen: number;
   private readonly parts: DecoderScratch;
   private readonly itemRows: number;
-  /** Size of the last step's batch and corrupted input. */
-  private last = { B: 0, inputs: 0 };
+  /** Size of the last step's batch. */
+  private lastBatch = 0;
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -60,7 +60,7 @@ export class Stage0 {
     const sub = this.model.subs[0];
     const H = sub.h, I = this.model.dims.items;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
-    const inputs = k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
+    k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
     // z = σ(x̃·W_enc + b_enc + V[u]), while another thread draws the negatives
     arena.f32View(this.z, B * H).fill(0);
     k.bias_add(this.z, sub.b_enc.ptr, B, H);
@@ -78,7 +78,7 @@ export class Stage0 {
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
     spmmBackward(this.model.core, sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
-    this.last = { B, inputs };
+    this.lastBatch = B;
     return loss;
   }
 
@@ -96,7 +96,8 @@ export class Stage0 {
 
   /** The rows the last step gave a gradient, of the lazy tensors that are not fused: its input items (W_enc), its users (V). */
   touchedRows(): RowList[] {
-    const { B, inputs } = this.last;
-    return [[this.itemRows, this.model.core.kernels.distinct_rows(this.itemRows, this.incols, inputs, this.seen, this.model.dims.items)], [this.users, B]];
+    const { kernels: k, arena } = this.model.core;
+    const B = this.lastBatch, inputs = arena.i32View(this.inptr + 4 * B, 1)[0];
+    return [[this.itemRows, k.distinct_rows(this.itemRows, this.incols, inputs, this.seen, this.model.dims.items)], [this.users, B]];
   }
 }

@@ -61,11 +61,10 @@ export interface TrainRun {
   losses: Record<string, number[]>;
 }
 
-/** One stage of the run, as runStage drives it. */
-interface StageRun {
-  step(start: number, B: number, adam: Adam): number;
-  lazyTensors?(): Param[];
-  touchedRows?(): RowList[];
+/** A stage whose gradients touch some tensors only at some rows (Stage0, StageDeep). */
+interface SparseStage {
+  lazyTensors(): Param[];
+  touchedRows(): RowList[];
   fusedTensors?(): Param[];
 }
 
@@ -118,14 +117,14 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     };
   };
 
-  // A stage runs a batch with step(start, B, adam) and returns its loss. With the lazy-Adam
-  // option it names the tensors its gradients touch only at some rows, and after each step
+  // step(start, B, adam) runs a batch and returns its loss. A sparse stage names, for the
+  // lazy-Adam option, the tensors its gradients touch only at some rows and after each step
   // which rows; it may update some tensors itself, in its own pass, from adam's step record.
-  const runStage = async (index: number, epochs: number, group: string, lr: number, stage: StageRun) => {
+  const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number, adam: Adam) => number, sparse?: SparseStage) => {
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
-    const lazy = cfg.lazyAdam ? stage.lazyTensors?.() ?? [] : [];
-    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, stage.fusedTensors?.() ?? []);
+    const lazy = cfg.lazyAdam && sparse ? sparse.lazyTensors() : [];
+    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, sparse?.fusedTensors?.() ?? []);
     let first = 1;
     if (resume && resume.stage === index) {
       adam.restore(resume.adamSteps, resume.m, resume.v, resume.rowSteps);
@@ -138,8 +137,8 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       let sum = 0, batches = 0;
       for (let start = 0; start < data.users; start += cfg.batchSize) {
         const B = Math.min(cfg.batchSize, data.users - start);
-        sum += stage.step(start, B, adam);
-        adam.step(lazy.length ? stage.touchedRows!() : []);
+        sum += step(start, B, adam);
+        adam.step(lazy.length ? sparse!.touchedRows() : []);
         batches++;
       }
       const loss = sum / batches;
@@ -165,12 +164,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   if (from <= 0) {
     const s0 = new Stage0(model, train, cfg, sampling);
     const sub = model.subs[0];
-    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, {
-      step: (start, B, adam) => s0.step(perm, start, B, adam.fusedStep(sub.W_dec, sub.b_dec)),
-      lazyTensors: () => s0.lazyTensors(),
-      touchedRows: () => s0.touchedRows(),
-      fusedTensors: () => s0.fusedTensors(),
-    });
+    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B, adam) => s0.step(perm, start, B, adam.fusedStep(sub.W_dec, sub.b_dec)), s0);
   }
   arena.reset(mark);
 
@@ -182,7 +176,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     const codes = encodeAllUsers(model, train, s - 1);
     timings[`stage${s}`] = (timings[`stage${s}`] ?? 0) + now() - t0;
     const st = new StageDeep(model, s, codes, cfg.batchSize);
-    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, { step: (start, B) => st.step(perm, start, B), lazyTensors: () => st.lazyTensors(), touchedRows: () => st.touchedRows() });
+    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B), st);
     arena.reset(mark);
   }
 
@@ -193,11 +187,9 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   timings.gate = (timings.gate ?? 0) + now() - t0;
   const rows = new BatchRows(core, train, cfg.batchSize);
   const sg = new StageGate(model, train, cache, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
-  await runStage(L, cfg.gateEpochs, "gate", cfg.gateLr, {
-    step: (start, B) => {
-      rows.load(perm, start, B);
-      return sg.step(rows);
-    },
+  await runStage(L, cfg.gateEpochs, "gate", cfg.gateLr, (start, B) => {
+    rows.load(perm, start, B);
+    return sg.step(rows);
   });
   arena.reset(mark);
   return { model, timings, losses };
