@@ -1,5 +1,6 @@
-// A bump allocator over one WebAssembly.Memory. Slabs are 16-byte aligned (one f32x4) and
-// live until the arena is reset to an earlier mark. Typed views are made on demand from the
+// A bump allocator over one WebAssembly.Memory. Slabs are aligned to a 64-byte cache line, so
+// slabs written by different threads never share a line (a shared line bounces between the
+// cores on every write), and live until the arena is reset to an earlier mark. Typed views are made on demand from the
 // current buffer, because growing the memory detaches every view made before.
 import { WasmMemoryError } from "./errors.js";
 
@@ -7,13 +8,15 @@ export const PAGE = 65536;
 export const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 export const MAX_BYTES = PAGE * MAX_PAGES;
 
-export const align16 = (n: number) => (n + 15) & ~15;
+/** Bytes of a cache line: the alignment and granularity of every slab. */
+export const LINE = 64;
+export const alignLine = (n: number) => (n + LINE - 1) & -LINE;
 
 export class Arena {
   private top: number;
 
   constructor(readonly memory: WebAssembly.Memory, readonly base: number) {
-    this.top = align16(base);
+    this.top = alignLine(base);
   }
 
   /** Bytes handed out so far, from the base. */
@@ -21,11 +24,11 @@ export class Arena {
     return this.top - this.base;
   }
 
-  /** Reserve `bytes` (rounded up to 16) and return the slab's address; memory grows as needed. */
+  /** Reserve `bytes` (rounded up to a cache line) and return the slab's address; memory grows as needed. */
   alloc(bytes: number, what = "an allocation"): number {
     if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`${what}: invalid size ${bytes}`);
     const ptr = this.top;
-    const end = ptr + align16(bytes);
+    const end = ptr + alignLine(bytes);
     if (end > MAX_BYTES) throw new WasmMemoryError(end, MAX_BYTES, what);
     const have = this.memory.buffer.byteLength;
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));

@@ -56,10 +56,14 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
   run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
 }
 
+const SCATTER_SPLIT = 1 << 20;
+
 /** dW[i,:] += dout[b,:] for i ∈ row b (spmm_backward; dW: n×H, dout: B×H), split by blocks of columns. */
 export function spmmBackward(core: Core, dW: number, dout: number, rowptr: number, cols: number, B: number, H: number): void {
   const ptr = core.arena.i32View(rowptr, B + 1), nnz = ptr[B] - ptr[0];
-  const T = nnz * H >= ELEMENTWISE_SPLIT ? Math.min(core.threads, Math.ceil(H / 32)) : 1;
+  // Split only large scatters: both threads read every dout row, and below ~1M floats of
+  // scatter (a stage-0 batch is ~350k) the second pass over them costs more than it saves.
+  const T = nnz * H >= SCATTER_SPLIT ? Math.min(core.threads, Math.ceil(H / 32)) : 1;
   const c = bounds(H, T, 32);
   run(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW + c[t] * 4, dout + c[t] * 4, rowptr, cols, B, c[t + 1] - c[t], H]]));
 }

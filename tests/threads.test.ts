@@ -4,6 +4,8 @@ import * as assert from "uvu/assert";
 import { createCore } from "../bindings/index.js";
 import { train } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
+import { LINE } from "../bindings/arena.js";
+import { AelModel } from "../src/model/ael.js";
 
 const data = synthetic({ users: 120, items: 700, interactions: 12, seed: 6 });
 
@@ -21,6 +23,13 @@ for (const lazyAdam of [false, true])
     assert.is(sums[1], sums[0], "2 threads");
     assert.is(sums[2], sums[0], "3 threads");
   });
+
+test("slabs and parameter tensors start on cache lines, so threads writing different ones share none", async () => {
+  const core = await createCore({ threads: 1 });
+  for (const bytes of [1, 4, 60, 64, 65, 1000]) assert.is(core.arena.alloc(bytes) % LINE, 0, `a slab after one of ${bytes} bytes`);
+  const m = new AelModel(core, { users: 7, items: 13, hidden: [5, 3] });
+  for (const p of m.store.params.values()) for (const at of [p.ptr, p.grad, p.m, p.v]) assert.is(at % LINE, 0, p.name);
+});
 
 test("threads are refused for the scalar flavour, with the reason", async () => {
   try {

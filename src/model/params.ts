@@ -19,6 +19,12 @@ export interface Param extends ParamSpec {
   v: number;
 }
 
+/**
+ * Floats a tensor of `length` takes in the slabs: every tensor starts on a cache line, so
+ * threads updating different tensors (or column blocks split on a line) never share one.
+ */
+export const paddedLength = (length: number) => (length + 15) & ~15;
+
 export class ParamStore {
   readonly params = new Map<string, Param>();
   readonly size: number;
@@ -32,7 +38,7 @@ export class ParamStore {
     const laid = specs.map((s) => {
       const length = s.shape.reduce((a, b) => a * b, 1);
       const p = { ...s, offset, length };
-      offset += (length + 3) & ~3; // keep every tensor 16-byte aligned
+      offset += paddedLength(length);
       return p;
     });
     this.size = offset;
@@ -65,7 +71,7 @@ export class ParamStore {
     for (const p of this.params.values()) {
       if (!p.name.startsWith(prefix + ".")) continue;
       start = Math.min(start, p.offset);
-      end = Math.max(end, p.offset + ((p.length + 3) & ~3));
+      end = Math.max(end, p.offset + paddedLength(p.length));
     }
     if (end === 0) throw new Error(`no parameters in group ${prefix}`);
     return { start, end };

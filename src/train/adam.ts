@@ -3,7 +3,7 @@
 // updated only at the rows given to each step, the rows their sparse gradient touched (the
 // lazy-Adam option); everything else in the group is updated densely. Tensors named `fused`
 // are updated by the stage's own kernel pass, from the step record fusedStep() hands it.
-import type { Param, ParamStore } from "../model/params.js";
+import { paddedLength, type Param, type ParamStore } from "../model/params.js";
 import { adamRows, adamStep } from "../../bindings/parallel.js";
 
 /** Rows of one lazily updated tensor that carry a gradient this step: an i32 slab and its length. */
@@ -27,7 +27,7 @@ export class Adam {
     this.start = r.start;
     this.count = r.end - r.start;
     store.resetOptimizer(group);
-    const holes = [...new Set([...lazy, ...fused])].map((p): [number, number] => [p.offset, p.offset + ((p.length + 3) & ~3)]).sort((a, b) => a[0] - b[0]);
+    const holes = [...new Set([...lazy, ...fused])].map((p): [number, number] => [p.offset, p.offset + paddedLength(p.length)]).sort((a, b) => a[0] - b[0]);
     let at = r.start;
     for (const [s, e] of holes) {
       if (s < r.start || e > r.end) throw new Error(`lazily updated tensor at ${s} is outside the group ${group}`);
