@@ -2,7 +2,7 @@
 // every thread disjoint outputs and leaves every sum in its serial order, so the results are
 // those of one thread, bit for bit.
 import type { Core } from "./core.js";
-import type { Task } from "./pool.js";
+import { MAX_TASKS, type Task } from "./pool.js";
 
 /** [start, end) bounds splitting [0, n) into `parts` pieces, each a multiple of `align` but the last. */
 function bounds(n: number, parts: number, align = 1): number[] {
@@ -41,9 +41,12 @@ export function together(core: Core, a: Task, b: Task): void {
   run(core, [a, b]);
 }
 
+/** Tasks a long kernel is cut into on a pool: enough that a thread on a busy core takes fewer. */
+const tasksFor = (core: Core) => (core.pool ? Math.min(MAX_TASKS, 4 * core.threads) : 1);
+
 export function adamStep(core: Core, p: number, g: number, m: number, v: number, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
-  const T = n >= 65536 ? core.threads : 1;
-  const b = bounds(n, T, 4);
+  const T = n >= 65536 ? tasksFor(core) : 1;
+  const b = bounds(n, T, 16);
   run(core, Array.from({ length: T }, (_, t): Task => {
     const o = b[t] * 4;
     return ["adam_step", [p + o, g + o, m + o, v + o, b[t + 1] - b[t], stepSize, beta1, beta2, invBc2Sqrt, eps]];
@@ -51,7 +54,7 @@ export function adamStep(core: Core, p: number, g: number, m: number, v: number,
 }
 
 export function adamRows(core: Core, p: number, g: number, m: number, v: number, last: number, rows: number, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
-  const T = nrows * H >= 65536 ? core.threads : 1;
+  const T = nrows * H >= 65536 ? tasksFor(core) : 1;
   const b = bounds(nrows, T);
   run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
 }
@@ -69,7 +72,7 @@ export function spmmBackward(core: Core, dW: number, dout: number, rowptr: numbe
 }
 
 /** Parts the decoder's columns are cut into: a constant, so sums do not depend on the thread count. */
-export const DECODER_PARTS = 4;
+export const DECODER_PARTS = 8;
 
 /** Scratch of sampledDecoderTrain for batches of up to B rows of H. */
 export interface DecoderScratch {
@@ -98,7 +101,7 @@ export function decoderScratch(core: Core, B: number, H: number): DecoderScratch
 export function sampledDecoderTrain(core: Core, s: DecoderScratch, dz: number, dW: number, dbias: number, d: number, z: number, W: number, bias: number, t: number, colstart: number, entries: number, B: number, n: number, H: number, scale: number, adam = 0): number {
   const a = core.arena;
   a.i32View(s.bounds, DECODER_PARTS + 1).set(columnBounds(core, colstart, n, DECODER_PARTS));
-  const T = Math.min(core.threads, DECODER_PARTS);
+  const T = core.pool ? DECODER_PARTS : 1;
   const p = bounds(DECODER_PARTS, T);
   run(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale, adam, s.gradRows]]));
   core.kernels.sum_parts(dz, s.dzParts, DECODER_PARTS, B * H);

@@ -1,20 +1,37 @@
 // Kernels split across threads that share one WebAssembly.Memory. Each worker holds its own
 // instance of the threads build over the shared memory and waits on a control word; a parallel
-// call writes one argument list per thread, wakes the workers, runs part 0 itself and waits for
-// the rest. Work is split so that every thread writes disjoint memory and every sum keeps its
-// order: results do not depend on the thread count.
+// call writes its tasks' argument lists, wakes the workers, and every thread (this one too)
+// claims tasks one at a time from a shared counter until none are left, so a thread that runs
+// slower (a busy core) simply takes fewer. Work is split so that every task writes disjoint
+// memory and every sum keeps its order: results depend neither on the thread count nor on
+// which thread ran which task.
 import type { Kernels } from "./kernels.js";
 import { KERNEL_NAMES } from "./kernels.js";
 
 export const MAX_ARGS = 20;
+/** The most tasks one parallel call may have. */
+export const MAX_TASKS = 16;
 /** How long an idle pool thread keeps polling before it sleeps. */
 const IDLE_MS = 20;
 
 /** One kernel call: its name and its arguments. */
 export type Task = [keyof Kernels, number[]];
-// control words: [0] generation, [1] parts finished, [2] workers ready, then per thread:
-// [kernel id, argc]. Only kernels without static scratch may be split (not gemm_*, not the gate).
-const GEN = 0, DONE = 1, READY = 2, SLOT = 3;
+// control words: [0] generation, [1] tasks finished, [2] workers ready, [3] tasks in this call,
+// [4] the next task to claim, tagged with its call's generation (tag << 8 | task) so that a
+// thread still finishing one call cannot claim a task of the next; then per task: [kernel id,
+// argc]. Only kernels without static scratch may be split (not gemm_*, not the gate).
+const GEN = 0, DONE = 1, READY = 2, COUNT = 3, NEXT = 4, SLOT = 5;
+const tagOf = (gen: number) => gen & 0x7fffff;
+
+/** Claim the next task of the call with generation tag `tag`; -1 when none is left (or the call is over). */
+function claim(ctrl: Int32Array, tag: number, n: number): number {
+  for (;;) {
+    const next = Atomics.load(ctrl, NEXT);
+    const t = next & 255;
+    if (next >>> 8 !== tag || t >= n) return -1;
+    if (Atomics.compareExchange(ctrl, NEXT, next, next + 1) === next) return t;
+  }
+}
 
 export interface WorkerLike {
   postMessage(m: unknown): void;
@@ -39,8 +56,8 @@ export class ThreadPool {
   private failure: Error | null = null;
 
   private constructor(readonly threads: number, private readonly kernels: Kernels, module: WebAssembly.Module, memory: WebAssembly.Memory, spawn: SpawnWorker) {
-    const control = new SharedArrayBuffer(4 * (SLOT + 2 * threads));
-    const args = new SharedArrayBuffer(8 * MAX_ARGS * threads);
+    const control = new SharedArrayBuffer(4 * (SLOT + 2 * MAX_TASKS));
+    const args = new SharedArrayBuffer(8 * MAX_ARGS * MAX_TASKS);
     this.ctrl = new Int32Array(control);
     this.args = new Float64Array(args);
     this.workers = Array.from({ length: threads - 1 }, (_, i) => spawn({ module, memory, control, args, index: i + 1 }, (e) => (this.failure ??= e)));
@@ -60,26 +77,33 @@ export class ThreadPool {
     return pool;
   }
 
-  /** Run the tasks (at most one per thread; task 0 on this thread) in parallel; returns when all are done. */
+  /** Run the tasks (at most MAX_TASKS) across the threads, this one included; returns when all are done. */
   run(tasks: Task[]): void {
-    if (tasks.length > this.threads) throw new RangeError(`${tasks.length} tasks for ${this.threads} threads`);
-    for (let t = 1; t < this.threads; t++) {
-      const task = tasks[t];
-      this.ctrl[SLOT + 2 * t] = task ? KERNEL_NAMES.indexOf(task[0]) : -1;
-      this.ctrl[SLOT + 2 * t + 1] = task ? task[1].length : 0;
-      if (task) this.args.set(task[1], t * MAX_ARGS);
-    }
+    const n = tasks.length;
+    if (n > MAX_TASKS) throw new RangeError(`${n} tasks in one parallel call (at most ${MAX_TASKS})`);
+    tasks.forEach(([kernel, a], t) => {
+      this.ctrl[SLOT + 2 * t] = KERNEL_NAMES.indexOf(kernel);
+      this.ctrl[SLOT + 2 * t + 1] = a.length;
+      this.args.set(a, t * MAX_ARGS);
+    });
+    // the counters are set before the generation moves, so a worker that sees the new
+    // generation also sees this call's tasks
+    const gen = Atomics.load(this.ctrl, GEN) + 1, tag = tagOf(gen);
+    Atomics.store(this.ctrl, COUNT, n);
     Atomics.store(this.ctrl, DONE, 0);
-    Atomics.add(this.ctrl, GEN, 1);
+    Atomics.store(this.ctrl, NEXT, tag << 8);
+    Atomics.store(this.ctrl, GEN, gen);
     Atomics.notify(this.ctrl, GEN);
-    if (tasks[0]) (this.kernels[tasks[0][0]] as (...a: number[]) => unknown)(...tasks[0][1]);
-    const others = this.threads - 1;
+    for (let t = claim(this.ctrl, tag, n); t >= 0; t = claim(this.ctrl, tag, n)) {
+      (this.kernels[tasks[t][0]] as (...a: number[]) => unknown)(...tasks[t][1]);
+      Atomics.add(this.ctrl, DONE, 1);
+    }
     // spin first: a worker usually finishes within microseconds of us, and a wake-up from
     // Atomics.wait can cost far more than the work
-    for (let spin = 0; Atomics.load(this.ctrl, DONE) < others && spin < 400000; spin++);
+    for (let spin = 0; Atomics.load(this.ctrl, DONE) < n && spin < 400000; spin++);
     while (true) {
       const done = Atomics.load(this.ctrl, DONE);
-      if (done >= others) break;
+      if (done >= n) break;
       if (this.failure) throw new Error(`a pool thread failed: ${this.failure.message}`);
       Atomics.wait(this.ctrl, DONE, done, 50);
     }
@@ -106,13 +130,14 @@ export function serveWorker(d: PoolWorkerData): void {
     while (Atomics.load(ctrl, GEN) === gen && performance.now() - idleSince < IDLE_MS) for (let i = 0; i < 1000 && Atomics.load(ctrl, GEN) === gen; i++);
     while (Atomics.load(ctrl, GEN) === gen) Atomics.wait(ctrl, GEN, gen, 100);
     gen = Atomics.load(ctrl, GEN);
-    const id = ctrl[SLOT + 2 * d.index], argc = ctrl[SLOT + 2 * d.index + 1];
-    if (id >= 0) {
+    const n = Atomics.load(ctrl, COUNT), tag = tagOf(gen);
+    for (let t = claim(ctrl, tag, n); t >= 0; t = claim(ctrl, tag, n)) {
+      const argc = ctrl[SLOT + 2 * t + 1];
       a.length = argc;
-      for (let i = 0; i < argc; i++) a[i] = args[d.index * MAX_ARGS + i];
-      k[KERNEL_NAMES[id]](...a);
+      for (let i = 0; i < argc; i++) a[i] = args[t * MAX_ARGS + i];
+      k[KERNEL_NAMES[ctrl[SLOT + 2 * t]]](...a);
+      Atomics.add(ctrl, DONE, 1);
     }
-    Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
   }
 }

@@ -5,6 +5,7 @@ import { createCore } from "../bindings/index.js";
 import { train } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
+import { MAX_TASKS, type Task } from "../bindings/pool.js";
 import { AelModel } from "../src/model/ael.js";
 
 const data = synthetic({ users: 120, items: 700, interactions: 12, seed: 6 });
@@ -29,6 +30,23 @@ test("slabs and parameter tensors start on cache lines, so threads writing diffe
   for (const bytes of [1, 4, 60, 64, 65, 1000]) assert.is(core.arena.alloc(bytes) % LINE, 0, `a slab after one of ${bytes} bytes`);
   const m = new AelModel(core, { users: 7, items: 13, hidden: [5, 3] });
   for (const p of m.store.params.values()) for (const at of [p.ptr, p.grad, p.m, p.v]) assert.is(at % LINE, 0, p.name);
+});
+
+test("a parallel call with more tasks than threads runs every task exactly once, call after call", async () => {
+  const core = await createCore({ threads: 2 });
+  const tasks = MAX_TASKS, N = 8, calls = 3000;
+  const out = core.arena.f32(tasks * N), bias = core.arena.f32(N);
+  core.arena.f32View(out, tasks * N).fill(0);
+  core.arena.f32View(bias, N).set([1, 2, 3, 4, 5, 6, 7, 8]);
+  // bias_add accumulates, so a task run twice or skipped shows in its row's sum; calls with
+  // alternating task counts make a thread late for one call meet the next one
+  for (let c = 0; c < calls; c++) {
+    const n = c % 2 ? tasks : 3;
+    core.pool!.run(Array.from({ length: n }, (_, t): Task => ["bias_add", [out + t * N * 4, bias, 1, N]]));
+  }
+  const sums = core.arena.f32View(out, tasks * N);
+  for (let t = 0; t < tasks; t++) assert.is(sums[t * N + 1], 2 * (t < 3 ? calls : calls / 2), `task ${t}`);
+  core.pool!.terminate();
 });
 
 test("threads are refused for the scalar flavour, with the reason", async () => {
