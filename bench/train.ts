@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { availableParallelism } from "node:os";
 import { createCore, type Core } from "../bindings/index.js";
 import { Rng, seedState } from "../bindings/rng.js";
+import { lowerBound } from "../bindings/search.js";
 import { train } from "../src/api.js";
 import { csrFromPairs } from "../src/data/csr.js";
 import type { Dataset } from "../src/data/dataset.js";
@@ -221,15 +222,8 @@ function adressaLike(users: number): Dataset {
   for (let u = 0; u < users; u++) {
     const n = 1 + Math.floor(-Math.log(1 - r.uniform()) * 4);
     for (let j = 0; j < n; j++) {
-      const x = r.uniform() * acc;
-      let lo = 0, hi = items - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (cdf[mid] < x) lo = mid + 1;
-        else hi = mid;
-      }
       us.push(u);
-      is.push(lo);
+      is.push(lowerBound(cdf, r.uniform() * acc, 0, items - 1));
     }
   }
   const train = csrFromPairs(users, us, is).csr;

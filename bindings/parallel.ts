@@ -3,6 +3,7 @@
 // those of one thread, bit for bit.
 import type { Core } from "./core.js";
 import { MAX_TASKS, type Task } from "./pool.js";
+import { lowerBound } from "./search.js";
 
 /** [start, end) bounds splitting [0, n) into `parts` pieces, each a multiple of `align` but the last. */
 function bounds(n: number, parts: number, align = 1): number[] {
@@ -17,16 +18,7 @@ function columnBounds(core: Core, colstart: number, n: number, parts: number): n
   const cs = core.arena.i32View(colstart, n + 1);
   const total = cs[n];
   const b = [0];
-  for (let k = 1; k < parts; k++) {
-    const target = (total * k) / parts;
-    let lo = b[k - 1], hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cs[mid] < target) lo = mid + 1;
-      else hi = mid;
-    }
-    b.push(lo);
-  }
+  for (let k = 1; k < parts; k++) b.push(lowerBound(cs, (total * k) / parts, b[k - 1], n));
   b.push(n);
   return b;
 }
@@ -41,11 +33,14 @@ export function together(core: Core, a: Task, b: Task): void {
   run(core, [a, b]);
 }
 
+/** Below this many floats, a streaming kernel runs on one thread: the fork and join would cost more. */
+const ELEMENTWISE_SPLIT = 1 << 16;
+
 /** Tasks a long kernel is cut into on a pool: enough that a thread on a busy core takes fewer. */
 const tasksFor = (core: Core) => (core.pool ? Math.min(MAX_TASKS, 4 * core.threads) : 1);
 
 export function adamStep(core: Core, p: number, g: number, m: number, v: number, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
-  const T = n >= 65536 ? tasksFor(core) : 1;
+  const T = n >= ELEMENTWISE_SPLIT ? tasksFor(core) : 1;
   const b = bounds(n, T, 16);
   run(core, Array.from({ length: T }, (_, t): Task => {
     const o = b[t] * 4;
@@ -54,7 +49,7 @@ export function adamStep(core: Core, p: number, g: number, m: number, v: number,
 }
 
 export function adamRows(core: Core, p: number, g: number, m: number, v: number, last: number, rows: number, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
-  const T = nrows * H >= 65536 ? tasksFor(core) : 1;
+  const T = nrows * H >= ELEMENTWISE_SPLIT ? tasksFor(core) : 1;
   const b = bounds(nrows, T);
   run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
 }
@@ -127,7 +122,6 @@ export function gemm(core: Core, orient: "nn" | "nt" | "tn", C: number, A: numbe
   run(core, Array.from({ length: T }, (_, t): Task => ["gemm", [C + b[t] * N * 4, N, A + (tA ? b[t] : b[t] * K) * 4, lda, B, ldb, b[t + 1] - b[t], N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]]));
 }
 
-const ELEMENTWISE_SPLIT = 1 << 16;
 
 /** y = σ(x) over n values (y may alias x), split by element ranges. */
 export function sigmoidForward(core: Core, y: number, x: number, n: number): void {

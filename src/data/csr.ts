@@ -1,4 +1,5 @@
 // Interaction sets as CSR: row u holds user u's item ids, ascending and unique.
+import { lowerBound } from "../../bindings/search.js";
 
 export interface Csr {
   readonly rows: number;
@@ -39,13 +40,6 @@ export function nonEmptyRows(c: Csr): number[] {
 }
 
 export function hasPair(c: Csr, u: number, item: number): boolean {
-  let lo = c.rowptr[u], hi = c.rowptr[u + 1] - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = c.cols[mid];
-    if (v === item) return true;
-    if (v < item) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  const end = c.rowptr[u + 1], at = lowerBound(c.cols, item, c.rowptr[u], end);
+  return at < end && c.cols[at] === item;
 }
