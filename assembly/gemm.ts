@@ -115,13 +115,26 @@ function packB(Bp: usize, B: usize, ldb: i32, transB: bool, p0: i32, kc: i32, j0
     const cols = min(NR, nc - c0);
     if (transB) {
       // B is N×K: each column of op(B) is a contiguous row of B.
+      let p = 0;
+      if (ASC_FEATURE_SIMD && cols == NR) {
+        // four k at a time from each of the eight rows, turned into four panel rows by two
+        // 4×4 transposes
+        const src = B + (<usize>(j0 + c0) * <usize>ldb + <usize>p0) * 4;
+        const ld = <usize>ldb * 4;
+        for (; p + 4 <= kc; p += 4) {
+          const q = src + <usize>(p * 4);
+          const d = dst + <usize>(p * NR * 4);
+          transpose4(d, q, ld);
+          transpose4(d + 16, q + 4 * ld, ld);
+        }
+      }
       for (let c = 0; c < NR; c++) {
         const d = dst + <usize>(c * 4);
         if (c < cols) {
           const src = B + (<usize>(j0 + c0 + c) * <usize>ldb + <usize>p0) * 4;
-          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR * 4), load<f32>(src + <usize>(p * 4)));
+          for (let k = p; k < kc; k++) store<f32>(d + <usize>(k * NR * 4), load<f32>(src + <usize>(k * 4)));
         } else {
-          for (let p = 0; p < kc; p++) store<f32>(d + <usize>(p * NR * 4), 0);
+          for (let k = p; k < kc; k++) store<f32>(d + <usize>(k * NR * 4), 0);
         }
       }
     } else {
@@ -137,6 +150,19 @@ function packB(Bp: usize, B: usize, ldb: i32, transB: bool, p0: i32, kc: i32, j0
       }
     }
   }
+}
+
+// A 4×4 transpose into a B panel: for r < 4, the panel row at d + r·NR floats receives float r
+// of each of the rows q, q + ld, q + 2·ld, q + 3·ld (ld in bytes), in that order.
+@inline
+function transpose4(d: usize, q: usize, ld: usize): void {
+  const r0 = v128.load(q), r1 = v128.load(q + ld), r2 = v128.load(q + 2 * ld), r3 = v128.load(q + 3 * ld);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), NR * 4);
+  v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), NR * 8);
+  v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), NR * 12);
 }
 
 // c[0..mr, 0..nr] = α·Σ_p ap[p]⊗bp[p] + β·c   (c has row stride ldc floats)

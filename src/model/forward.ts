@@ -54,6 +54,8 @@ export class ExpertForward {
   readonly z: number[];
   /** Expert outputs, E×B×I. */
   readonly X: number;
+  /** Every expert's input to the last decoder, decode_0, stacked: E×B×h_0. */
+  private readonly R: number;
   private readonly tmp: [number, number];
 
   constructor(readonly model: AelModel, readonly maxBatch: number) {
@@ -62,6 +64,7 @@ export class ExpertForward {
     this.z = model.subs.map((s) => a.f32(B * s.h, "codes"));
     const wide = Math.max(...model.subs.map((s) => s.n));
     this.tmp = [a.f32(B * wide, "decoder scratch"), a.f32(B * wide, "decoder scratch")];
+    this.R = a.f32(model.experts * B * model.subs[0].h, "decoder scratch");
     this.X = a.f32(model.experts * B * model.dims.items, "expert outputs");
   }
 
@@ -90,19 +93,31 @@ export class ExpertForward {
     sigmoidForward(core, out, out, B * sub.n);
   }
 
-  /** All expert outputs for the batch into X (E×B×I); returns X. */
+  /**
+   * All expert outputs for the batch into X (E×B×I); returns X. The experts share decode_0, the
+   * widest product, so it runs once over their inputs stacked (E·B rows): W_dec_0 is packed
+   * once, and a single user fills one register tile instead of three. Every row of a GEMM is
+   * computed alike whatever rows it is stacked with, so the outputs are those of E calls.
+   */
   experts(rows: BatchRows, cold = false): number {
     this.encode(rows, cold);
-    const B = rows.size, I = this.model.dims.items;
+    const { arena } = this.model.core;
+    const B = rows.size, h0 = this.model.subs[0].h;
     for (let e = 0; e < this.model.experts; e++) {
+      const input = this.R + e * B * h0 * 4;
+      if (e === 0) {
+        arena.f32View(input, B * h0).set(arena.f32View(this.z[0], B * h0));
+        continue;
+      }
       let r = this.z[e];
-      for (let s = e; s >= 1; s--) {
+      for (let s = e; s >= 2; s--) {
         const out = this.tmp[s & 1];
         this.decode(s, out, r, B);
         r = out;
       }
-      this.decode(0, this.X + e * B * I * 4, r, B);
+      this.decode(1, input, r, B);
     }
+    this.decode(0, this.X, this.R, this.model.experts * B);
     return this.X;
   }
 
