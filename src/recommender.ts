@@ -76,7 +76,7 @@ export class Recommender {
       const fwd = new ExpertForward(this.model, 1);
       const scorer = new VariantScorer(this.model, 1);
       const X = fwd.experts(rows, cold);
-      const scores = scorer.score(variant, rows, X, this.likelihood());
+      const scores = scorer.score(variant, rows, X, () => this.likelihood());
       const kk = Math.min(k, this.items);
       const idx = arena.alloc(kk * 4), val = arena.f32(kk);
       K.topk_rows(idx, val, scores, rows.rowptr, rows.cols, 1, this.items, kk);

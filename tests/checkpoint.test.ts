@@ -42,6 +42,28 @@ test("save then load: identical weights, metrics and recommendations", async () 
   assert.is(manifest.weights, recommender.weightsChecksum());
 });
 
+test("a loaded model's first recommendation encodes one user, not every user (the likelihood weights wait for their variant)", async () => {
+  const c = await createCore();
+  const back = await loadCheckpoint(c, dir);
+  // the batch size of every sparse encoder pass (the experts' and the gate's)
+  const batches: number[] = [];
+  const spmm = c.kernels.spmm_forward;
+  c.kernels.spmm_forward = (...a: Parameters<typeof spmm>) => {
+    batches.push(a[4]);
+    return spmm(...a);
+  };
+  try {
+    const first = back.recommend({ items: [1, 2, 3] }, 10);
+    assert.ok(batches.length > 0 && batches.every((B) => B === 1), `gate_k2: batches of ${batches.join(", ")}`);
+    assert.equal(first, recommender.recommend({ items: [1, 2, 3] }, 10));
+    batches.length = 0;
+    assert.equal(back.recommend({ items: [1, 2, 3] }, 10, "likelihood"), recommender.recommend({ items: [1, 2, 3] }, 10, "likelihood"));
+    assert.ok(batches.reduce((n, B) => n + B, 0) > data.users, `likelihood: every training user first (batches of ${batches.join(", ")})`);
+  } finally {
+    c.kernels.spmm_forward = spmm;
+  }
+});
+
 test("truncated, foreign, other-version and tampered files are refused with the reason", async () => {
   const good = new Uint8Array(await readFile(join(dir, "model.safetensors")));
   await refused(good.subarray(0, 5), /truncated/);

@@ -68,7 +68,7 @@ export function evaluate(model: AelModel, train: WasmCsr, test: Csr): EvalResult
       rows.load(users, s, B);
       const X = fwd.experts(rows);
       scorer.names.forEach((name, v) => {
-        k.topk_rows(topIdx, topVal, scorer.score(name, rows, X, weights), rows.rowptr, rows.cols, B, I, Kmax);
+        k.topk_rows(topIdx, topVal, scorer.score(name, rows, X, () => weights), rows.rowptr, rows.cols, B, I, Kmax);
         const idx = arena.i32View(topIdx, B * Kmax);
         for (let b = 0; b < B; b++) {
           const u = users[s + b];

@@ -33,9 +33,10 @@ export class VariantScorer {
 
   /**
    * Pointer to the B×I scores of `variant` for the batch in rows, whose expert outputs are X.
-   * likelihood: the normalised 1/MSE weights to use.
+   * likelihood gives the normalised 1/MSE weights; it is called for the likelihood variant
+   * only, since finding them runs every expert over every training user.
    */
-  score(variant: string, rows: BatchRows, X: number, likelihood: ArrayLike<number>): number {
+  score(variant: string, rows: BatchRows, X: number, likelihood: () => ArrayLike<number>): number {
     const { kernels: k, arena } = this.model.core;
     const B = rows.size, E = this.model.experts, I = this.model.dims.items;
     const v = this.names.indexOf(variant);
@@ -43,7 +44,7 @@ export class VariantScorer {
     if (v < E) return X + v * B * I * 4;
     let gates = this.weights;
     if (v < E + 2) {
-      const w = v === E ? new Array(E).fill(1 / E) : likelihood;
+      const w = v === E ? new Array(E).fill(1 / E) : likelihood();
       const g = arena.f32View(this.weights, B * E);
       for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) g[b * E + e] = w[e];
     } else {
