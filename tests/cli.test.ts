@@ -64,7 +64,9 @@ test("profile times every kernel of a short training run", () => {
   const dec = p.kernels.find((k: { kernel: string }) => k.kernel === "sampled_decoder_train");
   assert.ok(dec.calls > 0 && dec.gflops > 0);
   assert.match(dec.note, /Adam step on W_dec/);
-  assert.ok(p.ceilings.gflops > 0 && p.ceilings.gbps > 0);
+  assert.ok(p.ceilings.gflops > 0 && p.ceilings.gbps > 0 && p.ceilings.adamMparams > 0);
+  const adam = p.kernels.find((k: { kernel: string }) => k.kernel === "adam_step");
+  assert.ok(adam.mparams > 0 && Math.abs(adam.gbps - (32 * adam.mparams) / 1000) < 1e-9 * adam.gbps, "Adam: parameters per second, 32 bytes each");
 });
 
 test("bad input exits with status 2 and a message naming the problem", () => {

@@ -1,12 +1,12 @@
 // `ael profile`: a short training with every kernel call timed, reported per kernel with its
-// calls, total time, share of the run, and achieved GFLOP/s (compute kernels) or GB/s
-// (memory-bound ones) beside this machine's measured ceilings.
+// calls, total time, share of the run, and achieved GFLOP/s (compute kernels), parameters per
+// second (Adam) or GB/s (memory-bound ones) beside this machine's measured ceilings.
 import { createCore, type Core, type Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import { list, loadData, num, type Args } from "./args.js";
 import type { Kernels } from "../../bindings/kernels.js";
 
-type Cost = (core: Core, a: number[]) => { flops?: number; bytes?: number };
+type Cost = (core: Core, a: number[]) => { flops?: number; bytes?: number; params?: number };
 const i32 = (c: Core, p: number) => c.arena.i32View(p, 1)[0];
 
 /** Work per call, from the call's arguments (and the index arrays they point to). */
@@ -18,8 +18,8 @@ const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   spmm_backward: (c, a) => ({ flops: (i32(c, a[2] + 4 * a[4]) - i32(c, a[2])) * a[5] }),
   // three products of H per mask entry: the logit, its share of dW and of dz
   sampled_decoder_train: (c, a) => ({ flops: 6 * (i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[13])) - i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[12]))) * a[15] }),
-  adam_step: (_, a) => ({ bytes: 32 * a[4] }),
-  adam_rows: (_, a) => ({ bytes: 32 * a[6] * a[7] }),
+  adam_step: (_, a) => ({ bytes: 32 * a[4], params: a[4] }),
+  adam_rows: (_, a) => ({ bytes: 32 * a[6] * a[7], params: a[6] * a[7] }),
   sigmoid_forward: (_, a) => ({ bytes: 8 * a[2] }),
   sigmoid_backward: (_, a) => ({ bytes: 12 * a[3] }),
   mse_forward: (_, a) => ({ bytes: 8 * a[2] }),
@@ -42,13 +42,15 @@ export interface KernelProfile {
   share: number;
   gflops?: number;
   gbps?: number;
+  /** Millions of parameters updated per second (Adam). */
+  mparams?: number;
   note?: string;
 }
 
 /** Wrap every kernel of `core` with a timer; read() returns the table so far. */
 export function instrument(core: Core): { read: (totalMs: number) => KernelProfile[] } {
   const k = core.kernels as unknown as Record<string, (...a: number[]) => unknown>;
-  const stats = new Map<string, { calls: number; ms: number; flops: number; bytes: number }>();
+  const stats = new Map<string, { calls: number; ms: number; flops: number; bytes: number; params: number }>();
   // a split call is timed as a whole, under its kernels' names joined by "‖"
   let inParallel = false;
   if (core.pool) {
@@ -59,13 +61,14 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
       run(tasks);
       inParallel = false;
       const name = [...new Set(tasks.map((t) => t[0]))].join("‖");
-      const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0 };
+      const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0, params: 0 };
       s.calls++;
       s.ms += performance.now() - t0;
       for (const [kn, a] of tasks) {
         const c = COSTS[kn]?.(core, a);
         s.flops += c?.flops ?? 0;
         s.bytes += c?.bytes ?? 0;
+        s.params += c?.params ?? 0;
       }
       stats.set(name, s);
     };
@@ -78,13 +81,14 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
       const t0 = performance.now();
       const r = f(...a);
       const dt = performance.now() - t0;
-      const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0 };
+      const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0, params: 0 };
       s.calls++;
       s.ms += dt;
       if (cost) {
         const c = cost(core, a);
         s.flops += c.flops ?? 0;
         s.bytes += c.bytes ?? 0;
+        s.params += c.params ?? 0;
       }
       stats.set(name, s);
       return r;
@@ -93,20 +97,20 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
   return {
     read: (totalMs) =>
       [...stats]
-        .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined, note: kernel.split("‖").map((n) => NOTES[n as keyof Kernels]).find(Boolean) }))
+        .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined, mparams: s.params ? s.params / (s.ms * 1e3) : undefined, note: kernel.split("‖").map((n) => NOTES[n as keyof Kernels]).find(Boolean) }))
         .sort((x, y) => y.ms - x.ms),
   };
 }
 
-/** This machine's ceilings for the core: GEMM GFLOP/s (4×8 register tile) and axpy-style GB/s. */
-export function ceilings(core: Core): { gflops: number; gbps: number } {
+/**
+ * This machine's ceilings for the core: GEMM GFLOP/s (the 5×8 register tile at 512³), axpy-style
+ * GB/s over slabs far larger than the caches, and Adam's parameters per second on a slab held in
+ * L2, where its square root and division per parameter, not memory, set the pace.
+ */
+export function ceilings(core: Core): { gflops: number; gbps: number; adamMparams: number } {
   const { arena, kernels: k, gemmWork } = core;
   const mark = arena.mark();
   try {
-    const n = 512;
-    const A = arena.f32(n * n), B = arena.f32(n * n), C = arena.f32(n * n);
-    arena.f32View(A, n * n).fill(0.5);
-    arena.f32View(B, n * n).fill(0.25);
     const best = (fn: () => void, reps: number) => {
       fn();
       let t = Infinity;
@@ -117,13 +121,24 @@ export function ceilings(core: Core): { gflops: number; gbps: number } {
       }
       return t;
     };
+    const n = 512;
+    const A = arena.f32(n * n), B = arena.f32(n * n), C = arena.f32(n * n);
+    arena.f32View(A, n * n).fill(0.5);
+    arena.f32View(B, n * n).fill(0.25);
     const gflops = (2 * n ** 3) / (best(() => k.gemm_nn(C, A, B, n, n, n, 1, 0, gemmWork), 40) * 1e6);
     const len = 16 << 20;
     const X = arena.f32(len), Y = arena.f32(len);
     arena.f32View(X, len).fill(1);
     // bias_add over one long row: read two streams, write one
     const gbps = (12 * len) / (best(() => k.bias_add(Y, X, 1, len), 20) * 1e6);
-    return { gflops, gbps };
+    // 16384 parameters (256 KiB of p, g, m, v) stepped 20 times per timing
+    const P = 16384, calls = 20;
+    const [p, g, m, v] = [0, 1, 2, 3].map(() => arena.f32(P));
+    arena.f32View(v, P).fill(1e-6);
+    const adamMparams = (P * calls) / (best(() => {
+      for (let i = 0; i < calls; i++) k.adam_step(p, g, m, v, P, 1e-3, 0.9, 0.999, 1, 1e-8);
+    }, 20) * 1e3);
+    return { gflops, gbps, adamMparams };
   } finally {
     arena.reset(mark);
   }
@@ -141,10 +156,14 @@ export async function profileCommand(a: Args): Promise<void> {
   const rows = probe.read(total);
   if (a.json) console.log(JSON.stringify({ dataset: data.name, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: rows }));
   else {
-    console.log(`${data.name}, ${core.flavour} core, ${core.threads} thread${core.threads > 1 ? "s" : ""}: ${(total / 1000).toFixed(2)} s; ceilings ${ceiling.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${ceiling.gbps.toFixed(1)} GB/s (streaming)`);
+    console.log(`${data.name}, ${core.flavour} core, ${core.threads} thread${core.threads > 1 ? "s" : ""}: ${(total / 1000).toFixed(2)} s; ceilings ${ceiling.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${ceiling.gbps.toFixed(1)} GB/s (streaming), ${ceiling.adamMparams.toFixed(0)} M params/s (Adam in L2)`);
     console.log(`${"kernel".padEnd(26)}${"calls".padStart(9)}${"total ms".padStart(11)}${"share".padStart(8)}   achieved`);
     for (const r of rows) {
-      const ach = r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s (${((100 * r.gflops) / ceiling.gflops).toFixed(0)}% of ceiling)` : r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s (${((100 * r.gbps) / ceiling.gbps).toFixed(0)}% of ceiling)` : "";
+      const ach =
+        r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s (${((100 * r.gflops) / ceiling.gflops).toFixed(0)}% of ceiling)`
+        : r.mparams !== undefined ? `${r.mparams.toFixed(0)} M params/s (${((100 * r.mparams) / ceiling.adamMparams).toFixed(0)}% of ceiling)`
+        : r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s (${((100 * r.gbps) / ceiling.gbps).toFixed(0)}% of ceiling)`
+        : "";
       console.log(`${r.kernel.padEnd(26)}${String(r.calls).padStart(9)}${r.ms.toFixed(1).padStart(11)}${(100 * r.share).toFixed(1).padStart(7)}%   ${ach}`);
     }
     for (const r of rows) if (r.note) console.log(`note: ${r.kernel}: ${r.note}`);
