@@ -151,7 +151,7 @@ export class Recommender {
 
   static fromParts(core: Core, parts: CheckpointParts): Recommender {
     const { manifest: m, params, train } = parts;
-    const model = new AelModel(core, { users: m.data.users, items: m.data.items, hidden: m.config.hidden });
+    const model = new AelModel(core, { users: m.data.users, items: m.data.items, hidden: m.config.hidden }, false);
     for (const p of model.store.params.values()) core.arena.f32View(p.ptr, p.length).set(params[p.name]);
     const { spec, noise } = m.data;
     return new Recommender(core, model, m.config, m.data.name, train, uploadCsr(core, train), { spec, noise });

@@ -42,6 +42,16 @@ test("save then load: identical weights, metrics and recommendations", async () 
   assert.is(manifest.weights, recommender.weightsChecksum());
 });
 
+test("a loaded model holds its values only: no gradients or Adam moments", async () => {
+  const c = await createCore();
+  const before = c.arena.mark();
+  const back = await loadCheckpoint(c, dir);
+  const used = c.arena.mark() - before, values = back.model.store.size * 4;
+  // the values, the training rows and alignment; a trainable store alone would take 4 × values
+  assert.ok(used < 2 * values, `loading took ${used} bytes for ${values} bytes of values`);
+  assert.throws(() => back.model.store.resetOptimizer("sub.0"), /loaded for inference/);
+});
+
 test("a loaded model's first recommendation encodes one user, not every user (the likelihood weights wait for their variant)", async () => {
   const c = await createCore();
   const back = await loadCheckpoint(c, dir);

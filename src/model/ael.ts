@@ -45,8 +45,9 @@ export class AelModel {
   readonly W_g: Param;
   readonly W_n: Param;
 
-  constructor(readonly core: Core, readonly dims: ModelDims) {
-    this.store = new ParamStore(core, paramSpecs(dims));
+  /** trainable = false: for inference only, values without gradients or Adam moments. */
+  constructor(readonly core: Core, readonly dims: ModelDims, trainable = true) {
+    this.store = new ParamStore(core, paramSpecs(dims), trainable);
     const g = (n: string) => this.store.get(n);
     this.subs = dims.hidden.map((h, s) => ({
       n: s === 0 ? dims.items : dims.hidden[s - 1],

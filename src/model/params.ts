@@ -1,6 +1,8 @@
 // Every parameter of the model in one f32 slab, with gradients and Adam moments in three more
 // slabs of the same layout. Names are dotted (`sub.0.W_enc`); a group (`sub.0`, `gate`) is a
-// contiguous range, so a stage's optimiser is one kernel call over one range.
+// contiguous range, so a stage's optimiser is one kernel call over one range. A store made for
+// inference (a loaded checkpoint: training always builds its own model) has the values only,
+// a quarter of the memory.
 import type { Core } from "../../bindings/index.js";
 
 export interface ParamSpec {
@@ -12,7 +14,7 @@ export interface Param extends ParamSpec {
   /** Offset in floats from the start of the slab. */
   offset: number;
   length: number;
-  /** Byte addresses of the value, its gradient and its moments. */
+  /** Byte addresses of the value, its gradient and its moments (0 in an inference store). */
   ptr: number;
   grad: number;
   m: number;
@@ -33,7 +35,7 @@ export class ParamStore {
   readonly m: number;
   readonly v: number;
 
-  constructor(readonly core: Core, specs: ParamSpec[]) {
+  constructor(readonly core: Core, specs: ParamSpec[], readonly trainable = true) {
     let offset = 0;
     const laid = specs.map((s) => {
       const length = s.shape.reduce((a, b) => a * b, 1);
@@ -44,13 +46,14 @@ export class ParamStore {
     this.size = offset;
     const a = core.arena;
     this.value = a.f32(offset, "model parameters");
-    this.grad = a.f32(offset, "gradients");
-    this.m = a.f32(offset, "Adam first moments");
-    this.v = a.f32(offset, "Adam second moments");
-    for (const p of [this.value, this.grad, this.m, this.v]) a.f32View(p, offset).fill(0);
+    this.grad = trainable ? a.f32(offset, "gradients") : 0;
+    this.m = trainable ? a.f32(offset, "Adam first moments") : 0;
+    this.v = trainable ? a.f32(offset, "Adam second moments") : 0;
+    for (const p of [this.value, this.grad, this.m, this.v]) if (p) a.f32View(p, offset).fill(0);
     for (const p of laid) {
       const b = p.offset * 4;
-      this.params.set(p.name, { ...p, ptr: this.value + b, grad: this.grad + b, m: this.m + b, v: this.v + b });
+      const at = (slab: number) => (slab ? slab + b : 0);
+      this.params.set(p.name, { ...p, ptr: this.value + b, grad: at(this.grad), m: at(this.m), v: at(this.v) });
     }
   }
 
@@ -79,6 +82,7 @@ export class ParamStore {
 
   /** Zero the gradients and Adam moments of a group (a fresh optimiser). */
   resetOptimizer(prefix: string): void {
+    if (!this.trainable) throw new Error("this model was loaded for inference: it has no gradients or Adam moments (train() builds its own model)");
     const { start, end } = this.group(prefix);
     for (const base of [this.grad, this.m, this.v]) this.core.arena.f32View(base + start * 4, end - start).fill(0);
   }
