@@ -301,31 +301,33 @@ for (const flavour of FLAVOURS) {
     const c = await core(flavour);
     await scoped(c, () => {
       const d = synthetic({ users: 13, items: 37, interactions: 6, factors: 3, noise: 0.3, seed: 5 });
-      const m = new AelModel(c, { users: d.users, items: d.items, hidden: [16, 8, 4] });
-      m.init(7);
-      const U = d.users, I = d.items;
-      const rows = new BatchRows(c, uploadCsr(c, d.train), U);
-      rows.load(Int32Array.from({ length: U }, (_, u) => u));
-      const fwd = new ExpertForward(m, U);
-      const X = c.arena.f32View(fwd.experts(rows), m.experts * U * I).slice();
-      // each expert on its own: decode_0(decode_1(… decode_e(z_e)))
-      const out = c.arena.f32(U * I);
-      for (let e = 0; e < m.experts; e++) {
-        let r = fwd.z[e];
-        for (let s = e; s >= 1; s--) {
-          const next = c.arena.f32(U * m.subs[s].n);
-          fwd.decode(s, next, r, U);
-          r = next;
+      for (const hidden of [[16, 8, 4], [16, 8, 6, 4]]) {
+        const m = new AelModel(c, { users: d.users, items: d.items, hidden });
+        m.init(7);
+        const U = d.users, I = d.items;
+        const rows = new BatchRows(c, uploadCsr(c, d.train), U);
+        rows.load(Int32Array.from({ length: U }, (_, u) => u));
+        const fwd = new ExpertForward(m, U);
+        const X = c.arena.f32View(fwd.experts(rows), m.experts * U * I).slice();
+        // each expert on its own: decode_0(decode_1(… decode_e(z_e)))
+        const out = c.arena.f32(U * I);
+        for (let e = 0; e < m.experts; e++) {
+          let r = fwd.z[e];
+          for (let s = e; s >= 1; s--) {
+            const next = c.arena.f32(U * m.subs[s].n);
+            fwd.decode(s, next, r, U);
+            r = next;
+          }
+          fwd.decode(0, out, r, U);
+          assert.equal(Array.from(c.arena.f32View(out, U * I)), Array.from(X.subarray(e * U * I, (e + 1) * U * I)), `${hidden}: expert ${e}`);
         }
-        fwd.decode(0, out, r, U);
-        assert.equal(Array.from(c.arena.f32View(out, U * I)), Array.from(X.subarray(e * U * I, (e + 1) * U * I)), `expert ${e}`);
-      }
-      // one user at a time (how recommend runs): that user's rows of the whole batch
-      const one = new BatchRows(c, rows.source, 1), alone = new ExpertForward(m, 1);
-      for (const u of [0, 6, U - 1]) {
-        one.load([u]);
-        const Xu = c.arena.f32View(alone.experts(one), m.experts * I);
-        for (let e = 0; e < m.experts; e++) assert.equal(Array.from(Xu.subarray(e * I, (e + 1) * I)), Array.from(X.subarray((e * U + u) * I, (e * U + u + 1) * I)), `user ${u}, expert ${e}`);
+        // one user at a time (how recommend runs): that user's rows of the whole batch
+        const one = new BatchRows(c, rows.source, 1), alone = new ExpertForward(m, 1);
+        for (const u of [0, 6, U - 1]) {
+          one.load([u]);
+          const Xu = c.arena.f32View(alone.experts(one), m.experts * I);
+          for (let e = 0; e < m.experts; e++) assert.equal(Array.from(Xu.subarray(e * I, (e + 1) * I)), Array.from(X.subarray((e * U + u) * I, (e * U + u + 1) * I)), `${hidden}: user ${u}, expert ${e}`);
+        }
       }
     });
   });

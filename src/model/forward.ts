@@ -62,7 +62,8 @@ export class ExpertForward {
     const a = model.core.arena;
     const B = maxBatch;
     this.z = model.subs.map((s) => a.f32(B * s.h, "codes"));
-    const wide = Math.max(...model.subs.map((s) => s.n));
+    // the outputs of decode_s for s ≥ 2 (decode_1 writes into R, decode_0 into X)
+    const wide = Math.max(1, ...model.subs.slice(2).map((s) => s.n));
     this.tmp = [a.f32(B * wide, "decoder scratch"), a.f32(B * wide, "decoder scratch")];
     this.R = a.f32(model.experts * B * model.subs[0].h, "decoder scratch");
     this.X = a.f32(model.experts * B * model.dims.items, "expert outputs");
