@@ -75,6 +75,7 @@ test("bad input exits with status 2 and a message naming the problem", () => {
     [["train", "--data", DATA, "--epochs", "1,2"], /epochs must list 3 integers/],
     [["train", "--data", "ml100k:/does/not/exist"], /expected u1\.base and u1\.test, or u\.data/],
     [["recommend", "--model", dir, "--user", "9999"], /user 9999 is outside 0…59/],
+    [["recommend", "--model", dir, "--user", "3", "--variant", "gate_k9"], /unknown variant "gate_k9"; variants: mild, .*gate_k3/],
     [["eval", "--model", join(dir, "missing"), "--data", DATA], /cannot read/],
     [["train", "--bogus"], /Unknown option '--bogus'/],
   ];

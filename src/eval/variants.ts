@@ -3,6 +3,7 @@
 import type { AelModel } from "../model/ael.js";
 import type { BatchRows } from "../model/forward.js";
 import { Gate } from "../model/gate.js";
+import { ConfigError } from "../errors.js";
 
 export function expertNames(E: number): string[] {
   return E === 3 ? ["mild", "moderate", "strong"] : Array.from({ length: E }, (_, e) => `expert_${e}`);
@@ -40,7 +41,7 @@ export class VariantScorer {
     const { kernels: k, arena } = this.model.core;
     const B = rows.size, E = this.model.experts, I = this.model.dims.items;
     const v = this.names.indexOf(variant);
-    if (v < 0) throw new RangeError(`unknown variant "${variant}"; variants: ${this.names.join(", ")}`);
+    if (v < 0) throw new ConfigError(`unknown variant "${variant}"; variants: ${this.names.join(", ")}`);
     if (v < E) return X + v * B * I * 4;
     let gates = this.weights;
     if (v < E + 2) {
