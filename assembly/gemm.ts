@@ -166,7 +166,7 @@ function transpose4(d: usize, q: usize, ld: usize): void {
 }
 
 // c[0..mr, 0..nr] = α·Σ_p ap[p]⊗bp[p] + β·c   (c has row stride ldc floats)
-// Kept out of line: a small function lets the engine keep all eight accumulators in registers.
+// Kept out of line: a small function lets the engine keep all ten accumulators in registers.
 function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32, nr: i32, alpha: f32, beta: f32, tile: usize): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);

@@ -134,7 +134,8 @@ export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usiz
     // A column's logits are turned into gradients while the next column's dot products run,
     // which hides the sigmoid's long dependency chain: columns move through the stages
     // logits(c) → gradients(prev) → weight and input gradients(prev).
-    let prev = -1;
+    // prev: the column in the later stages, with its entries [prevE0, prevE1)
+    let prev = -1, prevE0 = 0, prevE1 = 0;
     const c1 = load<i32>(bounds + (<usize>(p + 1) << 2));
     for (let c = load<i32>(bounds + (<usize>p << 2)); c <= c1; c++) {
       let e0 = 0, e1 = 0;
@@ -146,14 +147,16 @@ export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usiz
           continue;
         }
       }
-      if (prev >= 0) loss += logitGradients(d, t, entries, load<i32>(colstart + (<usize>prev << 2)), load<i32>(colstart + (<usize>(prev + 1) << 2)), twoScale);
+      if (prev >= 0) loss += logitGradients(d, t, entries, prevE0, prevE1, twoScale);
       if (c < c1) logits(d, z, W + <usize>c * rowBytes, load<f32>(bias + (<usize>c << 2)), entries, e0, e1, H);
       if (prev >= 0) {
         const gw = adam ? g : dW + <usize>prev * rowBytes, gb = adam ? g + rowBytes : dbias + (<usize>prev << 2);
-        columnGradients(dz, gw, gb, d, z, W + <usize>prev * rowBytes, entries, load<i32>(colstart + (<usize>prev << 2)), load<i32>(colstart + (<usize>(prev + 1) << 2)), H);
+        columnGradients(dz, gw, gb, d, z, W + <usize>prev * rowBytes, entries, prevE0, prevE1, H);
         if (adam) adamColumn(adam, W, bias, g, prev, H, true);
       }
       prev = c;
+      prevE0 = e0;
+      prevE1 = e1;
     }
     store<f64>(lossParts + (<usize>p << 3), loss);
   }

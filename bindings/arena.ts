@@ -1,7 +1,8 @@
 // A bump allocator over one WebAssembly.Memory. Slabs are aligned to a 64-byte cache line, so
 // slabs written by different threads never share a line (a shared line bounces between the
-// cores on every write), and live until the arena is reset to an earlier mark. Typed views are made on demand from the
-// current buffer, because growing the memory detaches every view made before.
+// cores on every write), and live until the arena is reset to an earlier mark. Typed views are
+// made on demand from the current buffer, because growing the memory detaches every view made
+// before.
 import { WasmMemoryError } from "./errors.js";
 
 export const PAGE = 65536;

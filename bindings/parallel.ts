@@ -39,13 +39,19 @@ const ELEMENTWISE_SPLIT = 1 << 16;
 /** Tasks a long kernel is cut into on a pool: enough that a thread on a busy core takes fewer. */
 const tasksFor = (core: Core) => (core.pool ? Math.min(MAX_TASKS, 4 * core.threads) : 1);
 
+/**
+ * A streaming kernel over n elements, cut into `pieces` element ranges (each a multiple of
+ * `align` but the last) when n reaches ELEMENTWISE_SPLIT, else run whole; task(o, count) is the
+ * call for the range starting at byte offset o.
+ */
+function byElements(core: Core, n: number, pieces: number, align: number, task: (o: number, count: number) => Task): void {
+  const T = n >= ELEMENTWISE_SPLIT ? pieces : 1;
+  const b = bounds(n, T, align);
+  run(core, Array.from({ length: T }, (_, t) => task(b[t] * 4, b[t + 1] - b[t])));
+}
+
 export function adamStep(core: Core, p: number, g: number, m: number, v: number, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
-  const T = n >= ELEMENTWISE_SPLIT ? tasksFor(core) : 1;
-  const b = bounds(n, T, 16);
-  run(core, Array.from({ length: T }, (_, t): Task => {
-    const o = b[t] * 4;
-    return ["adam_step", [p + o, g + o, m + o, v + o, b[t + 1] - b[t], stepSize, beta1, beta2, invBc2Sqrt, eps]];
-  }));
+  byElements(core, n, tasksFor(core), 16, (o, count) => ["adam_step", [p + o, g + o, m + o, v + o, count, stepSize, beta1, beta2, invBc2Sqrt, eps]]);
 }
 
 export function adamRows(core: Core, p: number, g: number, m: number, v: number, last: number, rows: number, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
@@ -122,19 +128,14 @@ export function gemm(core: Core, orient: "nn" | "nt" | "tn", C: number, A: numbe
   run(core, Array.from({ length: T }, (_, t): Task => ["gemm", [C + b[t] * N * 4, N, A + (tA ? b[t] : b[t] * K) * 4, lda, B, ldb, b[t + 1] - b[t], N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]]));
 }
 
-
 /** y = σ(x) over n values (y may alias x), split by element ranges. */
 export function sigmoidForward(core: Core, y: number, x: number, n: number): void {
-  const T = n >= ELEMENTWISE_SPLIT ? core.threads : 1;
-  const b = bounds(n, T, 4);
-  run(core, Array.from({ length: T }, (_, t): Task => ["sigmoid_forward", [y + b[t] * 4, x + b[t] * 4, b[t + 1] - b[t]]]));
+  byElements(core, n, core.threads, 4, (o, count) => ["sigmoid_forward", [y + o, x + o, count]]);
 }
 
 /** dx = dy·(1 − y)·y over n values, split by element ranges. */
 export function sigmoidBackward(core: Core, dx: number, dy: number, y: number, n: number): void {
-  const T = n >= ELEMENTWISE_SPLIT ? core.threads : 1;
-  const b = bounds(n, T, 4);
-  run(core, Array.from({ length: T }, (_, t): Task => ["sigmoid_backward", [dx + b[t] * 4, dy + b[t] * 4, y + b[t] * 4, b[t + 1] - b[t]]]));
+  byElements(core, n, core.threads, 4, (o, count) => ["sigmoid_backward", [dx + o, dy + o, y + o, count]]);
 }
 
 /** out[b,:] += bias for B rows of N, split by row ranges. */
@@ -146,7 +147,5 @@ export function biasAdd(core: Core, out: number, bias: number, B: number, N: num
 
 /** dy = 2·scale·(m ⊙ y − t) ⊙ m over n values (masked_mse_backward), split by element ranges. */
 export function maskedMseBackward(core: Core, dy: number, y: number, t: number, m: number, n: number, scale: number): void {
-  const T = n >= ELEMENTWISE_SPLIT ? core.threads : 1;
-  const b = bounds(n, T, 4);
-  run(core, Array.from({ length: T }, (_, i): Task => ["masked_mse_backward", [dy + b[i] * 4, y + b[i] * 4, t + b[i] * 4, m + b[i] * 4, b[i + 1] - b[i], scale]]));
+  byElements(core, n, core.threads, 4, (o, count) => ["masked_mse_backward", [dy + o, y + o, t + o, m + o, count, scale]]);
 }

@@ -4,6 +4,7 @@
 // inference (a loaded checkpoint: training always builds its own model) has the values only,
 // a quarter of the memory.
 import type { Core } from "../../bindings/index.js";
+import { alignLine } from "../../bindings/arena.js";
 
 export interface ParamSpec {
   name: string;
@@ -25,7 +26,7 @@ export interface Param extends ParamSpec {
  * Floats a tensor of `length` takes in the slabs: every tensor starts on a cache line, so
  * threads updating different tensors (or column blocks split on a line) never share one.
  */
-export const paddedLength = (length: number) => (length + 15) & ~15;
+export const paddedLength = (length: number) => alignLine(4 * length) / 4;
 
 export class ParamStore {
   readonly params = new Map<string, Param>();
