@@ -11,7 +11,8 @@ export const MAX_BYTES = PAGE * MAX_PAGES;
 
 /** Bytes of a cache line: the alignment and granularity of every slab. */
 export const LINE = 64;
-export const alignLine = (n: number) => (n + LINE - 1) & -LINE;
+/** n rounded up to a whole line; plain arithmetic, since byte counts reach past 2³¹ (bit operations wrap at 32 bits). */
+export const alignLine = (n: number) => Math.ceil(n / LINE) * LINE;
 
 export class Arena {
   private top: number;

@@ -18,6 +18,7 @@ import { synthetic } from "../src/data/synthetic.js";
 import { AbortError, ConfigError, NumericsError } from "../src/errors.js";
 import { loadCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../src/io/checkpoint.js";
 import { resolveConfig } from "../src/train/config.js";
+import { paddedLength } from "../src/model/params.js";
 import type { TrainSnapshot } from "../src/train/trainer.js";
 
 
@@ -49,6 +50,17 @@ test("a model that cannot fit in Wasm memory is refused up front with the bytes 
   const before = core.arena.used;
   await rejects(() => train(big, { core, hidden: [4096, 48, 12] }), WasmMemoryError, /needs \d+\.\d+ GiB \(\d+ bytes\) of WebAssembly memory, but at most 4\.00 GiB/);
   assert.is(core.arena.used, before, "nothing was allocated");
+});
+
+test("a slab past what Wasm can address is refused, however its size compares with 2³¹", async () => {
+  const core = await createCore({ threads: 1 });
+  const before = core.arena.used;
+  for (const bytes of [2 ** 32, 2 ** 32 - 64, 3 * 2 ** 31]) {
+    await rejects(() => core.arena.alloc(bytes, "a huge slab"), WasmMemoryError, /a huge slab/);
+    assert.is(core.arena.used, before, `nothing was allocated for ${bytes} bytes`);
+  }
+  // a tensor of more than 2²⁹ floats still pads to the next line
+  assert.is(paddedLength(2 ** 29 + 1), 2 ** 29 + 16);
 });
 
 test("NaN in training stops it naming stage, epoch and tensor, and the last good checkpoint stays", async () => {
