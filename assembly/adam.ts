@@ -62,18 +62,7 @@ export function adamRange(p: usize, g: usize, m: usize, v: usize, n: i32, stepSi
     }
   }
   while (p < end) {
-    const gi = load<f32>(g);
-    let mi = load<f32>(m), vi = load<f32>(v);
-    if (decay) {
-      mi *= d1;
-      vi *= d2;
-    }
-    mi = mi + w1 * (gi - mi);
-    vi = vi * beta2 + (w2 * gi) * gi;
-    const denom = Mathf.sqrt(vi) * invBc2Sqrt + eps;
-    store<f32>(p, load<f32>(p) + (negStep * mi) / denom);
-    store<f32>(m, mi);
-    store<f32>(v, vi);
+    adamUpdateScalar(p, m, v, load<f32>(g), w1, beta2, w2, negStep, invBc2Sqrt, eps, decay, d1, d2);
     store<f32>(g, 0);
     p += 4;
     g += 4;
@@ -85,7 +74,13 @@ export function adamRange(p: usize, g: usize, m: usize, v: usize, n: i32, stepSi
 // Four parameters of adamRange, with the same operations in the same order as its scalar loop.
 @inline
 function adamVector(p: usize, g: usize, m: usize, v: usize, w1v: v128, b2v: v128, w2v: v128, nsv: v128, bcv: v128, epsv: v128, decay: bool, d1v: v128, d2v: v128): void {
-  const gv = v128.load(g);
+  adamUpdate(p, m, v, v128.load(g), w1v, b2v, w2v, nsv, bcv, epsv, decay, d1v, d2v);
+  v128.store(g, f32x4.splat(0));
+}
+
+// Four parameters' update from their gradient gv (adamVector's, the gradient not in memory).
+@inline
+function adamUpdate(p: usize, m: usize, v: usize, gv: v128, w1v: v128, b2v: v128, w2v: v128, nsv: v128, bcv: v128, epsv: v128, decay: bool, d1v: v128, d2v: v128): void {
   let mv = v128.load(m), vv = v128.load(v);
   if (decay) {
     mv = f32x4.mul(mv, d1v);
@@ -97,5 +92,149 @@ function adamVector(p: usize, g: usize, m: usize, v: usize, w1v: v128, b2v: v128
   v128.store(p, f32x4.add(v128.load(p), f32x4.div(f32x4.mul(nsv, mv), denom)));
   v128.store(m, mv);
   v128.store(v, vv);
-  v128.store(g, f32x4.splat(0));
+}
+
+// One parameter's update from its gradient gi (adamRange's scalar loop, the gradient not in memory).
+@inline
+function adamUpdateScalar(p: usize, m: usize, v: usize, gi: f32, w1: f32, beta2: f32, w2: f32, negStep: f32, invBc2Sqrt: f32, eps: f32, decay: bool, d1: f32, d2: f32): void {
+  let mi = load<f32>(m), vi = load<f32>(v);
+  if (decay) {
+    mi *= d1;
+    vi *= d2;
+  }
+  mi = mi + w1 * (gi - mi);
+  vi = vi * beta2 + (w2 * gi) * gi;
+  const denom = Mathf.sqrt(vi) * invBc2Sqrt + eps;
+  store<f32>(p, load<f32>(p) + (negStep * mi) / denom);
+  store<f32>(m, mi);
+  store<f32>(v, vi);
+}
+
+// The step a kernel pass takes on the weights it updates itself (Adam.fusedStep writes it):
+// PyTorch's constants for step t, and the moments of the weight W and of its bias b (0 without
+// one); last: W's i32 row steps in lazy mode, 0 for dense Adam.
+@unmanaged
+export class AdamStepRecord {
+  stepSize: f32;
+  beta1: f32;
+  beta2: f32;
+  invBc2Sqrt: f32;
+  eps: f32;
+  t: i32;
+  mW: usize;
+  vW: usize;
+  mb: usize;
+  vb: usize;
+  last: usize;
+}
+
+// Adam on rows [r0, r1) of an n×H weight W whose gradient is a sum of rows of d (B×H):
+//   g[r,:] = Σ_{e ∈ [rowstart[r], rowstart[r+1])} d[b_e,:]      entries: (j, b_e) pairs
+// The gradient is formed in registers and consumed at once, never stored. With rowstart and
+// entries from mask_by_column over a batch's input rows it is the gradient spmm_backward
+// scatters, summed in the same order (rows ascending), so the step is adam_step's on it bit for
+// bit, or adam_rows's in lazy mode (adam.last ≠ 0), where rows without entries keep still.
+export function adam_spmm_rows(adam: usize, W: usize, d: usize, rowstart: usize, entries: usize, r0: i32, r1: i32, H: i32): void {
+  for (let r = r0; r < r1; r++) {
+    adamSummedRow(changetype<AdamStepRecord>(adam), W, d, entries, load<i32>(rowstart + (<usize>r << 2)), load<i32>(rowstart + (<usize>(r + 1) << 2)), r, H);
+  }
+}
+
+// Adam on rows [r0, r1) of an embedding V (n×H) whose gradient is d[b,:] at row users[b] and zero
+// at every other row (embedding_scatter_add's), formed as adam_spmm_rows forms its own. byUser:
+// the batch's (users[b], b) pairs, B of them, users distinct and ascending. Dense Adam moves
+// every row; lazy Adam only the batch's.
+export function adam_embedding_rows(adam: usize, V: usize, d: usize, byUser: usize, B: i32, r0: i32, r1: i32, H: i32): void {
+  const rec = changetype<AdamStepRecord>(adam);
+  let k = 0;
+  while (k < B && load<i32>(byUser + (<usize>k << 3)) < r0) k++;
+  if (rec.last) {
+    for (; k < B; k++) {
+      const r = load<i32>(byUser + (<usize>k << 3));
+      if (r >= r1) break;
+      adamSummedRow(rec, V, d, byUser, k, k + 1, r, H);
+    }
+    return;
+  }
+  for (let r = r0; r < r1; r++) {
+    const hit = k < B && load<i32>(byUser + (<usize>k << 3)) == r;
+    adamSummedRow(rec, V, d, byUser, k, hit ? k + 1 : k, r, H);
+    if (hit) k++;
+  }
+}
+
+// Row r of W takes its step from g = Σ_{e ∈ [e0, e1)} d[b_e,:] (b_e: the second i32 of entry e),
+// summed from zero in entry order.
+@inline
+function adamSummedRow(rec: AdamStepRecord, W: usize, d: usize, entries: usize, e0: i32, e1: i32, r: i32, H: i32): void {
+  let decay = false;
+  let d1: f32 = 1, d2: f32 = 1;
+  if (rec.last) {
+    if (e0 == e1) return;
+    const lastStep = rec.last + (<usize>r << 2);
+    const k = rec.t - 1 - load<i32>(lastStep);
+    if (k > 0) {
+      decay = true;
+      d1 = <f32>Math.exp(k * Math.log(rec.beta1));
+      d2 = <f32>Math.exp(k * Math.log(rec.beta2));
+    }
+    store<i32>(lastStep, rec.t);
+  }
+  if (decay) summedRowStep(rec, W, d, entries, e0, e1, r, H, true, d1, d2);
+  else summedRowStep(rec, W, d, entries, e0, e1, r, H, false, 1, 1);
+}
+
+@inline
+function summedRowStep(rec: AdamStepRecord, W: usize, d: usize, entries: usize, e0: i32, e1: i32, r: i32, H: i32, decay: bool, d1: f32, d2: f32): void {
+  const beta2 = rec.beta2, invBc2Sqrt = rec.invBc2Sqrt, eps = rec.eps;
+  const w1: f32 = 1 - rec.beta1, w2: f32 = 1 - beta2, negStep: f32 = -rec.stepSize;
+  const rowBytes = <usize>H << 2;
+  const o = <usize>r * rowBytes;
+  let p = W + o, m = rec.mW + o, v = rec.vW + o;
+  const end = p + rowBytes;
+  let at: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    const w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), w2v = f32x4.splat(w2);
+    const nsv = f32x4.splat(negStep), bcv = f32x4.splat(invBc2Sqrt), epsv = f32x4.splat(eps);
+    const d1v = f32x4.splat(d1), d2v = f32x4.splat(d2);
+    // sixteen floats per pass over the entries: each entry's row address serves four vectors
+    const end16 = p + ((<usize>H >> 4) << 6);
+    while (p < end16) {
+      let g0 = f32x4.splat(0), g1 = f32x4.splat(0), g2 = f32x4.splat(0), g3 = f32x4.splat(0);
+      for (let e = e0; e < e1; e++) {
+        const src = d + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + at;
+        g0 = f32x4.add(g0, v128.load(src));
+        g1 = f32x4.add(g1, v128.load(src, 16));
+        g2 = f32x4.add(g2, v128.load(src, 32));
+        g3 = f32x4.add(g3, v128.load(src, 48));
+      }
+      adamUpdate(p, m, v, g0, w1v, b2v, w2v, nsv, bcv, epsv, decay, d1v, d2v);
+      adamUpdate(p + 16, m + 16, v + 16, g1, w1v, b2v, w2v, nsv, bcv, epsv, decay, d1v, d2v);
+      adamUpdate(p + 32, m + 32, v + 32, g2, w1v, b2v, w2v, nsv, bcv, epsv, decay, d1v, d2v);
+      adamUpdate(p + 48, m + 48, v + 48, g3, w1v, b2v, w2v, nsv, bcv, epsv, decay, d1v, d2v);
+      p += 64;
+      m += 64;
+      v += 64;
+      at += 64;
+    }
+    const end4 = p + ((<usize>(H & 15) >> 2) << 4);
+    while (p < end4) {
+      let g = f32x4.splat(0);
+      for (let e = e0; e < e1; e++) g = f32x4.add(g, v128.load(d + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + at));
+      adamUpdate(p, m, v, g, w1v, b2v, w2v, nsv, bcv, epsv, decay, d1v, d2v);
+      p += 16;
+      m += 16;
+      v += 16;
+      at += 16;
+    }
+  }
+  while (p < end) {
+    let g: f32 = 0;
+    for (let e = e0; e < e1; e++) g += load<f32>(d + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + at);
+    adamUpdateScalar(p, m, v, g, w1, beta2, w2, negStep, invBc2Sqrt, eps, decay, d1, d2);
+    p += 4;
+    m += 4;
+    v += 4;
+    at += 4;
+  }
 }

@@ -1,6 +1,6 @@
 // The ael-wasm compute core: every export is a kernel over pointers into the imported memory.
 // ABI_VERSION changes whenever an export's name, signature or meaning changes.
-export const ABI_VERSION: i32 = 4;
+export const ABI_VERSION: i32 = 5;
 
 export function abi_version(): i32 {
   return ABI_VERSION;
@@ -12,12 +12,12 @@ export function heap_base(): usize {
 }
 
 export { gemm, gemm_nn, gemm_nt, gemm_tn, gemm_workspace_bytes } from "./gemm";
-export { spmm_forward, spmm_backward, mask_by_column, sampled_decoder_train, sum_parts, distinct_rows } from "./sparse";
+export { spmm_forward, spmm_backward, mask_by_column, sampled_decoder_train, sum_parts } from "./sparse";
 export { embedding_gather_add, embedding_scatter_add, bias_add, column_sums } from "./embedding";
 export { sigmoid_forward, sigmoid_backward, softplus_forward, softplus_backward, normal_cdf } from "./activations";
 export { mse_forward, mse_backward, masked_mse_forward, masked_mse_backward } from "./loss";
 export { corrupt_mask_out, negative_sample, csr_rows_dense } from "./sampling";
 export { gate_forward, gate_backward, cv_squared, cv_squared_backward, gate_combine_forward, gate_combine_backward } from "./gate";
 export { topk_rows } from "./topk";
-export { adam_step, adam_rows } from "./adam";
+export { adam_step, adam_rows, adam_spmm_rows, adam_embedding_rows } from "./adam";
 export { rng_uniform, rng_normal, rng_int } from "./rng";

@@ -1,7 +1,7 @@
 // Kernels over sparse binary inputs (CSR rows of item ids) and sparse output columns.
 // rowptr/colptr: i32[B+1]; cols: i32 ids. W matrices are row-major with one H-wide row per id.
 import { addRow, axpy, dot, expf, expv, hsum, madd, onesv } from "./vec";
-import { adamLazyRow, adamRange } from "./adam";
+import { adamLazyRow, adamRange, AdamStepRecord } from "./adam";
 
 // out[b,:] += Σ_{i ∈ row b} W[i,:]      out: B×H, W: n×H
 // The row sum runs in 32-float strips held in eight registers, so out is read and written once.
@@ -162,23 +162,17 @@ export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usiz
   }
 }
 
-// The Adam step sampled_decoder_train applies, as adam_step and adam_rows would (adam.ts):
-//   f32 stepSize, beta1, beta2, invBc2Sqrt, eps; i32 t (the step being taken);
-//   pointers mW, vW (W's moments), mb, vb (the bias's), last (i32 per W row: lazy mode; 0: dense).
-// Column c's W row moves from the gradient g[0..H), its bias from g[H], and both are zeroed.
-// In lazy mode a column without entries keeps its W row (it has no gradient); the bias is
-// always updated densely.
+// The Adam step sampled_decoder_train applies, as adam_step and adam_rows would (adam.ts), from
+// the step record at `adam`. Column c's W row moves from the gradient g[0..H), its bias from
+// g[H], and both are zeroed. In lazy mode a column without entries keeps its W row (it has no
+// gradient); the bias is always updated densely.
 function adamColumn(adam: usize, W: usize, bias: usize, g: usize, c: i32, H: i32, touched: bool): void {
-  const stepSize = load<f32>(adam), beta1 = load<f32>(adam, 4), beta2 = load<f32>(adam, 8);
-  const invBc2Sqrt = load<f32>(adam, 12), eps = load<f32>(adam, 16);
-  const step = load<i32>(adam, 20);
-  const mW = load<usize>(adam, 24), vW = load<usize>(adam, 28), mb = load<usize>(adam, 32), vb = load<usize>(adam, 36);
-  const last = load<usize>(adam, 40);
+  const r = changetype<AdamStepRecord>(adam);
   const o = <usize>c * (<usize>H << 2);
-  if (!last) adamRange(W + o, g, mW + o, vW + o, H, stepSize, beta1, beta2, invBc2Sqrt, eps, false, 1, 1);
-  else if (touched) adamLazyRow(W + o, g, mW + o, vW + o, last + (<usize>c << 2), H, step, stepSize, beta1, beta2, invBc2Sqrt, eps);
+  if (!r.last) adamRange(W + o, g, r.mW + o, r.vW + o, H, r.stepSize, r.beta1, r.beta2, r.invBc2Sqrt, r.eps, false, 1, 1);
+  else if (touched) adamLazyRow(W + o, g, r.mW + o, r.vW + o, r.last + (<usize>c << 2), H, r.t, r.stepSize, r.beta1, r.beta2, r.invBc2Sqrt, r.eps);
   const ob = <usize>c << 2;
-  adamRange(bias + ob, g + (<usize>H << 2), mb + ob, vb + ob, 1, stepSize, beta1, beta2, invBc2Sqrt, eps, false, 1, 1);
+  adamRange(bias + ob, g + (<usize>H << 2), r.mb + ob, r.vb + ob, 1, r.stepSize, r.beta1, r.beta2, r.invBc2Sqrt, r.eps, false, 1, 1);
 }
 
 // d[e] = z[b_e,:]·wc + bc for the entries [e0, e1) of one column (weight row wc, bias bc).
@@ -330,20 +324,4 @@ export function sum_parts(out: usize, parts: usize, P: i32, n: i32): void {
   const bytes = <usize>n << 2;
   memory.copy(out, parts, bytes);
   for (let p = 1; p < P; p++) addRow(out, parts + <usize>p * bytes, n);
-}
-
-// out ← the distinct values of ids[0..n), ascending; returns their count. (The rows a sparse
-// gradient touches, for lazy Adam: in order, so the update streams through memory.)
-// seen: u8 scratch of `range` bytes (every id < range), zero on entry and left zero.
-export function distinct_rows(out: usize, ids: usize, n: i32, seen: usize, range: i32): i32 {
-  for (let j = 0; j < n; j++) store<u8>(seen + <usize>load<i32>(ids + (<usize>j << 2)), 1);
-  let count = 0;
-  for (let id = 0; id < range; id++) {
-    const s = seen + <usize>id;
-    if (!load<u8>(s)) continue;
-    store<u8>(s, 0);
-    store<i32>(out + (<usize>count << 2), id);
-    count++;
-  }
-  return count;
 }

@@ -172,8 +172,8 @@ async function stage0Epoch(data: Dataset, lazyAdam: boolean, epochs = 1, threads
     shuffle.shuffle(perm);
     for (let s = 0; s < data.users; s += cfg.batchSize) {
       const b = Math.min(cfg.batchSize, data.users - s);
-      s0.step(perm, s, b, adam.fusedStep(m.subs[0].W_dec, m.subs[0].b_dec));
-      adam.step(lazyAdam ? s0.touchedRows() : []);
+      s0.step(perm, s, b, adam);
+      adam.step();
       steps++;
       if ((steps & 1023) === 0) rss = Math.max(rss, process.memoryUsage().rss);
     }

@@ -17,7 +17,6 @@ export interface Kernels {
   mask_by_column(colstart: Ptr, entries: Ptr, colptr: Ptr, cols: Ptr, B: number, n: number): void;
   sampled_decoder_train(dzParts: Ptr, lossParts: Ptr, dW: Ptr, dbias: Ptr, d: Ptr, z: Ptr, W: Ptr, bias: Ptr, t: Ptr, colstart: Ptr, entries: Ptr, bounds: Ptr, p0: number, p1: number, B: number, H: number, scale: number, adam: Ptr, gradRows: Ptr): void;
   sum_parts(out: Ptr, parts: Ptr, P: number, n: number): void;
-  distinct_rows(out: Ptr, ids: Ptr, n: number, seen: Ptr, range: number): number;
 
   embedding_gather_add(out: Ptr, V: Ptr, users: Ptr, B: number, H: number): void;
   embedding_scatter_add(dV: Ptr, dout: Ptr, users: Ptr, B: number, H: number): void;
@@ -50,6 +49,8 @@ export interface Kernels {
 
   adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void;
   adam_rows(p: Ptr, g: Ptr, m: Ptr, v: Ptr, last: Ptr, rows: Ptr, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void;
+  adam_spmm_rows(adam: Ptr, W: Ptr, d: Ptr, rowstart: Ptr, entries: Ptr, r0: number, r1: number, H: number): void;
+  adam_embedding_rows(adam: Ptr, V: Ptr, d: Ptr, byUser: Ptr, B: number, r0: number, r1: number, H: number): void;
 
   rng_uniform(out: Ptr, n: number, lo: number, hi: number, state: Ptr): void;
   rng_normal(out: Ptr, n: number, mean: number, std: number, state: Ptr): void;
@@ -59,11 +60,11 @@ export interface Kernels {
 /** The names createCore checks for, so a stale or foreign binary is refused by name. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "abi_version", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn",
-  "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_train", "sum_parts", "distinct_rows",
+  "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_train", "sum_parts",
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",
   "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",
   "corrupt_mask_out", "negative_sample", "csr_rows_dense",
   "gate_forward", "gate_backward", "cv_squared", "cv_squared_backward", "gate_combine_forward", "gate_combine_backward",
-  "topk_rows", "adam_step", "adam_rows", "rng_uniform", "rng_normal", "rng_int",
+  "topk_rows", "adam_step", "adam_rows", "adam_spmm_rows", "adam_embedding_rows", "rng_uniform", "rng_normal", "rng_int",
 ];

@@ -60,6 +60,22 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
   run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
 }
 
+/**
+ * Adam on an encoder's input weight W (n×H) and its user embedding V (users×H), their gradients
+ * formed from the batch's pre-activation gradients d (B×H) as each row is updated
+ * (adam_spmm_rows, adam_embedding_rows; recW, recV: their step records), the rows of both
+ * spread over the threads in one call.
+ */
+export function adamEncoder(core: Core, recW: number, W: number, recV: number, V: number, d: number, rowstart: number, entries: number, n: number, byUser: number, B: number, users: number, H: number): void {
+  const T = tasksFor(core);
+  const tW = Math.max(1, Math.round((T * n) / (n + users))), tV = Math.max(1, T - tW);
+  const w = bounds(n, tW), v = bounds(users, tV);
+  run(core, [
+    ...Array.from({ length: tW }, (_, i): Task => ["adam_spmm_rows", [recW, W, d, rowstart, entries, w[i], w[i + 1], H]]),
+    ...Array.from({ length: tV }, (_, i): Task => ["adam_embedding_rows", [recV, V, d, byUser, B, v[i], v[i + 1], H]]),
+  ]);
+}
+
 const SCATTER_SPLIT = 1 << 20;
 
 /** dW[i,:] += dout[b,:] for i ∈ row b (spmm_backward; dW: n×H, dout: B×H), split by blocks of columns. */

@@ -126,21 +126,6 @@ for (const flavour of FLAVOURS) {
     }
   });
 
-  t("distinct_rows lists each id once, ascending, and leaves its scratch zeroed", async () => {
-    const c = await core(flavour);
-    const rng = Rng.seeded(15);
-    for (const [n, range] of [[0, 1], [1, 1], [7, 3], [200, 50], [500, 1682]]) {
-      await scoped(c, () => {
-        const ids = Int32Array.from({ length: n }, () => rng.int(range));
-        const [pOut, pIds, pSeen] = put(c, new Int32Array(Math.max(1, n)), ids, new Int32Array(Math.ceil(range / 4) + 1));
-        const count = c.kernels.distinct_rows(pOut, pIds, n, pSeen, range);
-        const want = [...new Set(ids)].sort((a, b) => a - b);
-        assert.equal(Array.from(getI32(c, pOut, count)), want, `${n} ids below ${range}`);
-        assert.ok(c.arena.u8View(pSeen, range).every((x) => x === 0), "scratch left zeroed");
-      });
-    }
-  });
-
   t("embedding gather/scatter, bias add and column sums match the reference", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(14);
@@ -268,6 +253,77 @@ for (const flavour of FLAVOURS) {
         assert.equal(Array.from(getI32(c, pl, R)), Array.from(wl), "row steps");
       });
     }
+  });
+
+  t("adam_spmm_rows, adam_embedding_rows: the step of the gradients spmm_backward and embedding_scatter_add scatter, bit for bit, in any row ranges", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(31);
+    // the kernels' f32 constants, so that the f64 reference's 1 − β2 is theirs
+    const b1 = Math.fround(0.9), b2 = Math.fround(0.999), eps = 1e-8;
+    for (const [B, n, H] of [[1, 1, 1], [3, 10, 5], [7, 50, 13], [32, 300, 128], [9, 40, 17], [4, 6, 33]])
+      for (const lazy of [false, true])
+        await scoped(c, () => {
+          const U = B + rng.int(20);
+          const weight = (rows: number) => ({ p: randn(rng, rows * H), m: randn(rng, rows * H, 1e-9), v: Float32Array.from(randn(rng, rows * H, 1e-9), (x) => x * x), last: Int32Array.from({ length: rows }, () => rng.int(4)) });
+          const w0 = weight(n), v0 = weight(U);
+          // the same weights three times: two kernels per tensor (gradient slab, then Adam), the in-place kernels, the TS reference
+          const slabs = () => [w0, v0].map(({ p, m, v, last }) => {
+            const [pp, pm, pv, pl, pg] = put(c, p, m, v, last, new Float32Array(p.length));
+            return { pp, pm, pv, pl, pg };
+          });
+          const [sW, sV] = slabs(), [fW, fV] = slabs();
+          const refW = { p: Float32Array.from(w0.p), m: Float32Array.from(w0.m), v: Float32Array.from(w0.v), last: Int32Array.from(w0.last) };
+          const refV = { p: Float32Array.from(v0.p), m: Float32Array.from(v0.m), v: Float32Array.from(v0.v), last: Int32Array.from(v0.last) };
+          const [pRecW, pRecV, pCs, pEnt, pByUser, pRows] = put(c, new Uint32Array(11), new Uint32Array(11), new Int32Array(n + 1), new Int32Array(2 * B * n + 2), new Int32Array(2 * B), new Int32Array(Math.max(n, U)));
+          for (let t = 5; t <= 7; t++) {
+            const { rowptr, cols } = randomCsr(rng, B, n, 6);
+            const users = rng.shuffle(Int32Array.from({ length: U }, (_, u) => u)).slice(0, B);
+            const dz = randn(rng, B * H, 1e-6);
+            const [pR, pC, pU, pD] = put(c, rowptr, cols, users, dz);
+            const stepSize = 5e-4 / (1 - b1 ** t), inv = 1 / Math.sqrt(1 - b2 ** t);
+            const items = Int32Array.from(new Set(cols)).sort();
+            const sortedUsers = Int32Array.from(users).sort();
+            // two kernels per tensor
+            c.kernels.spmm_backward(sW.pg, pD, pR, pC, B, H, H);
+            c.kernels.embedding_scatter_add(sV.pg, pD, pU, B, H);
+            for (const [s, rows, R] of [[sW, items, n], [sV, sortedUsers, U]] as const) {
+              if (!lazy) c.kernels.adam_step(s.pp, s.pg, s.pm, s.pv, R * H, stepSize, b1, b2, inv, eps);
+              else {
+                c.arena.i32View(pRows, rows.length).set(rows);
+                c.kernels.adam_rows(s.pp, s.pg, s.pm, s.pv, s.pl, pRows, rows.length, H, t, stepSize, b1, b2, inv, eps);
+              }
+            }
+            // in place, each tensor's rows in two ranges
+            for (const [rec, f] of [[pRecW, fW], [pRecV, fV]] as const) {
+              c.arena.f32View(rec, 5).set([stepSize, b1, b2, inv, eps]);
+              c.arena.u32View(rec + 20, 6).set([t, f.pm, f.pv, 0, 0, lazy ? f.pl : 0]);
+            }
+            c.kernels.mask_by_column(pCs, pEnt, pR, pC, B, n);
+            const byUser = Array.from(users, (u, b) => [u, b]).sort((x, y) => x[0] - y[0]).flat();
+            c.arena.i32View(pByUser, 2 * B).set(byUser);
+            const cutW = rng.int(n + 1), cutV = rng.int(U + 1);
+            c.kernels.adam_spmm_rows(pRecW, fW.pp, pD, pCs, pEnt, 0, cutW, H);
+            c.kernels.adam_spmm_rows(pRecW, fW.pp, pD, pCs, pEnt, cutW, n, H);
+            c.kernels.adam_embedding_rows(pRecV, fV.pp, pD, pByUser, B, 0, cutV, H);
+            c.kernels.adam_embedding_rows(pRecV, fV.pp, pD, pByUser, B, cutV, U, H);
+            // the reference
+            const gW = new Float32Array(n * H), gV = new Float32Array(U * H);
+            ref.spmmBackward(gW, dz, rowptr, cols, B, H);
+            users.forEach((u, b) => gV.set(dz.subarray(b * H, (b + 1) * H), u * H));
+            for (const [r, g, rows, R] of [[refW, gW, items, n], [refV, gV, sortedUsers, U]] as const) {
+              if (!lazy) ref.adamStep(r.p, g, r.m, r.v, R * H, stepSize, b1, b2, inv, eps);
+              else ref.adamRows(r.p, g, r.m, r.v, r.last, rows, rows.length, H, t, stepSize, b1, b2, inv, eps);
+            }
+          }
+          for (const [name, s, f, r, R] of [["W", sW, fW, refW, n], ["V", sV, fV, refV, U]] as const) {
+            const what = `${name} ${B}x${n}x${H}${lazy ? " lazy" : ""}`;
+            for (const [k, ps, pf] of [["p", s.pp, f.pp], ["m", s.pm, f.pm], ["v", s.pv, f.pv]] as const)
+              assert.equal(Array.from(getF32(c, pf, R * H)), Array.from(getF32(c, ps, R * H)), `${what}: ${k} differs from the two-kernel step`);
+            assert.equal(Array.from(getI32(c, f.pl, R)), Array.from(getI32(c, s.pl, R)), `${what}: row steps`);
+            assertClose(getF32(c, f.pp, R * H), r.p, 1e-6, `${what}: p against the reference`);
+            assertClose(getF32(c, f.pv, R * H).map((x) => x * 1e18), r.v.map((x) => x * 1e18), 1e-5, `${what}: v against the reference`);
+          }
+        });
   });
 
   t("topk_rows: exclusions, ties to the lower index, short rows", async () => {

@@ -225,7 +225,6 @@ for (const flavour of FLAVOURS) {
       const rng = rngSlab(c, 4, 2);
       const tr = uploadCsr(c, d.train);
       const st = new Stage0(m, tr, cfg, rng.ptr);
-      const sub = m.subs[0];
       const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, st.lazyTensors(), st.fusedTensors());
       const batches = [[3, 17, 8, 25], [1, 8, 20, 29]];
       const before = (n: string) => Float32Array.from(m.store.view(n));
@@ -234,13 +233,10 @@ for (const flavour of FLAVOURS) {
         const old = names.map(before);
         const users = Int32Array.from(batches[step]);
         const draws = replayDraws(c, tr, cfg, d.items, users, rng.save());
-        st.step(users, 0, 4, adam.fusedStep(sub.W_dec, sub.b_dec));
-        const rows = st.touchedRows();
-        const [items, inBatch] = rows.map(([p, n]) => new Set(c.arena.i32View(p, n)));
-        adam.step(rows);
+        st.step(users, 0, 4, adam);
+        adam.step();
         // what the gradients touch: the corrupted input's items, the mask's columns, the users
-        assert.equal([...items], draws.items);
-        assert.equal([...inBatch].sort((a, b) => a - b), [...batches[step]].sort((a, b) => a - b));
+        const items = new Set(draws.items), inBatch = new Set(batches[step]);
         assert.ok(items.size > 0 && items.size < d.items && draws.columns.length > items.size && draws.columns.length < d.items, "some rows of each item tensor are touched, not all");
         const touched = [items, new Set(draws.columns), inBatch];
         names.slice(0, 3).forEach((n, i) => {
@@ -261,33 +257,35 @@ for (const flavour of FLAVOURS) {
   });
 
   for (const lazyAdam of [false, true])
-    t(`the decoder's pass takes W_dec's and b_dec's Adam step exactly as a separate Adam step would${lazyAdam ? " (lazy Adam)" : ""}`, async () => {
+    t(`stage 0 with Adam updates W_dec, b_dec, W_enc and V in its passes exactly as a separate Adam step would${lazyAdam ? " (lazy Adam)" : ""}`, async () => {
       const c = await core(flavour);
       await scoped(c, () => {
         const d = synthetic({ users: 30, items: 80, interactions: 5, factors: 3, noise: 0.2, seed: 6 });
         const cfg = resolveConfig({ hidden: [7, 4, 3], epochs: [1, 1, 1], negatives: 9, batchSize: 5, corruption: 0.2 });
         const tr = uploadCsr(c, d.train);
         const batches = [[3, 17, 8, 25, 0], [1, 8, 20, 29, 4], [2, 3, 11, 12, 13], [17, 21, 22, 5, 6]];
-        const run = (fused: boolean) => {
+        const run = (inPass: boolean) => {
           const m = new AelModel(c, { users: d.users, items: d.items, hidden: cfg.hidden });
           m.init(4);
           const rng = rngSlab(c, 5, 2);
           const st = new Stage0(m, tr, cfg, rng.ptr);
-          const sub = m.subs[0];
           const lazy = lazyAdam ? st.lazyTensors() : [];
-          const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, lazy, fused ? st.fusedTensors() : []);
+          const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, lazy, inPass ? st.fusedTensors() : []);
           for (const b of batches) {
             const users = Int32Array.from(b);
-            if (fused) {
-              st.step(users, 0, 5, adam.fusedStep(sub.W_dec, sub.b_dec));
-              adam.step(lazyAdam ? st.touchedRows() : []);
+            if (inPass) {
+              st.step(users, 0, 5, adam);
+              adam.step();
             } else {
-              const columns = replayDraws(c, tr, cfg, d.items, users, Uint32Array.from(c.arena.u32View(rng.ptr, 4))).columns;
+              // the rows each lazy tensor's gradient touches: W_enc the input's items, W_dec the mask's columns, V the users
+              const draws = replayDraws(c, tr, cfg, d.items, users, Uint32Array.from(c.arena.u32View(rng.ptr, 4)));
               st.step(users, 0, 5);
-              const [items, inBatch] = st.touchedRows();
-              const p = c.arena.alloc(4 * columns.length);
-              c.arena.i32View(p, columns.length).set(columns);
-              adam.step(lazyAdam ? [items, [p, columns.length], inBatch] : []);
+              const rows = [draws.items, draws.columns, [...b].sort((x, y) => x - y)].map((r): [number, number] => {
+                const p = c.arena.alloc(4 * r.length);
+                c.arena.i32View(p, r.length).set(r);
+                return [p, r.length];
+              });
+              adam.step(lazyAdam ? rows : []);
             }
           }
           return [...m.store.params.values()].filter((p) => p.name.startsWith("sub.0.")).map((p) => [p.name, Array.from(m.store.view(p.name))] as const);

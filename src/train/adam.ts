@@ -19,8 +19,8 @@ export class Adam {
   private readonly last: number[];
   /** The lazy tensors step() updates (those not fused), with their row-step slabs. */
   private readonly lazyOwn: { p: Param; last: number }[];
-  /** The step record of fusedStep(). */
-  private readonly record: number;
+  /** Per fused weight, the step record fusedStep() fills. */
+  private readonly records = new Map<Param, number>();
 
   constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number, private readonly lazy: Param[] = [], private readonly fused: Param[] = []) {
     const r = store.group(group);
@@ -36,12 +36,12 @@ export class Adam {
     }
     if (at < r.end) this.dense.push([at, r.end]);
     const a = store.core.arena;
-    this.record = a.alloc(44, "Adam step record");
     this.last = lazy.map((p) => {
       const ptr = a.alloc(p.shape[0] * 4, "lazy Adam row steps");
       a.i32View(ptr, p.shape[0]).fill(0);
       return ptr;
     });
+    for (const p of fused) this.records.set(p, a.alloc(44, "Adam step record"));
     this.lazyOwn = lazy.map((p, i) => ({ p, last: this.last[i] })).filter(({ p }) => !fused.includes(p));
   }
 
@@ -92,17 +92,18 @@ export class Adam {
 
   /**
    * The record of the step the next step() call takes, for a pass that updates the fused
-   * weight W (densely, or at its touched rows when W is lazy) and bias b itself: the layout
-   * sampled_decoder_train reads.
+   * weight W (densely, or at its touched rows when W is lazy) and its bias b, if any, itself:
+   * the layout of AdamStepRecord (assembly/adam.ts).
    */
-  fusedStep(W: Param, b: Param): number {
-    if (!this.fused.includes(W) || !this.fused.includes(b)) throw new Error(`${W.name} and ${b.name} are not updated in a pass`);
+  fusedStep(W: Param, b?: Param): number {
+    for (const p of [W, b]) if (p && !this.fused.includes(p)) throw new Error(`${p.name} is not among the tensors this Adam leaves to a pass`);
     const a = this.store.core.arena;
+    const record = this.records.get(W)!;
     const { stepSize, invBc2Sqrt } = this.constants(this.t + 1);
-    a.f32View(this.record, 5).set([stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps]);
+    a.f32View(record, 5).set([stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps]);
     const lazy = this.lazy.indexOf(W);
-    a.u32View(this.record + 20, 6).set([this.t + 1, W.m, W.v, b.m, b.v, lazy >= 0 ? this.last[lazy] : 0]);
-    return this.record;
+    a.u32View(record + 20, 6).set([this.t + 1, W.m, W.v, b?.m ?? 0, b?.v ?? 0, lazy >= 0 ? this.last[lazy] : 0]);
+    return record;
   }
 
   /**

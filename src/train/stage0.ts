@@ -2,13 +2,15 @@
 // The encoder sums the W_enc rows of the (corrupted) input items; the decoder runs only at the
 // mask m_u = x_u + 256 sampled negatives, forward and backward in one pass over the mask's
 // columns. Off the mask both y ⊙ m and x are zero, so the loss mean_{B×I}((y ⊙ m − x)²)/Σm and
-// its gradients equal the dense computation's exactly.
+// its gradients equal the dense computation's exactly. Trained with Adam, the step updates
+// every weight but b_enc itself: the decoder's in the decoder's pass, W_enc and V as their
+// gradients are formed, so neither gradient is ever written out.
 import type { AelModel } from "../model/ael.js";
 import type { Param } from "../model/params.js";
 import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
-import { decoderScratch, sampledDecoderTrain, spmmBackward, together, type DecoderScratch } from "../../bindings/parallel.js";
-import type { RowList } from "./adam.js";
+import { adamEncoder, decoderScratch, sampledDecoderTrain, spmmBackward, together, type DecoderScratch } from "../../bindings/parallel.js";
+import type { Adam } from "./adam.js";
 
 export class Stage0 {
   /** The batch's user ids (i32[B]). */
@@ -25,9 +27,11 @@ export class Stage0 {
   private readonly dz: number;
   private readonly seen: number;
   private readonly parts: DecoderScratch;
-  private readonly itemRows: number;
-  /** Size of the last step's batch. */
-  private lastBatch = 0;
+  /** The batch's input regrouped by item, as mask_by_column gives it. */
+  private readonly inColstart: number;
+  private readonly inEntries: number;
+  /** The batch's (user, row) pairs, users ascending. */
+  private readonly byUser: number;
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -46,16 +50,18 @@ export class Stage0 {
     this.dz = a.f32(B * H, "stage-0 code gradients");
     this.seen = a.alloc(I, "negative-sampling scratch");
     this.parts = decoderScratch(model.core, B, H);
-    this.itemRows = a.alloc(I * 4, "stage-0 touched rows");
+    this.inColstart = a.alloc((I + 1) * 4, "stage-0 input by item");
+    this.inEntries = a.alloc(Math.max(1, B * train.maxRow) * 8, "stage-0 input by item");
+    this.byUser = a.alloc(B * 8, "stage-0 batch by user");
     a.u8View(this.seen, I).fill(0);
   }
 
   /**
-   * Forward and backward for users[start…start+B); gradients accumulate; returns the loss. With
-   * an Adam step record (Adam.fusedStep) the decoder's weights and biases are updated in the
-   * decoder's pass instead of accumulating gradients.
+   * Forward and backward for users[start…start+B); returns the loss. Without Adam the gradients
+   * accumulate; with it, the step updates W_dec, b_dec, W_enc and V (Adam.fusedStep) and leaves
+   * b_enc's gradient for adam.step().
    */
-  step(users: Int32Array, start: number, B: number, adam = 0): number {
+  step(users: Int32Array, start: number, B: number, adam?: Adam): number {
     const { kernels: k, arena } = this.model.core;
     const sub = this.model.subs[0];
     const H = sub.h, I = this.model.dims.items;
@@ -72,13 +78,19 @@ export class Stage0 {
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
     k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I);
     const scale = Math.fround(Math.fround(1 / total) / (B * I));
-    const loss = sampledDecoderTrain(this.model.core, this.parts, this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dlogits, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.targets, this.colstart, this.entries, B, I, H, scale, adam);
+    const loss = sampledDecoderTrain(this.model.core, this.parts, this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dlogits, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.targets, this.colstart, this.entries, B, I, H, scale, adam ? adam.fusedStep(sub.W_dec, sub.b_dec) : 0);
     // back through the encoder: pre-activation → (db_enc, dV, dW_enc)
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
-    k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
-    spmmBackward(this.model.core, sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
-    this.lastBatch = B;
+    if (adam) {
+      k.mask_by_column(this.inColstart, this.inEntries, this.inptr, this.incols, B, I);
+      const byUser = arena.i32View(this.byUser, 2 * B);
+      Array.from(users.subarray(start, start + B), (u, b) => [u, b]).sort((x, y) => x[0] - y[0]).forEach(([u, b], i) => byUser.set([u, b], 2 * i));
+      adamEncoder(this.model.core, adam.fusedStep(sub.W_enc), sub.W_enc.ptr, adam.fusedStep(sub.V), sub.V.ptr, this.dz, this.inColstart, this.inEntries, I, this.byUser, B, this.model.dims.users, H);
+    } else {
+      k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
+      spmmBackward(this.model.core, sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
+    }
     return loss;
   }
 
@@ -88,16 +100,9 @@ export class Stage0 {
     return [sub.W_enc, sub.W_dec, sub.V];
   }
 
-  /** The tensors the decoder's pass can update itself: W_dec and b_dec. */
+  /** The tensors the step updates itself when given an Adam: all but b_enc. */
   fusedTensors(): Param[] {
     const sub = this.model.subs[0];
-    return [sub.W_dec, sub.b_dec];
-  }
-
-  /** The rows the last step gave a gradient, of the lazy tensors that are not fused: its input items (W_enc), its users (V). */
-  touchedRows(): RowList[] {
-    const { kernels: k, arena } = this.model.core;
-    const B = this.lastBatch, inputs = arena.i32View(this.inptr + 4 * B, 1)[0];
-    return [[this.itemRows, k.distinct_rows(this.itemRows, this.incols, inputs, this.seen, this.model.dims.items)], [this.users, B]];
+    return [sub.W_dec, sub.b_dec, sub.W_enc, sub.V];
   }
 }

@@ -61,10 +61,13 @@ export interface TrainRun {
   losses: Record<string, number[]>;
 }
 
-/** A stage whose gradients touch some tensors only at some rows (Stage0, StageDeep). */
+/**
+ * A stage whose gradients touch some tensors only at some rows (Stage0, StageDeep). Adam.step
+ * takes the touched rows of those it does not leave to the stage's own pass (fusedTensors).
+ */
 interface SparseStage {
   lazyTensors(): Param[];
-  touchedRows(): RowList[];
+  touchedRows?(): RowList[];
   fusedTensors?(): Param[];
 }
 
@@ -118,8 +121,9 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   };
 
   // step(start, B, adam) runs a batch and returns its loss. A sparse stage names, for the
-  // lazy-Adam option, the tensors its gradients touch only at some rows and after each step
-  // which rows; it may update some tensors itself, in its own pass, from adam's step record.
+  // lazy-Adam option, the tensors its gradients touch only at some rows; it may update some
+  // tensors itself, in its own passes, from adam's step records, and names after each step the
+  // touched rows of the others.
   const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number, adam: Adam) => number, sparse?: SparseStage) => {
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
@@ -138,7 +142,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       for (let start = 0; start < data.users; start += cfg.batchSize) {
         const B = Math.min(cfg.batchSize, data.users - start);
         sum += step(start, B, adam);
-        adam.step(lazy.length ? sparse!.touchedRows() : []);
+        adam.step(lazy.length ? (sparse!.touchedRows?.() ?? []) : []);
         batches++;
       }
       const loss = sum / batches;
@@ -163,8 +167,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   let mark = arena.mark();
   if (from <= 0) {
     const s0 = new Stage0(model, train, cfg, sampling);
-    const sub = model.subs[0];
-    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B, adam) => s0.step(perm, start, B, adam.fusedStep(sub.W_dec, sub.b_dec)), s0);
+    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B, adam) => s0.step(perm, start, B, adam), s0);
   }
   arena.reset(mark);
 
