@@ -25,16 +25,20 @@ const out: Record<string, unknown> = {};
 const log = (...a: unknown[]) => console.log(...a);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-function timeIt(fn: () => void, warm = 5, reps = 30): number {
-  for (let i = 0; i < warm; i++) fn();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
+/** Median milliseconds per call of each function, their calls taken in turn so that every one sees the same phases of a shared machine. */
+function timeTogether(fns: (() => void)[], warm = 5, reps = 30): number[] {
+  for (let i = 0; i < warm; i++) for (const fn of fns) fn();
+  const ts: number[][] = fns.map(() => []);
+  for (let i = 0; i < reps; i++)
+    fns.forEach((fn, f) => {
+      const t0 = performance.now();
+      fn();
+      ts[f].push(performance.now() - t0);
+    });
+  return ts.map(median);
 }
+
+const timeIt = (fn: () => void, warm = 5, reps = 30): number => timeTogether([fn], warm, reps)[0];
 
 // ---- the dense CDAE step: batch 256, 1682 items, hidden 128, 943 users, Adam ----------------
 // Every step computes the dense masked loss over all 1682 items and its exact gradients. ael-wasm
@@ -142,10 +146,8 @@ const ALL = availableParallelism();
   const one = await createCore({ threads: 1 }), all = await createCore({ threads: ALL });
   checkEncodersAgree(one);
   const t: Record<string, number> = {};
-  for (const e of ["sparse", "gemm"] as Encoder[]) {
-    t[`${e}_1t`] = timeIt(aelDenseStep(one, e).step);
-    t[`${e}_all`] = timeIt(aelDenseStep(all, e).step);
-  }
+  // 1 thread and all threads in turn: their ratio is then not the ratio of two phases of the machine
+  for (const e of ["sparse", "gemm"] as Encoder[]) [t[`${e}_1t`], t[`${e}_all`]] = timeTogether([aelDenseStep(one, e).step, aelDenseStep(all, e).step], 5, 40);
   const tfjs = timeIt(await tfjsDenseStep(), 3, 15);
   out.cdae_step_ms = { ael_1t: t.sparse_1t, ael_all: t.sparse_all, tfjs_wasm: tfjs, ael_gemm_1t: t.gemm_1t, ael_gemm_all: t.gemm_all };
   log(`dense CDAE step (batch ${B}, ${I} items, hidden ${H}, Adam); TF.js-wasm ${tfjs.toFixed(2)} ms`);

@@ -9,6 +9,17 @@ import type { Kernels } from "../../bindings/kernels.js";
 type Cost = (core: Core, a: number[]) => { flops?: number; bytes?: number; params?: number };
 const i32 = (c: Core, p: number) => c.arena.i32View(p, 1)[0];
 
+/** Whether an Adam step record (AdamStepRecord) is for lazy Adam: its row steps are set. */
+const lazyRecord = (c: Core, record: number) => c.arena.u32View(record + 40, 1)[0] !== 0;
+
+/** Rows of [r0, r1) an in-pass Adam kernel updates: all of them, or in lazy mode those `touched`. */
+function updatedRows(c: Core, record: number, r0: number, r1: number, touched: (r: number) => boolean): number {
+  if (!lazyRecord(c, record)) return r1 - r0;
+  let n = 0;
+  for (let r = r0; r < r1; r++) if (touched(r)) n++;
+  return n;
+}
+
 /** Work per call, from the call's arguments (and the index arrays they point to). */
 const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   gemm_nn: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
@@ -20,6 +31,9 @@ const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   sampled_decoder_train: (c, a) => ({ flops: 6 * (i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[13])) - i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[12]))) * a[15] }),
   adam_step: (_, a) => ({ bytes: 32 * a[4], params: a[4] }),
   adam_rows: (_, a) => ({ bytes: 32 * a[6] * a[7], params: a[6] * a[7] }),
+  // rows [r0, r1) of H; in lazy mode (the step record's row steps set) only those with a gradient
+  adam_spmm_rows: (c, a) => ({ params: updatedRows(c, a[0], a[5], a[6], (r) => i32(c, a[3] + 4 * r + 4) > i32(c, a[3] + 4 * r)) * a[7] }),
+  adam_embedding_rows: (c, a) => ({ params: (lazyRecord(c, a[0]) ? c.arena.i32View(a[3], 2 * a[4]).filter((u, i) => i % 2 === 0 && u >= a[5] && u < a[6]).length : a[6] - a[5]) * a[7] }),
   sigmoid_forward: (_, a) => ({ bytes: 8 * a[2] }),
   sigmoid_backward: (_, a) => ({ bytes: 12 * a[3] }),
   mse_forward: (_, a) => ({ bytes: 8 * a[2] }),
@@ -33,6 +47,8 @@ const COSTS: Partial<Record<keyof Kernels, Cost>> = {
 /** What a kernel's figures include beyond the name, printed under the table. */
 const NOTES: Partial<Record<keyof Kernels, string>> = {
   sampled_decoder_train: "in training its time includes stage 0's Adam step on W_dec and b_dec, taken in the same pass; its GFLOP/s counts only the three products per mask entry",
+  adam_spmm_rows: "stage 0's Adam step on W_enc; its time includes summing each row's gradient from the batch",
+  adam_embedding_rows: "stage 0's Adam step on V; its time includes reading the batch rows' gradients",
 };
 
 export interface KernelProfile {
