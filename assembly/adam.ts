@@ -140,26 +140,28 @@ export function adam_spmm_rows(adam: usize, W: usize, d: usize, rowstart: usize,
   }
 }
 
-// Adam on rows [r0, r1) of an embedding V (n×H) whose gradient is d[b,:] at row users[b] and zero
-// at every other row (embedding_scatter_add's), formed as adam_spmm_rows forms its own. byUser:
-// the batch's (users[b], b) pairs, B of them, users distinct and ascending. Dense Adam moves
-// every row; lazy Adam only the batch's.
+// Adam on rows [r0, r1) of an embedding V (n×H) whose gradient at row u is the sum of d[b,:]
+// over the batch rows b of user u, and zero at every other row (embedding_scatter_add's), formed
+// as adam_spmm_rows forms its own. byUser: the batch's (users[b], b) pairs, B of them, sorted by
+// user and then by b. Dense Adam moves every row; lazy Adam only the batch's.
 export function adam_embedding_rows(adam: usize, V: usize, d: usize, byUser: usize, B: i32, r0: i32, r1: i32, H: i32): void {
   const rec = changetype<AdamStepRecord>(adam);
   let k = 0;
   while (k < B && load<i32>(byUser + (<usize>k << 3)) < r0) k++;
   if (rec.last) {
-    for (; k < B; k++) {
+    while (k < B) {
       const r = load<i32>(byUser + (<usize>k << 3));
       if (r >= r1) break;
-      adamSummedRow(rec, V, d, byUser, k, k + 1, r, H);
+      const e0 = k;
+      while (k < B && load<i32>(byUser + (<usize>k << 3)) == r) k++;
+      adamSummedRow(rec, V, d, byUser, e0, k, r, H);
     }
     return;
   }
   for (let r = r0; r < r1; r++) {
-    const hit = k < B && load<i32>(byUser + (<usize>k << 3)) == r;
-    adamSummedRow(rec, V, d, byUser, k, hit ? k + 1 : k, r, H);
-    if (hit) k++;
+    const e0 = k;
+    while (k < B && load<i32>(byUser + (<usize>k << 3)) == r) k++;
+    adamSummedRow(rec, V, d, byUser, e0, k, r, H);
   }
 }
 
