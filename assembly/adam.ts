@@ -25,9 +25,15 @@ export function adam_rows(p: usize, g: usize, m: usize, v: usize, last: usize, r
 @inline
 export function adamLazyRow(p: usize, g: usize, m: usize, v: usize, lastStep: usize, H: i32, t: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32): void {
   const k = t - 1 - load<i32>(lastStep);
-  if (k > 0) adamRange(p, g, m, v, H, stepSize, beta1, beta2, invBc2Sqrt, eps, true, <f32>Math.exp(k * Math.log(beta1)), <f32>Math.exp(k * Math.log(beta2)));
+  if (k > 0) adamRange(p, g, m, v, H, stepSize, beta1, beta2, invBc2Sqrt, eps, true, decayOver(k, beta1), decayOver(k, beta2));
   else adamRange(p, g, m, v, H, stepSize, beta1, beta2, invBc2Sqrt, eps, false, 1, 1);
   store<i32>(lastStep, t);
+}
+
+// β^k, the decay of a moment over k skipped steps.
+@inline
+function decayOver(k: i32, beta: f32): f32 {
+  return <f32>Math.exp(k * Math.log(beta));
 }
 
 // The update of n parameters, each moment first scaled by d1, d2 when `decay` (a constant at
@@ -177,8 +183,8 @@ function adamSummedRow(rec: AdamStepRecord, W: usize, d: usize, entries: usize, 
     const k = rec.t - 1 - load<i32>(lastStep);
     if (k > 0) {
       decay = true;
-      d1 = <f32>Math.exp(k * Math.log(rec.beta1));
-      d2 = <f32>Math.exp(k * Math.log(rec.beta2));
+      d1 = decayOver(k, rec.beta1);
+      d2 = decayOver(k, rec.beta2);
     }
     store<i32>(lastStep, rec.t);
   }
@@ -186,6 +192,8 @@ function adamSummedRow(rec: AdamStepRecord, W: usize, d: usize, entries: usize, 
   else summedRowStep(rec, W, d, entries, e0, e1, r, H, false, 1, 1);
 }
 
+// adamSummedRow's update of row r, its moments first scaled by d1, d2 when `decay` (a constant
+// at each call, as in adamRange).
 @inline
 function summedRowStep(rec: AdamStepRecord, W: usize, d: usize, entries: usize, e0: i32, e1: i32, r: i32, H: i32, decay: bool, d1: f32, d2: f32): void {
   const beta2 = rec.beta2, invBc2Sqrt = rec.invBc2Sqrt, eps = rec.eps;

@@ -30,7 +30,7 @@ export class Stage0 {
   /** The batch's input regrouped by item, as mask_by_column gives it. */
   private readonly inColstart: number;
   private readonly inEntries: number;
-  /** The batch's (user, row) pairs, users ascending. */
+  /** The batch's (user, row) pairs, sorted by user (adam_embedding_rows' order). */
   private readonly byUser: number;
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
