@@ -17,7 +17,7 @@ import { uploadCsr } from "../src/model/forward.js";
 import { Adam } from "../src/train/adam.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Stage0 } from "../src/train/stage0.js";
-import { biasAdd, gemm, maskedMseBackward, sigmoidBackward, sigmoidForward, spmmBackward } from "../bindings/parallel.js";
+import { biasAdd, gemm, maskedMseBackward, sigmoidBackward, sigmoidForward, spmmBackward, spmmForward } from "../bindings/parallel.js";
 import { tfjsWasm } from "./tfjs.js";
 
 const ML = "../shared/data/ml-100k";
@@ -75,7 +75,7 @@ function aelDenseStep(c: Core, encoder: Encoder): CdaeStep {
     a.f32View(z, B * H).fill(0);
     k.bias_add(z, s.b_enc.ptr, B, H);
     k.embedding_gather_add(z, s.V.ptr, pu, B, H);
-    if (encoder === "sparse") k.spmm_forward(z, s.W_enc.ptr, x.rowptr, x.cols, B, H);
+    if (encoder === "sparse") spmmForward(c, z, s.W_enc.ptr, x.rowptr, x.cols, B, H);
     else gemm(c, "nn", z, pX, s.W_enc.ptr, B, H, I, 1, 1);
     k.sigmoid_forward(z, z, B * H);
     gemm(c, "nt", r, z, s.W_dec.ptr, B, I, H, 1, 0);

@@ -78,6 +78,14 @@ export function adamEncoder(core: Core, recW: number, W: number, recV: number, V
 
 const SCATTER_SPLIT = 1 << 20;
 
+/** out[b,:] += Σ_{i ∈ row b} W[i,:] (spmm_forward; out: B×H), split by blocks of rows when the sum reaches SCATTER_SPLIT floats. */
+export function spmmForward(core: Core, out: number, W: number, rowptr: number, cols: number, B: number, H: number): void {
+  const ptr = core.arena.i32View(rowptr, B + 1), nnz = ptr[B] - ptr[0];
+  const T = nnz * H >= SCATTER_SPLIT ? Math.min(core.threads, B) : 1;
+  const r = bounds(B, T);
+  run(core, Array.from({ length: T }, (_, t): Task => ["spmm_forward", [out + r[t] * H * 4, W, rowptr + r[t] * 4, cols, r[t + 1] - r[t], H]]));
+}
+
 /** dW[i,:] += dout[b,:] for i ∈ row b (spmm_backward; dW: n×H, dout: B×H), split by blocks of columns. */
 export function spmmBackward(core: Core, dW: number, dout: number, rowptr: number, cols: number, B: number, H: number): void {
   const ptr = core.arena.i32View(rowptr, B + 1), nnz = ptr[B] - ptr[0];

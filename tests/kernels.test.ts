@@ -77,6 +77,12 @@ for (const flavour of FLAVOURS) {
         const want = Float32Array.from(out0);
         ref.spmmForward(want, W, rowptr, cols, B, H);
         assertClose(getF32(c, pOut, B * H), want, 1e-5, `spmm_forward ${B}x${n}x${H}`);
+        // the same sums in two blocks of rows, as threads split them
+        const b0 = B >> 1;
+        const [pOut2] = put(c, out0);
+        c.kernels.spmm_forward(pOut2, pW, pR, pC, b0, H);
+        c.kernels.spmm_forward(pOut2 + 4 * b0 * H, pW, pR + 4 * b0, pC, B - b0, H);
+        assert.equal(Array.from(getF32(c, pOut2, B * H)), Array.from(getF32(c, pOut, B * H)), `spmm_forward ${B}x${n}x${H} in row blocks ${b0} + ${B - b0}`);
         c.kernels.spmm_backward(pdW, pD, pR, pC, B, H, H);
         const wantdW = Float32Array.from(dW0);
         ref.spmmBackward(wantdW, dout, rowptr, cols, B, H);

@@ -7,6 +7,9 @@ import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
 import { MAX_TASKS, type Task } from "../bindings/pool.js";
 import { AelModel } from "../src/model/ael.js";
+import { Rng } from "../bindings/rng.js";
+import { spmmForward } from "../bindings/parallel.js";
+import { getF32, put, randn, randomCsr } from "./helpers.js";
 
 const data = synthetic({ users: 120, items: 700, interactions: 12, seed: 6 });
 
@@ -24,6 +27,23 @@ for (const lazyAdam of [false, true])
     assert.is(sums[1], sums[0], "2 threads");
     assert.is(sums[2], sums[0], "3 threads");
   });
+
+test("the sparse-input encoder split across threads (spmmForward) sums what one thread sums, bit for bit", async () => {
+  const [one, two] = [await createCore({ threads: 1 }), await createCore({ threads: 2 })];
+  const rng = Rng.seeded(8);
+  // 256 rows of ~40 items, H = 128: above the split threshold
+  const B = 256, n = 1682, H = 128;
+  const { rowptr, cols } = randomCsr(rng, B, n, 80);
+  const W = randn(rng, n * H);
+  const sums = [one, two].map((c) => {
+    const [pOut, pW, pR, pC] = put(c, new Float32Array(B * H), W, rowptr, cols);
+    spmmForward(c, pOut, pW, pR, pC, B, H);
+    return Array.from(getF32(c, pOut, B * H));
+  });
+  assert.ok(cols.length * H >= 1 << 20, "the input is large enough to be split");
+  assert.equal(sums[1], sums[0]);
+  two.pool!.terminate();
+});
 
 test("slabs and parameter tensors start on cache lines, so threads writing different ones share none", async () => {
   const core = await createCore({ threads: 1 });

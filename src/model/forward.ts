@@ -5,7 +5,7 @@
 import type { Core } from "../../bindings/index.js";
 import type { Csr } from "../data/csr.js";
 import type { AelModel } from "./ael.js";
-import { biasAdd, gemm, sigmoidForward } from "../../bindings/parallel.js";
+import { biasAdd, gemm, sigmoidForward, spmmForward } from "../../bindings/parallel.js";
 
 /** A CSR copied into Wasm memory. */
 export interface WasmCsr {
@@ -79,7 +79,7 @@ export class ExpertForward {
       arena.f32View(z, B * sub.h).fill(0);
       k.bias_add(z, sub.b_enc.ptr, B, sub.h);
       if (!cold) k.embedding_gather_add(z, sub.V.ptr, rows.users, B, sub.h);
-      if (s === 0) k.spmm_forward(z, sub.W_enc.ptr, rows.rowptr, rows.cols, B, sub.h);
+      if (s === 0) spmmForward(this.model.core, z, sub.W_enc.ptr, rows.rowptr, rows.cols, B, sub.h);
       else gemm(this.model.core, "nn", z, this.z[s - 1], sub.W_enc.ptr, B, sub.h, sub.n, 1, 1);
       k.sigmoid_forward(z, z, B * sub.h);
     }
