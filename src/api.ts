@@ -9,7 +9,9 @@ import { uploadCsr } from "./model/forward.js";
 import { Recommender } from "./recommender.js";
 import { resolveConfig, type TrainConfig } from "./train/config.js";
 import { trainingBytes } from "./train/memory.js";
-import { trainModel, type TrainHooks, type TrainSnapshot } from "./train/trainer.js";
+import { STREAM, trainModel, type StageValidation, type TrainHooks, type TrainSnapshot } from "./train/trainer.js";
+import { holdOut } from "./data/holdout.js";
+import { Rng } from "../bindings/rng.js";
 
 export interface TrainOptions extends Partial<TrainConfig>, TrainHooks {
   /** A core to train on; by default a new one from `coreOptions`. */
@@ -27,10 +29,12 @@ export interface TrainResult {
   timings: Record<string, number>;
   /** Mean loss of every epoch, per stage. */
   losses: Record<string, number[]>;
+  /** With early stopping (patience > 0): per stage, its validation checks, best epoch and where it stopped. */
+  validation?: Record<string, StageValidation>;
 }
 
 export function checkDataset(d: Dataset): void {
-  for (const [name, c] of [["train", d.train], ["test", d.test]] as const) {
+  for (const [name, c] of [["train", d.train], ["test", d.test], ...(d.valid ? [["validation", d.valid] as const] : [])] as const) {
     if (c.rows !== d.users) throw new DataError(`${d.name}: the ${name} split has ${c.rows} rows for ${d.users} users`);
     for (let j = 0; j < c.cols.length; j++) if (c.cols[j] < 0 || c.cols[j] >= d.items) throw new DataError(`${d.name}: ${name} item ${c.cols[j]} is outside 0…${d.items - 1}`);
   }
@@ -48,8 +52,12 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
   const need = core.arena.mark() + trainingBytes(data.users, data.items, nnz(data.train), maxRow, cfg);
   if (need > MAX_BYTES) throw new WasmMemoryError(need, MAX_BYTES, `training ${data.name} (${data.users} users × ${data.items} items, hidden [${cfg.hidden}])`);
   const wasmTrain = uploadCsr(core, data.train);
-  const run = await trainModel(core, data, wasmTrain, cfg, { onProgress, signal, checkpointEvery, onCheckpoint }, resume);
-  return { recommender: new Recommender(core, run.model, cfg, data.name, data.train, wasmTrain, source), timings: run.timings, losses: run.losses };
+  // early stopping watches the data set's validation split, or one held out of its training rows
+  const split = cfg.patience === 0 ? undefined : data.valid ? { train: data.train, valid: data.valid } : holdOut(data.train, cfg.validRatio, Rng.seeded(cfg.seed, STREAM.validation));
+  if (split && nnz(split.valid) === 0) throw new DataError(`${data.name}: early stopping needs validation interactions, and ${data.valid ? "the validation split has none" : `holding out ${cfg.validRatio} of each user's training items leaves none (raise validRatio)`}`);
+  const trainedOn = split && split.train !== data.train ? uploadCsr(core, split.train, "interaction rows without the validation split") : wasmTrain;
+  const run = await trainModel(core, data, trainedOn, cfg, { onProgress, signal, checkpointEvery, onCheckpoint }, resume, split?.valid);
+  return { recommender: new Recommender(core, run.model, cfg, data.name, data.train, wasmTrain, source), timings: run.timings, losses: run.losses, validation: run.validation };
 }
 
 export { Recommender };

@@ -22,6 +22,18 @@ test("train --json prints one object with every variant and metric, and saves a 
   for (const m of ["recall", "precision", "ndcg", "ndcg_ref", "mrr"]) for (const k of [3, 5, 10, 20]) assert.type(out.variants.gate_k2[`${m}@${k}`], "number");
 });
 
+test("train --patience stops stages early on a held-out validation split and reports each stage's checks", () => {
+  const r = ael("train", "--data", DATA, "--epochs", "30,10,10", "--gate-epochs", "10", "--patience", "1", "--valid-every", "2", "--valid-ratio", "0.2", "--json");
+  assert.is(r.status, 0, r.stderr);
+  const v = JSON.parse(r.stdout).validation;
+  assert.equal(Object.keys(v), ["stage0", "stage1", "stage2", "gate"]);
+  for (const s of Object.values(v) as { checks: { epoch: number; recall: number }[]; best_epoch: number; stopped_at?: number }[]) {
+    assert.ok(s.checks.length > 0 && s.checks.every((c) => c.epoch % 2 === 0 && c.recall >= 0 && c.recall <= 1));
+    assert.ok(s.checks.some((c) => c.epoch === s.best_epoch));
+    if (s.stopped_at !== undefined) assert.is(s.checks.at(-1)!.epoch, s.stopped_at);
+  }
+});
+
 test("eval and recommend read the checkpoint", () => {
   const e = ael("eval", "--model", dir, "--data", DATA, "--json");
   assert.is(e.status, 0, e.stderr);
@@ -78,6 +90,7 @@ test("bad input exits with status 2 and a message naming the problem", () => {
     [["recommend", "--model", dir, "--user", "3", "--variant", "gate_k9"], /unknown variant "gate_k9"; variants: mild, .*gate_k3/],
     [["eval", "--model", join(dir, "missing"), "--data", DATA], /cannot read/],
     [["train", "--bogus"], /Unknown option '--bogus'/],
+    [["train", "--data", DATA, "--patience", "2", "--valid-ratio", "1.5"], /validRatio must be in \(0, 1\)/],
   ];
   for (const [args, pattern] of cases) {
     const r = ael(...args);

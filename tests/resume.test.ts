@@ -37,6 +37,25 @@ test(`resuming from any epoch's snapshot, in memory or from disk, gives the unin
   }
 });
 
+test("with early stopping, resuming from any epoch's snapshot, in memory or from disk, gives the uninterrupted weights and validation record", async () => {
+  const opts = { ...base, epochs: [10, 8, 8], gateEpochs: 8, patience: 1, validEvery: 2 };
+  const straight = await train(data, { ...opts, core: await createCore() });
+  const snaps: TrainSnapshot[] = [];
+  await train(data, { ...opts, core: await createCore(), checkpointEvery: 1, onCheckpoint: (s) => void snaps.push(s) });
+  const ran = Object.values(straight.losses).reduce((n, l) => n + l.length, 0);
+  assert.is(snaps.length, ran, "a snapshot per epoch run");
+  assert.ok(Object.values(straight.validation!).some((s) => s.stoppedAt !== undefined), "some stage stopped early");
+  const dir = mkdtempSync(join(tmpdir(), "ael-resume-valid-"));
+  for (const s of snaps) {
+    const again = await train(data, { ...opts, core: await createCore(), resume: s });
+    assert.is(again.recommender.weightsChecksum(), straight.recommender.weightsChecksum(), `resumed at stage ${s.stage}, epoch ${s.epoch}`);
+    assert.equal(again.validation, straight.validation, `validation record resumed at stage ${s.stage}, epoch ${s.epoch}`);
+    await saveTrainingCheckpoint(dir, s, { config: resolveConfig(opts), dataName: data.name, users: data.users, items: data.items, train: data.train });
+    const fromDisk = await train(data, { ...opts, core: await createCore(), resume: (await readCheckpoint(dir)).training });
+    assert.is(fromDisk.recommender.weightsChecksum(), straight.recommender.weightsChecksum(), `resumed from disk at stage ${s.stage}, epoch ${s.epoch}`);
+  }
+});
+
 const CLI = new URL("../cli.js", import.meta.url).pathname;
 const ARGS = ["--data", "synthetic:users=300,items=200,interactions=10", "--epochs", "150,60,60", "--gate-epochs", "30", "--seed", "3", "--json"];
 const weightsOf = (dir: string) => JSON.parse(readFileSync(join(dir, "model.json"), "utf8")).weights as string;

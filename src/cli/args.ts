@@ -7,7 +7,8 @@ import type { Dataset } from "../data/dataset.js";
 
 export const USAGE = `usage:
   ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
-            [--corruption Q] [--lazy-adam] [--flavour simd|scalar|relaxed] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
+            [--corruption Q] [--lazy-adam] [--patience N [--valid-every 25] [--valid-ratio 0.1]]
+            [--flavour simd|scalar|relaxed] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
   ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
   ael eval --model DIR --data SPEC [--json]
   ael recommend --model DIR (--user ID | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
@@ -27,6 +28,9 @@ export const OPTIONS = {
   noise: { type: "string" },
   corruption: { type: "string" },
   "lazy-adam": { type: "boolean" },
+  patience: { type: "string" },
+  "valid-every": { type: "string" },
+  "valid-ratio": { type: "string" },
   threads: { type: "string" },
   flavour: { type: "string" },
   out: { type: "string" },

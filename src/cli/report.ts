@@ -7,25 +7,33 @@ import type { MetricTable } from "../eval/metrics.js";
 export function progressPrinter(): { onProgress: (e: ProgressEvent) => void; stop: () => void } {
   const tty = !!process.stderr.isTTY;
   let bar: cliProgress.SingleBar | null = null;
-  let stage = "";
+  let last: ProgressEvent | null = null;
+  let valid = "";
+  // without a terminal, one line per stage when it ends (early stopping may end it before its last epoch)
+  const endStage = () => {
+    bar?.stop();
+    if (!tty && last) process.stderr.write(`${last.stage}: ${last.epoch} of ${last.epochs} epochs, loss ${last.loss.toExponential(4)}${valid}, ${last.seconds.toFixed(1)} s\n`);
+  };
   return {
     onProgress(e) {
-      if (e.stage !== stage) {
-        bar?.stop();
-        stage = e.stage;
+      if (e.stage !== last?.stage) {
+        endStage();
+        valid = "";
         if (tty) {
           bar = new cliProgress.SingleBar(
-            { format: `${e.stage.padEnd(7)} [{bar}] {value}/{total} epochs  loss {loss}  {duration_formatted} (eta {eta_formatted})`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
+            { format: `${e.stage.padEnd(7)} [{bar}] {value}/{total} epochs  loss {loss}{valid}  {duration_formatted} (eta {eta_formatted})`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(e.epochs, 0, { loss: "…" });
+          bar.start(e.epochs, 0, { loss: "…", valid });
         }
       }
-      bar?.update(e.epoch, { loss: e.loss.toExponential(4) });
-      if (!tty && e.epoch === e.epochs) process.stderr.write(`${e.stage}: ${e.epochs} epochs, loss ${e.loss.toExponential(4)}, ${e.seconds.toFixed(1)} s\n`);
+      last = e;
+      if (e.validRecall !== undefined) valid = `  valid R@20 ${e.validRecall.toFixed(4)}`;
+      bar?.update(e.epoch, { loss: e.loss.toExponential(4), valid });
     },
     stop() {
-      bar?.stop();
+      endStage();
+      last = null;
     },
   };
 }

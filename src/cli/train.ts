@@ -20,7 +20,9 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const spec = a.data ?? resume?.manifest.data.spec;
   if (!spec) throw new ConfigError(`--data is required\n${USAGE}`);
   const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
-  const cfg = resume ? resume.manifest.config : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false), lazyAdam: a["lazy-adam"] };
+  const cfg = resume
+    ? resume.manifest.config
+    : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false), lazyAdam: a["lazy-adam"], patience: num(a.patience, "patience"), validEvery: num(a["valid-every"], "valid-every"), validRatio: num(a["valid-ratio"], "valid-ratio", false) };
   const used = await loadSpecWithNoise(spec, noise, cfg.seed ?? seed);
   if (resume && (resume.train.cols.length !== used.train.cols.length || resume.train.cols.some((c, j) => c !== used.train.cols[j])))
     throw new ConfigError(`${a.resume} was trained on other interactions than ${spec} gives now`);
@@ -52,6 +54,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
       flavour: res.recommender.core.flavour,
       timings_s: { ...res.timings, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
       likelihood_weights: ev.likelihoodWeights,
+      ...(res.validation && { validation: Object.fromEntries(Object.entries(res.validation).map(([k, v]) => [k, snake(v)])) }),
       variants: ev.variants,
     },
   };
@@ -67,6 +70,10 @@ export async function trainCommand(a: Args): Promise<void> {
     console.log(`${d.name}: ${d.users} users × ${d.items} items, ${d.train} training interactions, ${d.test_users} test users; seed ${report.seed}, ${report.flavour} core`);
     for (const note of describeNotes(datasetNotes(data))) console.log(`note: ${note}`);
     console.log(Object.entries(report.timings_s).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "));
+    for (const [stage, v] of Object.entries(res.validation ?? {})) {
+      const bestCheck = v.checks.find((c) => c.epoch === v.bestEpoch);
+      if (bestCheck) console.log(`${stage}: best validation Recall@20 ${bestCheck.recall.toFixed(4)} at epoch ${v.bestEpoch}, ${v.stoppedAt === undefined ? "ran every epoch" : `stopped after epoch ${v.stoppedAt}`}; its weights kept`);
+    }
     console.log(metricsTable(report.variants));
     if (out) console.log(`saved to ${out}`);
   }

@@ -19,7 +19,10 @@ export interface Manifest {
   /** weightsChecksum() of the saved parameters. */
   weights: string;
   /** Present while a run is unfinished: where it stands (the rest is in train.* tensors). */
-  training?: Pick<TrainSnapshot, "stage" | "epoch" | "adamSteps" | "rng" | "losses" | "timings">;
+  training?: Pick<TrainSnapshot, "stage" | "epoch" | "adamSteps" | "rng" | "losses" | "timings"> & {
+    /** Early stopping's records and the stage in progress's best check (null before its first; its weights in train.valid.best_params). */
+    validation?: { stages: NonNullable<TrainSnapshot["validation"]>["stages"]; best: number | null; since: number };
+  };
 }
 
 export interface CheckpointParts {
@@ -47,8 +50,9 @@ export function checksum(params: Iterable<Float32Array>): string {
 
 /** Where a run stands, the part of a snapshot the manifest carries (arrays go to train.* tensors). */
 export function trainingPosition(s: TrainSnapshot): NonNullable<Manifest["training"]> {
-  const { stage, epoch, adamSteps, rng, losses, timings } = s;
-  return { stage, epoch, adamSteps, rng, losses, timings };
+  const { stage, epoch, adamSteps, rng, losses, timings, validation: v } = s;
+  const validation = v && { stages: v.stages, best: Number.isFinite(v.best) ? v.best : null, since: v.since };
+  return { stage, epoch, adamSteps, rng, losses, timings, ...(validation && { validation }) };
 }
 
 export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
@@ -65,6 +69,8 @@ export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
     tensors["train.perm"] = { dtype: "I32", shape: [perm.length], data: perm };
     tensors["train.adam.m"] = { dtype: "F32", shape: [mom.length], data: mom };
     tensors["train.adam.v"] = { dtype: "F32", shape: [v.length], data: v };
+    const best = training.validation?.bestParams;
+    if (best) tensors["train.valid.best_params"] = { dtype: "F32", shape: [best.length], data: best };
     m = { ...manifest, training: trainingPosition(training) };
   }
   return encodeSafetensors(tensors, { [FORMAT]: JSON.stringify(m) });
@@ -126,7 +132,16 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): CheckpointPar
   const lazyRows = t.stage === 0 ? 2 * items + users : users;
   if (rowSteps !== undefined && (!(rowSteps instanceof Int32Array) || rowSteps.length !== lazyRows)) fail(`train.adam.row_steps is malformed (expected I32[${lazyRows}], a step per lazily updated row)`);
   if (t.stage < config.hidden.length && !!rowSteps !== config.lazyAdam) fail("the saved lazy-Adam row steps do not match the configuration");
-  return { manifest, params, train, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array, rowSteps: rowSteps as Int32Array | undefined } };
+  let validation: TrainSnapshot["validation"];
+  if (t.validation) {
+    const { stages: st, best, since } = t.validation;
+    const bestParams = tensors["train.valid.best_params"]?.data;
+    if (typeof st !== "object" || st === null || !(best === null || Number.isFinite(best)) || !Number.isInteger(since) || since < 0) fail("the saved early-stopping state is invalid");
+    if (bestParams !== undefined && (!(bestParams instanceof Float32Array) || bestParams.length !== mom.length)) fail("train.valid.best_params is malformed (expected the stage's parameters)");
+    if ((bestParams === undefined) !== (best === null)) fail("the saved early-stopping state and train.valid.best_params disagree");
+    validation = { stages: st, best: best ?? -Infinity, since, bestParams: bestParams as Float32Array | undefined };
+  }
+  return { manifest, params, train, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array, rowSteps: rowSteps as Int32Array | undefined, validation } };
 }
 
 function isPermutation(p: Int32Array): boolean {

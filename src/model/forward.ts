@@ -122,6 +122,20 @@ export class ExpertForward {
     return this.X;
   }
 
+  /** Expert e's output alone for the batch (B×I, in X's first block); returns its pointer. */
+  expertAlone(rows: BatchRows, e: number): number {
+    this.encode(rows, false, e + 1);
+    const B = rows.size;
+    let r = this.z[e];
+    for (let s = e; s >= 1; s--) {
+      const out = s === 1 ? this.R : this.tmp[s & 1];
+      this.decode(s, out, r, B);
+      r = out;
+    }
+    this.decode(0, this.X, r, B);
+    return this.X;
+  }
+
   /** Pointer to expert e's B×I block in X for a batch of size B. */
   expert(e: number, B: number): number {
     return this.X + e * B * this.model.dims.items * 4;

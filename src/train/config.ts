@@ -30,6 +30,19 @@ export interface TrainConfig {
    * which dominates the cost with many users.
    */
   lazyAdam: boolean;
+  /**
+   * Early stopping: every validEvery epochs each stage measures Recall@20 of what it trains (its
+   * expert; the gate's ensemble) on a validation split, stops after `patience` checks in a row
+   * without a better one, and keeps the weights of its best check. 0 (the default) runs every
+   * stage for all its epochs, as the release does.
+   */
+  patience: number;
+  validEvery: number;
+  /**
+   * The share of each user's training interactions held out for validation when the data set
+   * has no validation split of its own (early stopping only; never the test split).
+   */
+  validRatio: number;
 }
 
 export const DEFAULTS: TrainConfig = {
@@ -48,6 +61,9 @@ export const DEFAULTS: TrainConfig = {
   eps: 1e-8,
   seed: 1,
   lazyAdam: false,
+  patience: 0,
+  validEvery: 25,
+  validRatio: 0.1,
 };
 
 const int = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
@@ -77,5 +93,8 @@ export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   if (!real(c.eps, 0, 1, true)) fail("eps must be in (0, 1]", c.eps);
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) fail("seed must be a non-negative integer", c.seed);
   if (typeof c.lazyAdam !== "boolean") fail("lazyAdam must be true or false", c.lazyAdam);
+  if (!int(c.patience, 0, 1e7)) fail("patience must be an integer in [0, 1e7] (0: no early stopping)", c.patience);
+  if (!int(c.validEvery, 1, 1e7)) fail("validEvery must be an integer in [1, 1e7] (epochs between validation checks)", c.validEvery);
+  if (!real(c.validRatio, 0, 1, true) || c.validRatio >= 1) fail("validRatio must be in (0, 1)", c.validRatio);
   return { ...c, hidden: [...c.hidden], epochs: [...c.epochs] };
 }

@@ -4,6 +4,8 @@ import type { Core } from "../../bindings/index.js";
 import { Rng, seedState } from "../../bindings/rng.js";
 import { AbortError, NumericsError } from "../errors.js";
 import type { Dataset } from "../data/dataset.js";
+import type { Csr } from "../data/csr.js";
+import { heldOutRecall, type ValidationTarget } from "../eval/validation.js";
 import { AelModel } from "../model/ael.js";
 import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
 import { Adam, type RowList } from "./adam.js";
@@ -23,6 +25,16 @@ export interface ProgressEvent {
   loss: number;
   /** Seconds since the stage began. */
   seconds: number;
+  /** Recall@20 on the validation split, when early stopping checked it after this epoch. */
+  validRecall?: number;
+}
+
+/** Early stopping's record of one stage: its checks, the best one's epoch, where it stopped. */
+export interface StageValidation {
+  checks: { epoch: number; recall: number }[];
+  bestEpoch: number;
+  /** The epoch after which the stage stopped early; absent when it ran all its epochs. */
+  stoppedAt?: number;
 }
 
 /**
@@ -43,6 +55,8 @@ export interface TrainSnapshot {
   rowSteps?: Int32Array;
   losses: Record<string, number[]>;
   timings: Record<string, number>;
+  /** Early stopping: every stage's record so far, and the stage in progress's best weights. */
+  validation?: { stages: Record<string, StageValidation>; best: number; since: number; bestParams?: Float32Array };
 }
 
 export interface TrainHooks {
@@ -59,6 +73,8 @@ export interface TrainRun {
   timings: Record<string, number>;
   /** Per stage, the mean loss of every epoch. */
   losses: Record<string, number[]>;
+  /** Per stage, early stopping's record (when it ran). */
+  validation?: Record<string, StageValidation>;
 }
 
 /**
@@ -73,7 +89,7 @@ interface SparseStage {
 
 const CODE_BATCH = 256;
 /** Independent random streams derived from the seed. */
-export const STREAM = { init: 0, shuffle: 1, sampling: 2, gateNoise: 3 } as const;
+export const STREAM = { init: 0, shuffle: 1, sampling: 2, gateNoise: 3, validation: 4 } as const;
 
 const now = () => performance.now() / 1000;
 
@@ -81,7 +97,11 @@ export function stageNames(levels: number): StageName[] {
   return [...Array.from({ length: levels }, (_, s) => `stage${s}` as StageName), "gate"];
 }
 
-export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg: TrainConfig, hooks: TrainHooks = {}, resume?: TrainSnapshot): Promise<TrainRun> {
+/**
+ * Train on `train` (the data set's training rows, or what a held-out validation split left of
+ * them). With cfg.patience > 0, `valid` is the validation split early stopping measures.
+ */
+export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg: TrainConfig, hooks: TrainHooks = {}, resume?: TrainSnapshot, valid?: Csr): Promise<TrainRun> {
   const model = new AelModel(core, { users: data.users, items: data.items, hidden: cfg.hidden });
   const { arena } = core;
   const L = cfg.hidden.length;
@@ -103,6 +123,15 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     perm.set(resume.perm);
   } else model.init(cfg.seed);
 
+  // early stopping: each stage's record, and the stage in progress's best check so far
+  const validating = cfg.patience > 0 && valid !== undefined;
+  const validation: Record<string, StageValidation> = structuredClone(resume?.validation?.stages ?? {});
+  let best = -Infinity, since = 0, bestParams: Float32Array | undefined;
+  const groupValues = (group: string) => {
+    const { start, end } = model.store.group(group);
+    return arena.f32View(model.store.value + start * 4, end - start);
+  };
+
   const snapshot = (stage: number, epoch: number, adam: Adam, group: string): TrainSnapshot => {
     const { start, end } = model.store.group(group);
     return {
@@ -117,6 +146,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       rowSteps: adam.rowSteps(),
       losses: Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, [...v]])),
       timings: { ...timings },
+      validation: validating ? { stages: structuredClone(validation), best, since, bestParams: bestParams?.slice() } : undefined,
     };
   };
 
@@ -124,16 +154,25 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   // lazy-Adam option, the tensors its gradients touch only at some rows; it may update some
   // tensors itself, in its own passes, from adam's step records, and names after each step the
   // touched rows of the others.
-  const runStage = async (index: number, epochs: number, group: string, lr: number, step: (start: number, B: number, adam: Adam) => number, sparse?: SparseStage) => {
+  // With early stopping, every validEvery epochs (and after the last) the stage's `target` is
+  // measured on the validation split; the stage stops after `patience` checks without a better
+  // one and leaves its group at the weights of the best check.
+  const runStage = async (index: number, epochs: number, group: string, lr: number, target: ValidationTarget, step: (start: number, B: number, adam: Adam) => number, sparse?: SparseStage) => {
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
     const lazy = cfg.lazyAdam && sparse ? sparse.lazyTensors() : [];
     const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, sparse?.fusedTensors?.() ?? []);
     let first = 1;
+    best = -Infinity;
+    since = 0;
+    bestParams = undefined;
     if (resume && resume.stage === index) {
       adam.restore(resume.adamSteps, resume.m, resume.v, resume.rowSteps);
       first = resume.epoch + 1;
+      if (resume.validation) ({ best, since, bestParams } = resume.validation);
+      if (validating && since >= cfg.patience) first = epochs + 1; // it had stopped
     }
+    const record = validating ? (validation[name] ??= { checks: [], bestEpoch: 0 }) : undefined;
     const curve: number[] = (losses[name] ??= []);
     for (let epoch = first; epoch <= epochs; epoch++) {
       if (hooks.signal?.aborted) throw new AbortError(`training cancelled in ${name} at epoch ${epoch}`);
@@ -148,15 +187,28 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       const loss = sum / batches;
       if (!Number.isFinite(loss)) throw new NumericsError(`${name}, epoch ${epoch}: the loss is ${loss}; ${model.store.nonFinite(group) ?? "no parameter"} holds NaN/Inf; nothing was saved`);
       curve.push(loss);
+      let validRecall: number | undefined;
+      if (record && (epoch % cfg.validEvery === 0 || epoch === epochs)) {
+        validRecall = heldOutRecall(model, train, valid!, target);
+        record.checks.push({ epoch, recall: validRecall });
+        if (validRecall > best) {
+          best = validRecall;
+          since = 0;
+          record.bestEpoch = epoch;
+          bestParams = groupValues(group).slice();
+        } else if (++since >= cfg.patience && epoch < epochs) record.stoppedAt = epoch;
+      }
       timings[name] = now() - t0;
-      hooks.onProgress?.({ stage: name, epoch, epochs, loss, seconds: timings[name] });
+      hooks.onProgress?.({ stage: name, epoch, epochs, loss, seconds: timings[name], validRecall });
       if (hooks.onCheckpoint && hooks.checkpointEvery && epoch % hooks.checkpointEvery === 0) {
         const bad = model.store.nonFinite(group);
         if (bad) throw new NumericsError(`${name}, epoch ${epoch}: parameter ${bad} holds NaN/Inf; the last checkpoint was kept`);
         await hooks.onCheckpoint(snapshot(index, epoch, adam, group));
       }
       await yieldToEventLoop();
+      if (record?.stoppedAt !== undefined) break;
     }
+    if (bestParams) groupValues(group).set(bestParams);
     const bad = model.store.nonFinite(group);
     if (bad) throw new NumericsError(`${name}: parameter ${bad} holds NaN/Inf after training; nothing was saved`);
     timings[name] = now() - t0;
@@ -167,7 +219,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   let mark = arena.mark();
   if (from <= 0) {
     const s0 = new Stage0(model, train, cfg, sampling);
-    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, (start, B, adam) => s0.step(perm, start, B, adam), s0);
+    await runStage(0, cfg.epochs[0], "sub.0", cfg.lr, { expert: 0 }, (start, B, adam) => s0.step(perm, start, B, adam), s0);
   }
   arena.reset(mark);
 
@@ -179,7 +231,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     const codes = encodeAllUsers(model, train, s - 1);
     timings[`stage${s}`] = (timings[`stage${s}`] ?? 0) + now() - t0;
     const st = new StageDeep(model, s, codes, cfg.batchSize);
-    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, (start, B) => st.step(perm, start, B), st);
+    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, { expert: s }, (start, B) => st.step(perm, start, B), st);
     arena.reset(mark);
   }
 
@@ -190,12 +242,12 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   timings.gate = (timings.gate ?? 0) + now() - t0;
   const rows = new BatchRows(core, train, cfg.batchSize);
   const sg = new StageGate(model, train, cache, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
-  await runStage(L, cfg.gateEpochs, "gate", cfg.gateLr, (start, B) => {
+  await runStage(L, cfg.gateEpochs, "gate", cfg.gateLr, { gateK: cfg.gateK }, (start, B) => {
     rows.load(perm, start, B);
     return sg.step(rows);
   });
   arena.reset(mark);
-  return { model, timings, losses };
+  return { model, timings, losses, validation: validating ? validation : undefined };
 }
 
 /** Run `visit` over every user in batches of CODE_BATCH (rows and forward pass released after). */
