@@ -13,19 +13,22 @@ import { getF32, put, randn, randomCsr } from "./helpers.js";
 
 const data = synthetic({ users: 120, items: 700, interactions: 12, seed: 6 });
 
-for (const lazyAdam of [false, true])
-  test(`a short training gives identical weights on 1, 2 and 3 threads${lazyAdam ? " (lazy Adam)" : ""}`, async () => {
-    const sums: string[] = [];
+for (const [what, options] of [["", {}], [" (lazy Adam)", { lazyAdam: true }], [" (early stopping)", { patience: 1, validEvery: 2 }]] as const)
+  test(`a short training gives identical weights on 1, 2 and 3 threads${what}`, async () => {
+    const sums: string[] = [], records: unknown[] = [];
     for (const threads of [1, 2, 3]) {
       const core = await createCore({ threads });
       assert.is(core.threads, threads);
       assert.is(!!core.pool, threads > 1);
-      const r = await train(data, { core, hidden: [64, 16, 4], epochs: [6, 3, 3], gateEpochs: 2, batchSize: 16, seed: 2, lazyAdam });
+      const r = await train(data, { core, hidden: [64, 16, 4], epochs: [6, 3, 3], gateEpochs: 2, batchSize: 16, seed: 2, ...options });
       sums.push(r.recommender.weightsChecksum());
+      records.push(r.validation);
       core.pool?.terminate();
     }
     assert.is(sums[1], sums[0], "2 threads");
     assert.is(sums[2], sums[0], "3 threads");
+    assert.equal(records[1], records[0], "2 threads' validation checks");
+    assert.equal(records[2], records[0], "3 threads' validation checks");
   });
 
 test("the sparse-input encoder split across threads (spmmForward) sums what one thread sums, bit for bit", async () => {
