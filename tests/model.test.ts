@@ -318,6 +318,9 @@ for (const flavour of FLAVOURS) {
           }
           fwd.decode(0, out, r, U);
           assert.equal(Array.from(c.arena.f32View(out, U * I)), Array.from(X.subarray(e * U * I, (e + 1) * U * I)), `${hidden}: expert ${e}`);
+          // expertAlone (what early stopping scores) gives the same block
+          const single = new ExpertForward(m, U);
+          assert.equal(Array.from(c.arena.f32View(single.expertAlone(rows, e), U * I)), Array.from(X.subarray(e * U * I, (e + 1) * U * I)), `${hidden}: expertAlone(${e})`);
         }
         // one user at a time (how recommend runs): that user's rows of the whole batch
         const one = new BatchRows(c, rows.source, 1), alone = new ExpertForward(m, 1);
