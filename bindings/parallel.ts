@@ -4,6 +4,7 @@
 import type { Core } from "./core.js";
 import { MAX_TASKS, type Task } from "./pool.js";
 import { lowerBound } from "./search.js";
+import { alignLine } from "./arena.js";
 
 /** [start, end) bounds splitting [0, n) into `parts` pieces, each a multiple of `align` but the last. */
 function bounds(n: number, parts: number, align = 1): number[] {
@@ -107,14 +108,15 @@ export interface DecoderScratch {
   lossParts: number;
   /** i32[DECODER_PARTS + 1]: the parts' column bounds. */
   bounds: number;
-  /** DECODER_PARTS zeroed rows of H + 4 floats: each part's gradient row when Adam runs in the pass. */
+  /** DECODER_PARTS zeroed rows of H + 4 floats, each padded to whole cache lines: each part's gradient row when Adam runs in the pass. */
   gradRows: number;
 }
 
 export function decoderScratch(core: Core, B: number, H: number): DecoderScratch {
   const a = core.arena;
-  const gradRows = a.f32(DECODER_PARTS * (H + 4), "decoder parts");
-  a.f32View(gradRows, DECODER_PARTS * (H + 4)).fill(0);
+  const rowFloats = alignLine(4 * (H + 4)) / 4;
+  const gradRows = a.f32(DECODER_PARTS * rowFloats, "decoder parts");
+  a.f32View(gradRows, DECODER_PARTS * rowFloats).fill(0);
   return { dzParts: a.f32(DECODER_PARTS * B * H, "decoder parts"), lossParts: a.alloc(8 * DECODER_PARTS, "decoder parts"), bounds: a.alloc(4 * (DECODER_PARTS + 1), "decoder parts"), gradRows };
 }
 
