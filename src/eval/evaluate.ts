@@ -48,36 +48,53 @@ export function likelihoodWeights(model: AelModel, train: WasmCsr, users: Int32A
   }
 }
 
+/**
+ * Top-K of a batch's scores with each user's training items excluded (their rows in the batch),
+ * and each user's metrics against their held-out items: the test split, or a validation split.
+ */
+export class HeldOutRanking {
+  private readonly idx: number;
+  private readonly val: number;
+  private readonly held: Uint8Array;
+
+  constructor(private readonly model: AelModel, maxBatch: number, private readonly K: number) {
+    const a = model.core.arena;
+    this.idx = a.alloc(maxBatch * K * 4, "top-k");
+    this.val = a.f32(maxBatch * K, "top-k");
+    this.held = new Uint8Array(model.dims.items);
+  }
+
+  /** Add to `sums` the metrics of the batch in rows, users[first…first+B), ranked by scores (B×I). */
+  add(sums: MetricSums, scores: number, rows: BatchRows, users: Int32Array, first: number, heldOut: Csr, cutoffs: readonly number[] = CUTOFFS): void {
+    const { arena, kernels: k } = this.model.core;
+    const B = rows.size, K = this.K, held = this.held;
+    k.topk_rows(this.idx, this.val, scores, rows.rowptr, rows.cols, B, this.model.dims.items, K);
+    const idx = arena.i32View(this.idx, B * K);
+    for (let b = 0; b < B; b++) {
+      const u = users[first + b], h0 = heldOut.rowptr[u], h1 = heldOut.rowptr[u + 1];
+      for (let j = h0; j < h1; j++) held[heldOut.cols[j]] = 1;
+      sums.add(idx.subarray(b * K, (b + 1) * K), (i) => held[i] === 1, h1 - h0, cutoffs);
+      for (let j = h0; j < h1; j++) held[heldOut.cols[j]] = 0;
+    }
+  }
+}
+
 export function evaluate(model: AelModel, train: WasmCsr, test: Csr): EvalResult {
   const core = model.core;
-  const { arena, kernels: k } = core;
+  const { arena } = core;
   const users = evaluatedUsers(test);
   const weights = likelihoodWeights(model, train, users);
   const mark = arena.mark();
   try {
-    const I = model.dims.items, Kmax = Math.max(...CUTOFFS);
     const rows = new BatchRows(core, train, EVAL_BATCH);
     const fwd = new ExpertForward(model, EVAL_BATCH);
     const scorer = new VariantScorer(model, EVAL_BATCH);
-    const topIdx = arena.alloc(EVAL_BATCH * Kmax * 4, "top-k");
-    const topVal = arena.f32(EVAL_BATCH * Kmax, "top-k");
+    const ranking = new HeldOutRanking(model, EVAL_BATCH, Math.max(...CUTOFFS));
     const sums = scorer.names.map(() => new MetricSums());
-    const isTest = new Uint8Array(I);
     for (let s = 0; s < users.length; s += EVAL_BATCH) {
-      const B = Math.min(EVAL_BATCH, users.length - s);
-      rows.load(users, s, B);
+      rows.load(users, s, Math.min(EVAL_BATCH, users.length - s));
       const X = fwd.experts(rows);
-      scorer.names.forEach((name, v) => {
-        k.topk_rows(topIdx, topVal, scorer.score(name, rows, X, () => weights), rows.rowptr, rows.cols, B, I, Kmax);
-        const idx = arena.i32View(topIdx, B * Kmax);
-        for (let b = 0; b < B; b++) {
-          const u = users[s + b];
-          const t0 = test.rowptr[u], t1 = test.rowptr[u + 1];
-          for (let j = t0; j < t1; j++) isTest[test.cols[j]] = 1;
-          sums[v].add(idx.subarray(b * Kmax, (b + 1) * Kmax), (i) => isTest[i] === 1, t1 - t0);
-          for (let j = t0; j < t1; j++) isTest[test.cols[j]] = 0;
-        }
-      });
+      scorer.names.forEach((name, v) => ranking.add(sums[v], scorer.score(name, rows, X, () => weights), rows, users, s, test));
     }
     const variants: Record<string, MetricTable> = {};
     scorer.names.forEach((n, v) => (variants[n] = sums[v].table()));

@@ -81,11 +81,16 @@ export class ParamStore {
     return { start, end };
   }
 
+  /** A group's floats in one of the store's slabs: value, grad, m or v. */
+  groupView(slab: number, prefix: string): Float32Array {
+    const { start, end } = this.group(prefix);
+    return this.core.arena.f32View(slab + start * 4, end - start);
+  }
+
   /** Zero the gradients and Adam moments of a group (a fresh optimiser). */
   resetOptimizer(prefix: string): void {
     if (!this.trainable) throw new Error("this model was loaded for inference: it has no gradients or Adam moments (train() builds its own model)");
-    const { start, end } = this.group(prefix);
-    for (const base of [this.grad, this.m, this.v]) this.core.arena.f32View(base + start * 4, end - start).fill(0);
+    for (const slab of [this.grad, this.m, this.v]) this.groupView(slab, prefix).fill(0);
   }
 
   /** The first parameter of a group holding NaN or ±Inf, if any. */

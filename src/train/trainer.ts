@@ -127,28 +127,22 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   const validating = cfg.patience > 0 && valid !== undefined;
   const validation: Record<string, StageValidation> = structuredClone(resume?.validation?.stages ?? {});
   let best = -Infinity, since = 0, bestParams: Float32Array | undefined;
-  const groupValues = (group: string) => {
-    const { start, end } = model.store.group(group);
-    return arena.f32View(model.store.value + start * 4, end - start);
-  };
+  const groupValues = (group: string) => model.store.groupView(model.store.value, group);
 
-  const snapshot = (stage: number, epoch: number, adam: Adam, group: string): TrainSnapshot => {
-    const { start, end } = model.store.group(group);
-    return {
-      stage,
-      epoch,
-      adamSteps: adam.steps,
-      rng: { shuffle: Array.from(shuffle.state), sampling: Array.from(arena.u32View(sampling, 4)), gateNoise: Array.from(arena.u32View(gateNoise, 4)) },
-      perm: perm.slice(),
-      params: Object.fromEntries([...model.store.params.values()].map((p) => [p.name, arena.f32View(p.ptr, p.length).slice()])),
-      m: arena.f32View(model.store.m + start * 4, end - start).slice(),
-      v: arena.f32View(model.store.v + start * 4, end - start).slice(),
-      rowSteps: adam.rowSteps(),
-      losses: Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, [...v]])),
-      timings: { ...timings },
-      validation: validating ? { stages: structuredClone(validation), best, since, bestParams: bestParams?.slice() } : undefined,
-    };
-  };
+  const snapshot = (stage: number, epoch: number, adam: Adam, group: string): TrainSnapshot => ({
+    stage,
+    epoch,
+    adamSteps: adam.steps,
+    rng: { shuffle: Array.from(shuffle.state), sampling: Array.from(arena.u32View(sampling, 4)), gateNoise: Array.from(arena.u32View(gateNoise, 4)) },
+    perm: perm.slice(),
+    params: Object.fromEntries([...model.store.params.values()].map((p) => [p.name, arena.f32View(p.ptr, p.length).slice()])),
+    m: model.store.groupView(model.store.m, group).slice(),
+    v: model.store.groupView(model.store.v, group).slice(),
+    rowSteps: adam.rowSteps(),
+    losses: Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, [...v]])),
+    timings: { ...timings },
+    validation: validating ? { stages: structuredClone(validation), best, since, bestParams: bestParams?.slice() } : undefined,
+  });
 
   // step(start, B, adam) runs a batch and returns its loss. A sparse stage names, for the
   // lazy-Adam option, the tensors its gradients touch only at some rows; it may update some
