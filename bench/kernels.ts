@@ -11,17 +11,30 @@ import { Rng } from "../bindings/rng.js";
 import { tfjsWasm } from "./tfjs.js";
 
 type Impl = "simd" | "relaxed" | "scalar" | "ts" | "tfjs";
-interface Case { name: string; impl: Impl; gflops: number; ratio_vs_tfjs?: number; ms: number }
+/**
+ * One implementation on one shape. gflops and ms come from benny's mean; the _median figures
+ * from the median of its samples, which a burst of noise from other tenants of the VM moves less.
+ */
+interface Case { name: string; impl: Impl; gflops: number; ratio_vs_tfjs?: number; ms: number; gflops_median: number; ratio_vs_tfjs_median?: number; ms_median: number }
+/** Milliseconds per call: benny's mean and the median of its samples. */
+interface Timing { mean: number; median: number }
 
 const rng = Rng.seeded(1);
 const randf = (n: number) => Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
 
 
-/** Time fn with benny; returns milliseconds per call. */
-async function time(name: string, fn: () => void, maxTime = 2): Promise<number> {
-  let ms = NaN;
-  await b.suite(name, b.add(name, fn, { maxTime, minSamples: 3 }), b.cycle((r: { details: { mean: number } }) => (ms = r.details.mean * 1000)));
-  return ms;
+/** Time fn with benny. */
+async function time(name: string, fn: () => void, maxTime = 2): Promise<Timing> {
+  let t: Timing = { mean: NaN, median: NaN };
+  await b.suite(name, b.add(name, fn, { maxTime, minSamples: 3 }), b.cycle((r: { details: { mean: number; median: number } }) => (t = { mean: r.details.mean * 1000, median: r.details.median * 1000 })));
+  return t;
+}
+
+function caseOf(name: string, impl: Impl, t: Timing, flops: number, tfjs?: Timing): Case {
+  return {
+    name, impl, ms: t.mean, gflops: flops / (t.mean * 1e6), ratio_vs_tfjs: tfjs ? tfjs.mean / t.mean : undefined,
+    ms_median: t.median, gflops_median: flops / (t.median * 1e6), ratio_vs_tfjs_median: tfjs ? tfjs.median / t.median : undefined,
+  };
 }
 
 const cores = new Map<Flavour, Core>();
@@ -33,7 +46,7 @@ const cases: Case[] = [];
 async function gemmCase(name: string, M: number, N: number, K: number, orient: "nn" | "nt" | "tn") {
   const A = randf(M * K), B = randf(K * N);
   const flops = 2 * M * N * K;
-  const row: Partial<Record<Impl, number>> = {};
+  const row: Partial<Record<Impl, Timing>> = {};
   for (const [flavour, c] of cores) {
     const mark = c.arena.mark();
     const pA = c.arena.f32(M * K), pB = c.arena.f32(K * N), pC = c.arena.f32(M * N);
@@ -55,8 +68,7 @@ async function gemmCase(name: string, M: number, N: number, K: number, orient: "
   });
   a.dispose();
   bb.dispose();
-  for (const [impl, ms] of Object.entries(row) as [Impl, number][])
-    cases.push({ name, impl, ms, gflops: flops / (ms * 1e6), ratio_vs_tfjs: row.tfjs ? row.tfjs / ms : undefined });
+  for (const [impl, t] of Object.entries(row) as [Impl, Timing][]) cases.push(caseOf(name, impl, t, flops, row.tfjs));
 }
 
 await gemmCase("gemm_nn_256x1682x128", 256, 1682, 128, "nn");
@@ -78,7 +90,7 @@ await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
   const bounds = Int32Array.from({ length: DECODER_PARTS + 1 }, (_, p) => Math.round((p * I) / DECODER_PARTS));
   // the logit, its share of dW and its share of dz: three products of H per mask entry
   const spmmFlops = B * per * H, decFlops = 6 * nnz * H, scale = 1 / (nnz * I);
-  const add = (name: string, impl: Impl, ms: number, flops: number) => cases.push({ name, impl, ms, gflops: flops / (ms * 1e6) });
+  const add = (name: string, impl: Impl, t: Timing, flops: number) => cases.push(caseOf(name, impl, t, flops));
   for (const [flavour, c] of cores) {
     const a = c.arena, mark = a.mark();
     const put = (x: Float32Array | Int32Array) => {
@@ -108,14 +120,18 @@ await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
 
 const names = [...new Set(cases.map((c) => c.name))];
 const impls: Impl[] = ["simd", "relaxed", "scalar", "ts", "tfjs"];
-console.log(`\n${"case".padEnd(34)}${impls.map((i) => i.padStart(16)).join("")}   simd/tfjs  relaxed/simd  simd/scalar`);
-for (const n of names) {
-  const by = (i: Impl) => cases.find((c) => c.name === n && c.impl === i);
-  const cell = (i: Impl) => (by(i) ? `${by(i)!.gflops.toFixed(2)} GFLOP/s`.padStart(16) : "—".padStart(16));
-  const r = by("simd")?.ratio_vs_tfjs;
-  const rel = by("relaxed") ? `${(by("relaxed")!.gflops / by("simd")!.gflops).toFixed(2)}×` : "—";
-  console.log(`${n.padEnd(34)}${impls.map(cell).join("")}   ${r ? `${r.toFixed(2)}×`.padStart(9) : "—".padStart(9)}  ${rel.padStart(12)}  ${(by("simd")!.gflops / by("scalar")!.gflops).toFixed(2).padStart(10)}×`);
+function table(title: string, gflops: (c: Case) => number, ratio: (c: Case) => number | undefined): void {
+  console.log(`\n${title.padEnd(34)}${impls.map((i) => i.padStart(16)).join("")}   simd/tfjs  relaxed/simd  simd/scalar`);
+  for (const n of names) {
+    const by = (i: Impl) => cases.find((c) => c.name === n && c.impl === i);
+    const cell = (i: Impl) => (by(i) ? `${gflops(by(i)!).toFixed(2)} GFLOP/s`.padStart(16) : "—".padStart(16));
+    const r = by("simd") && ratio(by("simd")!);
+    const rel = by("relaxed") ? `${(gflops(by("relaxed")!) / gflops(by("simd")!)).toFixed(2)}×` : "—";
+    console.log(`${n.padEnd(34)}${impls.map(cell).join("")}   ${r ? `${r.toFixed(2)}×`.padStart(9) : "—".padStart(9)}  ${rel.padStart(12)}  ${(gflops(by("simd")!) / gflops(by("scalar")!)).toFixed(2).padStart(10)}×`);
+  }
 }
+table("case (benny means)", (c) => c.gflops, (c) => c.ratio_vs_tfjs);
+table("case (medians of samples)", (c) => c.gflops_median, (c) => c.ratio_vs_tfjs_median);
 const file = new URL("../../bench/results/kernels.json", import.meta.url).pathname;
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, JSON.stringify({ machine: { node: process.version, cpu: (await import("node:os")).cpus()[0]?.model }, cases }, null, 2) + "\n");
