@@ -38,6 +38,14 @@ export function gemm_tn(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, al
   gemm(C, N, A, M, B, N, M, N, K, alpha, beta, true, false, work);
 }
 
+// The register tile alone, the ceiling the whole product approaches: c[0..5, 0..8) (row stride
+// ldc floats) = Σ_p ap[p]⊗bp[p] over kc steps of an A panel (per step five values, each in four
+// lanes: 80 bytes) and a B panel (per step eight values: 32 bytes), laid out as packA and packB
+// lay them out. bench:kernels times it on panels that stay in L1. tile: 160 bytes of scratch.
+export function gemm_tile(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, tile: usize): void {
+  microKernel(c, ldc, ap, bp, kc, MR, NR, 1, 0, tile);
+}
+
 // The general form, with leading dimensions (row strides, in floats) of C, A and B as stored:
 // a block of rows of C (and the matching rows, or columns when transA, of A) is a GEMM of its
 // own, which is how the bindings split one product across threads.

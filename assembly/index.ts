@@ -1,6 +1,6 @@
 // The ael-wasm compute core: every export is a kernel over pointers into the imported memory.
 // ABI_VERSION changes whenever an export's name, signature or meaning changes.
-export const ABI_VERSION: i32 = 5;
+export const ABI_VERSION: i32 = 6;
 
 export function abi_version(): i32 {
   return ABI_VERSION;
@@ -11,7 +11,7 @@ export function heap_base(): usize {
   return __heap_base;
 }
 
-export { gemm, gemm_nn, gemm_nt, gemm_tn, gemm_workspace_bytes } from "./gemm";
+export { gemm, gemm_nn, gemm_nt, gemm_tn, gemm_tile, gemm_workspace_bytes } from "./gemm";
 export { spmm_forward, spmm_backward, mask_by_column, sampled_decoder_train, sum_parts } from "./sparse";
 export { embedding_gather_add, embedding_scatter_add, bias_add, column_sums } from "./embedding";
 export { sigmoid_forward, sigmoid_backward, softplus_forward, softplus_backward, normal_cdf } from "./activations";

@@ -71,6 +71,25 @@ async function gemmCase(name: string, M: number, N: number, K: number, orient: "
   for (const [impl, t] of Object.entries(row) as [Impl, Timing][]) cases.push(caseOf(name, impl, t, flops, row.tfjs));
 }
 
+// The 5×8 register tile alone, over packed panels of depth 128 (14 KiB, in L1), as the GEMMs
+// above run it at K = 128: the ceiling that packing, edges and the cache leave the products.
+{
+  const kc = 128, calls = 64, ldc = 8;
+  const ap = randf(kc * 20), bp = randf(kc * 8);
+  for (const [flavour, c] of cores) {
+    const mark = c.arena.mark();
+    const pA = c.arena.f32(ap.length), pB = c.arena.f32(bp.length), pC = c.arena.f32(5 * ldc), tile = c.arena.f32(40);
+    c.arena.f32View(pA, ap.length).set(ap);
+    c.arena.f32View(pB, bp.length).set(bp);
+    const f = c.kernels.gemm_tile;
+    const t = await time(`gemm tile ${flavour}`, () => {
+      for (let i = 0; i < calls; i++) f(pC, ldc, pA, pB, kc, tile);
+    });
+    cases.push(caseOf("gemm_tile_5x8_in_l1", flavour, t, calls * 2 * 5 * 8 * kc));
+    c.arena.reset(mark);
+  }
+}
+
 await gemmCase("gemm_nn_256x1682x128", 256, 1682, 128, "nn");
 await gemmCase("gemm_nt_256x1682x128", 256, 1682, 128, "nt");
 await gemmCase("gemm_tn_256x1682x128", 256, 1682, 128, "tn");
@@ -132,6 +151,12 @@ function table(title: string, gflops: (c: Case) => number, ratio: (c: Case) => n
 }
 table("case (benny means)", (c) => c.gflops, (c) => c.ratio_vs_tfjs);
 table("case (medians of samples)", (c) => c.gflops_median, (c) => c.ratio_vs_tfjs_median);
+for (const flavour of ["simd", "relaxed"] as Impl[]) {
+  const tile = cases.find((c) => c.name === "gemm_tile_5x8_in_l1" && c.impl === flavour);
+  if (!tile) continue;
+  const shares = ["nn", "nt", "tn"].map((o) => `${o.toUpperCase()} ${((100 * cases.find((c) => c.name === `gemm_${o}_256x1682x128` && c.impl === flavour)!.gflops_median) / tile.gflops_median).toFixed(0)} %`);
+  console.log(`${flavour} GEMM 256×1682×128 as a share of its register tile in L1 (${tile.gflops_median.toFixed(1)} GFLOP/s, medians): ${shares.join(", ")}`);
+}
 const file = new URL("../../bench/results/kernels.json", import.meta.url).pathname;
 mkdirSync(dirname(file), { recursive: true });
 writeFileSync(file, JSON.stringify({ machine: { node: process.version, cpu: (await import("node:os")).cpus()[0]?.model }, cases }, null, 2) + "\n");

@@ -11,6 +11,7 @@ export interface Kernels {
   gemm_nn(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
   gemm_nt(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
   gemm_tn(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, alpha: number, beta: number, work: Ptr): void;
+  gemm_tile(c: Ptr, ldc: number, ap: Ptr, bp: Ptr, kc: number, tile: Ptr): void;
 
   spmm_forward(out: Ptr, W: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
   spmm_backward(dW: Ptr, dout: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number, ld: number): void;
@@ -59,7 +60,7 @@ export interface Kernels {
 
 /** The names createCore checks for, so a stale or foreign binary is refused by name. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  "abi_version", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn",
+  "abi_version", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tile",
   "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_train", "sum_parts",
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",

@@ -65,6 +65,26 @@ for (const flavour of FLAVOURS) {
     });
   });
 
+  t("gemm_tile: the 5×8 register tile over packed panels matches the reference", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(4);
+    for (const kc of [1, 3, 256]) {
+      await scoped(c, () => {
+        const A = randn(rng, 5 * kc), B = randn(rng, kc * 8), ldc = 11;
+        // the A panel holds each value of A's column p in four lanes; the B panel is B's rows
+        const ap = new Float32Array(kc * 20);
+        for (let p = 0; p < kc; p++) for (let r = 0; r < 5; r++) ap.fill(A[r * kc + p], (p * 5 + r) * 4, (p * 5 + r + 1) * 4);
+        const [pC, pAp, pB, pTile] = put(c, new Float32Array(5 * ldc).fill(NaN), ap, B, new Float32Array(40));
+        c.kernels.gemm_tile(pC, ldc, pAp, pB, kc, pTile);
+        const want = new Float32Array(40);
+        ref.gemm(want, A, B, 5, 8, kc, 1, 0, false, false);
+        const got = getF32(c, pC, 5 * ldc);
+        assertClose(Float32Array.from({ length: 40 }, (_, i) => got[Math.floor(i / 8) * ldc + (i % 8)]), want, 2e-5 * Math.sqrt(kc), `gemm_tile kc=${kc}`);
+        for (let r = 0; r < 5; r++) for (let j = 8; j < ldc; j++) assert.ok(Number.isNaN(got[r * ldc + j]), "columns past the tile untouched");
+      });
+    }
+  });
+
   t("spmm forward/backward match the reference", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(12);

@@ -1,4 +1,4 @@
-import { gemm_nn, gemm_nt, gemm_tn, gemm_workspace_bytes } from "../gemm";
+import { gemm_nn, gemm_nt, gemm_tile, gemm_tn, gemm_workspace_bytes } from "../gemm";
 
 const work = heap.alloc(<usize>gemm_workspace_bytes());
 
@@ -38,5 +38,20 @@ describe("gemm", () => {
     for (let i = 0; i < K * N; i++) B[i] = <f32>(i % N);
     gemm_nn(ptr(C), ptr(A), ptr(B), M, N, K, 1, 0, work);
     for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) expect(C[i * N + j]).toBe(<f32>(K * j));
+  });
+  it("gemm_tile sums the outer products of packed panels into a 5×8 block of C", () => {
+    // two steps: A panel values a[p][r] = p + r + 1 (each in four lanes), B panel b[p][c] = c − p
+    const kc = 2, ldc = 10;
+    const ap = new StaticArray<f32>(kc * 5 * 4), bp = new StaticArray<f32>(kc * 8), C = new StaticArray<f32>(5 * ldc), tile = new StaticArray<f32>(40);
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < 5; r++) for (let l = 0; l < 4; l++) ap[(p * 5 + r) * 4 + l] = <f32>(p + r + 1);
+      for (let c = 0; c < 8; c++) bp[p * 8 + c] = <f32>(c - p);
+    }
+    for (let i = 0; i < 5 * ldc; i++) C[i] = -7;
+    gemm_tile(ptr(C), ldc, ptr(ap), ptr(bp), kc, ptr(tile));
+    for (let r = 0; r < 5; r++) {
+      for (let c = 0; c < 8; c++) expect(C[r * ldc + c]).toBe(<f32>((r + 1) * c + (r + 2) * (c - 1)));
+      expect(C[r * ldc + 8]).toBe(-7); // columns past the tile untouched
+    }
   });
 });
