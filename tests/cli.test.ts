@@ -79,6 +79,14 @@ test("profile times every kernel of a short training run", () => {
   assert.ok(p.ceilings.gflops > 0 && p.ceilings.gbps > 0 && p.ceilings.adamMparams > 0);
   const adam = p.kernels.find((k: { kernel: string }) => k.kernel === "adam_step");
   assert.ok(adam.mparams > 0 && Math.abs(adam.gbps - (32 * adam.mparams) / 1000) < 1e-9 * adam.gbps, "Adam: parameters per second, 32 bytes each");
+  // stage 0's fastest epoch, split per step: its kernels and the rest add up to the step
+  const e = p.stage0_fastest_epoch;
+  assert.ok(e.epoch >= 1 && e.epoch <= 3, "one of the three stage-0 epochs");
+  assert.is(e.steps, 2, "60 users in batches of 32");
+  const kernelSum = e.kernels.reduce((s: number, k: { us_per_step: number }) => s + k.us_per_step, 0);
+  assert.ok(e.kernels.some((k: { kernel: string }) => k.kernel === "sampled_decoder_train"));
+  assert.ok(e.kernels.every((k: { kernel: string }) => !k.kernel.startsWith("gate")), "only stage 0's kernels");
+  assert.ok(e.outside_us_per_step >= 0 && Math.abs(kernelSum + e.outside_us_per_step - e.step_us) < 1e-6 * e.step_us);
 });
 
 test("bad input exits with status 2 and a message naming the problem", () => {

@@ -1,10 +1,14 @@
 // `ael profile`: a short training with every kernel call timed, reported per kernel with its
 // calls, total time, share of the run, and achieved GFLOP/s (compute kernels), parameters per
-// second (Adam) or GB/s (memory-bound ones) beside this machine's measured ceilings.
+// second (Adam) or GB/s (memory-bound ones) beside this machine's measured ceilings; then stage
+// 0's fastest epoch split per step, which bursts of load from elsewhere on the machine disturb
+// least, with the time spent outside the kernels.
 import { createCore, type Core, type Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import { list, loadData, num, type Args } from "./args.js";
 import type { Kernels } from "../../bindings/kernels.js";
+import { resolveConfig } from "../train/config.js";
+import type { ProgressEvent } from "../train/trainer.js";
 
 type Cost = (core: Core, a: number[]) => { flops?: number; bytes?: number; params?: number };
 const i32 = (c: Core, p: number) => c.arena.i32View(p, 1)[0];
@@ -63,10 +67,18 @@ export interface KernelProfile {
   note?: string;
 }
 
-/** Wrap every kernel of `core` with a timer; read() returns the table so far. */
-export function instrument(core: Core): { read: (totalMs: number) => KernelProfile[] } {
+/** Milliseconds per kernel (parallel calls under their kernels' names joined by "‖") since a mark. */
+export type KernelTimes = Map<string, number>;
+
+/**
+ * Wrap every kernel of `core` with a timer. read() returns the table so far; since() the times
+ * since the last mark() (or the start).
+ */
+export function instrument(core: Core): { read: (totalMs: number) => KernelProfile[]; mark: () => void; since: () => KernelTimes } {
   const k = core.kernels as unknown as Record<string, (...a: number[]) => unknown>;
   const stats = new Map<string, { calls: number; ms: number; flops: number; bytes: number; params: number }>();
+  let window: KernelTimes = new Map();
+  const addTime = (name: string, ms: number) => window.set(name, (window.get(name) ?? 0) + ms);
   // a split call is timed as a whole, under its kernels' names joined by "‖"
   let inParallel = false;
   if (core.pool) {
@@ -78,8 +90,10 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
       inParallel = false;
       const name = [...new Set(tasks.map((t) => t[0]))].join("‖");
       const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0, params: 0 };
+      const dt = performance.now() - t0;
       s.calls++;
-      s.ms += performance.now() - t0;
+      s.ms += dt;
+      addTime(name, dt);
       for (const [kn, a] of tasks) {
         const c = COSTS[kn]?.(core, a);
         s.flops += c?.flops ?? 0;
@@ -100,6 +114,7 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
       const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0, params: 0 };
       s.calls++;
       s.ms += dt;
+      addTime(name, dt);
       if (cost) {
         const c = cost(core, a);
         s.flops += c.flops ?? 0;
@@ -115,6 +130,39 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
       [...stats]
         .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined, mparams: s.params ? s.params / (s.ms * 1e3) : undefined, note: kernel.split("‖").map((n) => NOTES[n as keyof Kernels]).find(Boolean) }))
         .sort((x, y) => y.ms - x.ms),
+    mark: () => {
+      window = new Map();
+    },
+    since: () => window,
+  };
+}
+
+/** Stage 0's fastest epoch: its time per step, and each kernel's and the rest's share of it. */
+export interface FastestEpoch {
+  epoch: number;
+  steps: number;
+  step_us: number;
+  kernels: { kernel: string; us_per_step: number }[];
+  outside_us_per_step: number;
+}
+
+/** Follows training's progress events and keeps stage 0's fastest epoch, split by kernel. */
+function fastestStage0Epoch(probe: ReturnType<typeof instrument>, stepsPerEpoch: number) {
+  let best: FastestEpoch | undefined;
+  let t0 = performance.now();
+  return {
+    onProgress(e: ProgressEvent): void {
+      const now = performance.now();
+      if (e.stage === "stage0" && (!best || (now - t0) / stepsPerEpoch < best.step_us / 1000)) {
+        const perStep = (ms: number) => (1000 * ms) / stepsPerEpoch;
+        const kernels = [...probe.since()].map(([kernel, ms]) => ({ kernel, us_per_step: perStep(ms) })).sort((x, y) => y.us_per_step - x.us_per_step);
+        const step_us = perStep(now - t0);
+        best = { epoch: e.epoch, steps: stepsPerEpoch, step_us, kernels, outside_us_per_step: step_us - kernels.reduce((s, r) => s + r.us_per_step, 0) };
+      }
+      probe.mark();
+      t0 = performance.now();
+    },
+    result: () => best,
   };
 }
 
@@ -166,11 +214,15 @@ export async function profileCommand(a: Args): Promise<void> {
   const ceiling = ceilings(core);
   const probe = instrument(core);
   const data = await loadData(a, 1);
+  const batchSize = resolveConfig({}).batchSize;
+  const fastest = fastestStage0Epoch(probe, Math.ceil(data.users / batchSize));
   const t0 = performance.now();
-  await train(data, { core, epochs: list(a.epochs, "epochs") ?? [20, 5, 5], gateEpochs: num(a["gate-epochs"], "gate-epochs") ?? 5, lazyAdam: a["lazy-adam"] });
+  probe.mark();
+  await train(data, { core, epochs: list(a.epochs, "epochs") ?? [20, 5, 5], gateEpochs: num(a["gate-epochs"], "gate-epochs") ?? 5, lazyAdam: a["lazy-adam"], batchSize, onProgress: fastest.onProgress });
   const total = performance.now() - t0;
   const rows = probe.read(total);
-  if (a.json) console.log(JSON.stringify({ dataset: data.name, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: rows }));
+  const epoch = fastest.result();
+  if (a.json) console.log(JSON.stringify({ dataset: data.name, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: rows, stage0_fastest_epoch: epoch }));
   else {
     console.log(`${data.name}, ${core.flavour} core, ${core.threads} thread${core.threads > 1 ? "s" : ""}: ${(total / 1000).toFixed(2)} s; ceilings ${ceiling.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${ceiling.gbps.toFixed(1)} GB/s (streaming), ${ceiling.adamMparams.toFixed(0)} M params/s (Adam in L2)`);
     console.log(`${"kernel".padEnd(26)}${"calls".padStart(9)}${"total ms".padStart(11)}${"share".padStart(8)}   achieved`);
@@ -183,5 +235,10 @@ export async function profileCommand(a: Args): Promise<void> {
       console.log(`${r.kernel.padEnd(26)}${String(r.calls).padStart(9)}${r.ms.toFixed(1).padStart(11)}${(100 * r.share).toFixed(1).padStart(7)}%   ${ach}`);
     }
     for (const r of rows) if (r.note) console.log(`note: ${r.kernel}: ${r.note}`);
+    if (epoch) {
+      console.log(`\nstage 0, fastest epoch (${epoch.epoch}): ${epoch.step_us.toFixed(0)} µs per step over ${epoch.steps} steps`);
+      for (const r of epoch.kernels) console.log(`${r.kernel.padEnd(40)}${r.us_per_step.toFixed(1).padStart(9)} µs${(100 * r.us_per_step / epoch.step_us).toFixed(1).padStart(7)}%`);
+      console.log(`${"outside the kernels".padEnd(40)}${epoch.outside_us_per_step.toFixed(1).padStart(9)} µs${(100 * epoch.outside_us_per_step / epoch.step_us).toFixed(1).padStart(7)}%`);
+    }
   }
 }
