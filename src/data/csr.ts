@@ -32,13 +32,6 @@ export function csrFromPairs(rows: number, users: ArrayLike<number>, items: Arra
 export const rowOf = (c: Csr, u: number) => c.cols.subarray(c.rowptr[u], c.rowptr[u + 1]);
 export const nnz = (c: Csr) => c.rowptr[c.rows];
 
-/** Users with at least one interaction. */
-export function nonEmptyRows(c: Csr): number[] {
-  const out: number[] = [];
-  for (let u = 0; u < c.rows; u++) if (c.rowptr[u + 1] > c.rowptr[u]) out.push(u);
-  return out;
-}
-
 export function hasPair(c: Csr, u: number, item: number): boolean {
   const end = c.rowptr[u + 1], at = lowerBound(c.cols, item, c.rowptr[u], end);
   return at < end && c.cols[at] === item;
