@@ -32,6 +32,8 @@ export class Stage0 {
   private readonly inEntries: number;
   /** The batch's (user, row) pairs, sorted by user (adam_embedding_rows' order). */
   private readonly byUser: number;
+  /** user·B + row per batch row: sorted as numbers, the pairs in that order without a comparator. */
+  private readonly byUserKeys: Float64Array;
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -53,6 +55,7 @@ export class Stage0 {
     this.inColstart = a.alloc((I + 1) * 4, "stage-0 input by item");
     this.inEntries = a.alloc(Math.max(1, B * train.maxRow) * 8, "stage-0 input by item");
     this.byUser = a.alloc(B * 8, "stage-0 batch by user");
+    this.byUserKeys = new Float64Array(B);
     a.u8View(this.seen, I).fill(0);
   }
 
@@ -84,8 +87,15 @@ export class Stage0 {
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     if (adam) {
       k.mask_by_column(this.inColstart, this.inEntries, this.inptr, this.incols, B, I);
+      const keys = this.byUserKeys.subarray(0, B);
+      for (let b = 0; b < B; b++) keys[b] = users[start + b] * B + b;
+      keys.sort();
       const byUser = arena.i32View(this.byUser, 2 * B);
-      Array.from(users.subarray(start, start + B), (u, b) => [u, b]).sort((x, y) => x[0] - y[0]).forEach(([u, b], i) => byUser.set([u, b], 2 * i));
+      for (let i = 0; i < B; i++) {
+        const b = keys[i] % B;
+        byUser[2 * i] = (keys[i] - b) / B;
+        byUser[2 * i + 1] = b;
+      }
       adamEncoder(this.model.core, adam.fusedStep(sub.W_enc), sub.W_enc.ptr, adam.fusedStep(sub.V), sub.V.ptr, this.dz, this.inColstart, this.inEntries, I, this.byUser, B, this.model.dims.users, H);
     } else {
       k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
