@@ -81,7 +81,7 @@ test("profile times every kernel of a short training run", () => {
   assert.ok(adam.mparams > 0 && Math.abs(adam.gbps - (32 * adam.mparams) / 1000) < 1e-9 * adam.gbps, "Adam: parameters per second, 32 bytes each");
   // stage 0's fastest epoch, split per step: its kernels and the rest add up to the step
   const e = p.stage0_fastest_epoch;
-  assert.ok(e.epoch >= 1 && e.epoch <= 3, "one of the three stage-0 epochs");
+  assert.ok(e.epoch === 2 || e.epoch === 3, "a stage-0 epoch after the first, which also holds the set-up");
   assert.is(e.steps, 2, "60 users in batches of 32");
   const kernelSum = e.kernels.reduce((s: number, k: { us_per_step: number }) => s + k.us_per_step, 0);
   assert.ok(e.kernels.some((k: { kernel: string }) => k.kernel === "sampled_decoder_train"));

@@ -1,8 +1,8 @@
 // `ael profile`: a short training with every kernel call timed, reported per kernel with its
 // calls, total time, share of the run, and achieved GFLOP/s (compute kernels), parameters per
 // second (Adam) or GB/s (memory-bound ones) beside this machine's measured ceilings; then stage
-// 0's fastest epoch split per step, which bursts of load from elsewhere on the machine disturb
-// least, with the time spent outside the kernels.
+// 0's fastest epoch (after the first) split per step, which bursts of load from elsewhere on the
+// machine disturb least, with the time spent outside the kernels.
 import { createCore, type Core, type Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import { list, loadData, num, type Args } from "./args.js";
@@ -146,14 +146,17 @@ export interface FastestEpoch {
   outside_us_per_step: number;
 }
 
-/** Follows training's progress events and keeps stage 0's fastest epoch, split by kernel. */
+/**
+ * Follows training's progress events and keeps stage 0's fastest epoch after the first (whose
+ * window also holds the run's set-up and the engine's warm-up), split by kernel.
+ */
 function fastestStage0Epoch(probe: ReturnType<typeof instrument>, stepsPerEpoch: number) {
   let best: FastestEpoch | undefined;
   let t0 = performance.now();
   return {
     onProgress(e: ProgressEvent): void {
       const now = performance.now();
-      if (e.stage === "stage0" && (!best || (now - t0) / stepsPerEpoch < best.step_us / 1000)) {
+      if (e.stage === "stage0" && e.epoch > 1 && (!best || (now - t0) / stepsPerEpoch < best.step_us / 1000)) {
         const perStep = (ms: number) => (1000 * ms) / stepsPerEpoch;
         const kernels = [...probe.since()].map(([kernel, ms]) => ({ kernel, us_per_step: perStep(ms) })).sort((x, y) => y.us_per_step - x.us_per_step);
         const step_us = perStep(now - t0);
