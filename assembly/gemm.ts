@@ -7,9 +7,9 @@
 
 const MR: i32 = 5; // rows of the register tile
 const NR: i32 = 8; // columns of the register tile (two f32x4)
-const KC: i32 = 256; // depth of a packed block: an 8-column B panel (8 KiB) stays in L1
+const KC: i32 = 256; // depth of a packed block: a 5-row A panel (20 KiB) and an 8-column B panel (8 KiB) fit L1
 const MC: i32 = 60; // rows of a packed A block (a multiple of MR; 240 KiB pre-splatted, in L2)
-const NC: i32 = 512; // columns of a packed B block (512 KiB)
+const NC: i32 = 512; // columns of a packed B block (512 KiB, in L2)
 
 import { madd } from "./vec";
 
@@ -67,12 +67,14 @@ export function gemm(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
         packA(Ap, A, lda, transA, ic, mc, pc, kc);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bp = Bp + <usize>(jr * kc * 4);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const ap = Ap + <usize>(ir * kc * 16);
+        // each A panel stays in L1 while the B panels stream past it from L2: a pre-splatted A
+        // step is 80 bytes against B's 32, so the stream from L2 is the smaller one
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const ap = Ap + <usize>(ir * kc * 16);
+          for (let jr = 0; jr < nc; jr += NR) {
+            const nr = min(NR, nc - jr);
+            const bp = Bp + <usize>(jr * kc * 4);
             const c = C + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * 4;
             microKernel(c, ldc, ap, bp, kc, mr, nr, alpha, betaBlock, tile);
           }
