@@ -121,16 +121,16 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
 // is complete, still in L1; the gradient then lives only in part p's row of gradRows.
 // z: B×H; W, dW: n×H (decoder weight in [out, in] layout); bias, dbias: n; t: per mask entry j;
 // d: per column-ordered entry (scratch); (colstart, entries) from mask_by_column; bounds: i32[P+1];
-// gradRows: P rows of H + 4 zeroed floats (left zeroed), each padded to whole 64-byte cache
-// lines, so parts running on different threads never write to the same line.
-export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, bias: usize, t: usize, colstart: usize, entries: usize, bounds: usize, p0: i32, p1: i32, B: i32, H: i32, scale: f32, adam: usize, gradRows: usize): void {
+// gradRows: P zeroed rows (left zeroed) of H + 4 floats, gradRowBytes apart (the caller
+// pads them to whole cache lines, so that parts on different threads never write to one line).
+export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, bias: usize, t: usize, colstart: usize, entries: usize, bounds: usize, p0: i32, p1: i32, B: i32, H: i32, scale: f32, adam: usize, gradRows: usize, gradRowBytes: i32): void {
   const rowBytes = <usize>H << 2;
   const slabBytes = <usize>B * rowBytes;
   const twoScale: f32 = 2 * scale;
   for (let p = p0; p < p1; p++) {
     const dz = dzParts + <usize>p * slabBytes;
     memory.fill(dz, 0, slabBytes);
-    const g = gradRows + <usize>p * ((rowBytes + 16 + 63) & ~63);
+    const g = gradRows + <usize>p * <usize>gradRowBytes;
     let loss: f64 = 0;
     // A column's logits are turned into gradients while the next column's dot products run,
     // which hides the sigmoid's long dependency chain: columns move through the stages

@@ -126,7 +126,7 @@ await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
     add("spmm_backward_ml100k", flavour, await time(`spmm bwd ${flavour}`, () => c.kernels.spmm_backward(dW, out, pR, pC, B, H, H)), spmmFlops);
     add("sampled_decoder_train_ml100k", flavour, await time(`decoder ${flavour}`, () => {
       c.kernels.mask_by_column(cs, en, pCP, pMC, B, I);
-      c.kernels.sampled_decoder_train(parts, loss, dW, db, d, pz, pW, pb, pt, cs, en, pbounds, 0, DECODER_PARTS, B, H, scale, 0, 0);
+      c.kernels.sampled_decoder_train(parts, loss, dW, db, d, pz, pW, pb, pt, cs, en, pbounds, 0, DECODER_PARTS, B, H, scale, 0, 0, 0);
       c.kernels.sum_parts(dz, parts, DECODER_PARTS, B * H);
     }), decFlops);
     a.reset(mark);

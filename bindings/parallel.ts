@@ -108,16 +108,18 @@ export interface DecoderScratch {
   lossParts: number;
   /** i32[DECODER_PARTS + 1]: the parts' column bounds. */
   bounds: number;
-  /** DECODER_PARTS zeroed rows of H + 4 floats, each padded to whole cache lines: each part's gradient row when Adam runs in the pass. */
+  /** DECODER_PARTS zeroed rows of H + 4 floats, gradRowBytes apart: each part's gradient row when Adam runs in the pass. */
   gradRows: number;
+  /** The rows' stride: whole cache lines, so that parts on different threads never share a line. */
+  gradRowBytes: number;
 }
 
 export function decoderScratch(core: Core, B: number, H: number): DecoderScratch {
   const a = core.arena;
-  const rowFloats = alignLine(4 * (H + 4)) / 4;
-  const gradRows = a.f32(DECODER_PARTS * rowFloats, "decoder parts");
-  a.f32View(gradRows, DECODER_PARTS * rowFloats).fill(0);
-  return { dzParts: a.f32(DECODER_PARTS * B * H, "decoder parts"), lossParts: a.alloc(8 * DECODER_PARTS, "decoder parts"), bounds: a.alloc(4 * (DECODER_PARTS + 1), "decoder parts"), gradRows };
+  const gradRowBytes = alignLine(4 * (H + 4));
+  const gradRows = a.alloc(DECODER_PARTS * gradRowBytes, "decoder parts");
+  a.u8View(gradRows, DECODER_PARTS * gradRowBytes).fill(0);
+  return { dzParts: a.f32(DECODER_PARTS * B * H, "decoder parts"), lossParts: a.alloc(8 * DECODER_PARTS, "decoder parts"), bounds: a.alloc(4 * (DECODER_PARTS + 1), "decoder parts"), gradRows, gradRowBytes };
 }
 
 /**
@@ -130,7 +132,7 @@ export function sampledDecoderTrain(core: Core, s: DecoderScratch, dz: number, d
   a.i32View(s.bounds, DECODER_PARTS + 1).set(columnBounds(core, colstart, n, DECODER_PARTS));
   const T = core.pool ? DECODER_PARTS : 1;
   const p = bounds(DECODER_PARTS, T);
-  run(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale, adam, s.gradRows]]));
+  run(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale, adam, s.gradRows, s.gradRowBytes]]));
   core.kernels.sum_parts(dz, s.dzParts, DECODER_PARTS, B * H);
   const parts = a.f64View(s.lossParts, DECODER_PARTS);
   let sum = 0;

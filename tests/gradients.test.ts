@@ -95,7 +95,7 @@ for (const flavour of FLAVOURS) {
         const bounds = Int32Array.from([0, n >> 1, n]);
         const [pz, pW, pb, pt, prp, pc, pcs, pen, pd, pparts, ploss, pbounds, pdz, pdW, pdb] = put(c, z, W, bias, t, rowptr, cols, new Int32Array(n + 1), new Int32Array(2 * nnz), new Float32Array(nnz), new Float32Array(2 * B * Hd), new Float64Array(2), bounds, new Float32Array(B * Hd), new Float32Array(n * Hd), new Float32Array(n));
         c.kernels.mask_by_column(pcs, pen, prp, pc, B, n);
-        c.kernels.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, 0, 2, B, Hd, 0.5, 0, 0);
+        c.kernels.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, 0, 2, B, Hd, 0.5, 0, 0, 0);
         c.kernels.sum_parts(pdz, pparts, 2, B * Hd);
         const zz = f64(z), ww = f64(W), bb = f64(bias);
         const L = () => ref.sampledDecoderTrain(F(new Float64Array(B * Hd)), F(new Float64Array(n * Hd)), F(new Float64Array(n)), F(zz), F(ww), F(bb), t, rowptr, cols, B, Hd, 0.5);

@@ -137,8 +137,8 @@ for (const flavour of FLAVOURS) {
         assert.equal(Array.from(getI32(c, pcs, n + 1)), Array.from(wcs), "column starts");
         assert.equal(Array.from(getI32(c, pen, 2 * nnz)), Array.from(wen), "entries");
         const half = P >> 1;
-        k.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, 0, half, B, H, scale, 0, 0);
-        k.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, half, P, B, H, scale, 0, 0);
+        k.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, 0, half, B, H, scale, 0, 0, 0);
+        k.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, half, P, B, H, scale, 0, 0, 0);
         k.sum_parts(pdz, pparts, P, B * H);
         const loss = Array.from(c.arena.f64View(ploss, P)).reduce((x, y) => x + y, 0) * Math.fround(scale);
         const wdz = new Float32Array(B * H), wdW = Float32Array.from(dW0), wdb = Float32Array.from(db0);

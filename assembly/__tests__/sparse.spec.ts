@@ -49,7 +49,7 @@ describe("sampled decoder", () => {
     // ε = y − t = (−½, ½, −½) by j; d = 2·ε·(1 − y)·y = ε/2
     const parts = new StaticArray<f32>(12), loss = new StaticArray<f64>(2), d = new StaticArray<f32>(3);
     const dz = new StaticArray<f32>(6), dW = new StaticArray<f32>(12), db = new StaticArray<f32>(4);
-    sampled_decoder_train(at(parts), at(loss), at(dW), at(db), at(d), at(z), at(Wd), at(bias), at(targets), at(colstart), at(entries), at(i32s([0, 2, 4])), 0, 2, 2, 3, 1, 0, 0);
+    sampled_decoder_train(at(parts), at(loss), at(dW), at(db), at(d), at(z), at(Wd), at(bias), at(targets), at(colstart), at(entries), at(i32s([0, 2, 4])), 0, 2, 2, 3, 1, 0, 0, 0);
     sum_parts(at(dz), at(parts), 2, 6);
     expect(loss[0]).toBe(0.5); // column 0: j = 1, 2
     expect(loss[1]).toBe(0.25); // column 3: j = 0

@@ -8,17 +8,15 @@ import { train } from "../api.js";
 import { list, loadData, num, type Args } from "./args.js";
 import type { Kernels } from "../../bindings/kernels.js";
 import { resolveConfig } from "../train/config.js";
+import { isLazyStepRecord } from "../train/adam.js";
 import type { ProgressEvent } from "../train/trainer.js";
 
 type Cost = (core: Core, a: number[]) => { flops?: number; bytes?: number; params?: number };
 const i32 = (c: Core, p: number) => c.arena.i32View(p, 1)[0];
 
-/** Whether an Adam step record (AdamStepRecord) is for lazy Adam: its row steps are set. */
-const lazyRecord = (c: Core, record: number) => c.arena.u32View(record + 40, 1)[0] !== 0;
-
 /** Rows of [r0, r1) an in-pass Adam kernel updates: all of them, or in lazy mode those `touched`. */
 function updatedRows(c: Core, record: number, r0: number, r1: number, touched: (r: number) => boolean): number {
-  if (!lazyRecord(c, record)) return r1 - r0;
+  if (!isLazyStepRecord(c.arena, record)) return r1 - r0;
   let n = 0;
   for (let r = r0; r < r1; r++) if (touched(r)) n++;
   return n;
@@ -37,7 +35,7 @@ const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   adam_rows: (_, a) => ({ bytes: 32 * a[6] * a[7], params: a[6] * a[7] }),
   // rows [r0, r1) of H; in lazy mode (the step record's row steps set) only those with a gradient
   adam_spmm_rows: (c, a) => ({ params: updatedRows(c, a[0], a[5], a[6], (r) => i32(c, a[3] + 4 * r + 4) > i32(c, a[3] + 4 * r)) * a[7] }),
-  adam_embedding_rows: (c, a) => ({ params: (lazyRecord(c, a[0]) ? c.arena.i32View(a[3], 2 * a[4]).filter((u, i) => i % 2 === 0 && u >= a[5] && u < a[6]).length : a[6] - a[5]) * a[7] }),
+  adam_embedding_rows: (c, a) => ({ params: (isLazyStepRecord(c.arena, a[0]) ? c.arena.i32View(a[3], 2 * a[4]).filter((u, i) => i % 2 === 0 && u >= a[5] && u < a[6]).length : a[6] - a[5]) * a[7] }),
   sigmoid_forward: (_, a) => ({ bytes: 8 * a[2] }),
   sigmoid_backward: (_, a) => ({ bytes: 12 * a[3] }),
   mse_forward: (_, a) => ({ bytes: 8 * a[2] }),

@@ -5,9 +5,19 @@
 // are updated by the stage's own kernel pass, from the step record fusedStep() hands it.
 import { paddedLength, type Param, type ParamStore } from "../model/params.js";
 import { adamRows, adamStep } from "../../bindings/parallel.js";
+import type { Arena } from "../../bindings/arena.js";
 
 /** Rows of one lazily updated tensor that carry a gradient this step: an i32 slab and its length. */
 export type RowList = [rows: number, count: number];
+
+// The layout of AdamStepRecord (assembly/adam.ts): f32 stepSize, beta1, beta2, invBc2Sqrt, eps
+// at 0; i32 t at 20; then the pointers mW, vW, mb, vb, last (0 for dense Adam).
+const RECORD_BYTES = 44;
+const RECORD_T = 20;
+const RECORD_LAST = 40;
+
+/** Whether a step record is for lazy Adam: it points at row steps. */
+export const isLazyStepRecord = (arena: Arena, record: number) => arena.u32View(record + RECORD_LAST, 1)[0] !== 0;
 
 export class Adam {
   private t = 0;
@@ -41,7 +51,7 @@ export class Adam {
       a.i32View(ptr, p.shape[0]).fill(0);
       return ptr;
     });
-    for (const p of fused) this.records.set(p, a.alloc(44, "Adam step record"));
+    for (const p of fused) this.records.set(p, a.alloc(RECORD_BYTES, "Adam step record"));
     this.lazyOwn = lazy.map((p, i) => ({ p, last: this.last[i] })).filter(({ p }) => !fused.includes(p));
   }
 
@@ -102,7 +112,7 @@ export class Adam {
     const { stepSize, invBc2Sqrt } = this.constants(this.t + 1);
     a.f32View(record, 5).set([stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps]);
     const lazy = this.lazy.indexOf(W);
-    a.u32View(record + 20, 6).set([this.t + 1, W.m, W.v, b?.m ?? 0, b?.v ?? 0, lazy >= 0 ? this.last[lazy] : 0]);
+    a.u32View(record + RECORD_T, 6).set([this.t + 1, W.m, W.v, b?.m ?? 0, b?.v ?? 0, lazy >= 0 ? this.last[lazy] : 0]);
     return record;
   }
 
