@@ -2,7 +2,7 @@
 // reference and TensorFlow.js's wasm backend on the same shapes. Prints GFLOP/s and ratios
 // against TF.js measured in the same run, and writes bench/results/kernels.json.
 import b from "benny";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createCore, relaxedSimdSupported, type Core, type Flavour } from "../bindings/index.js";
 import { DECODER_PARTS } from "../bindings/parallel.js";
@@ -69,6 +69,27 @@ async function gemmCase(name: string, M: number, N: number, K: number, orient: "
   a.dispose();
   bb.dispose();
   for (const [impl, t] of Object.entries(row) as [Impl, Timing][]) cases.push(caseOf(name, impl, t, flops, row.tfjs));
+}
+
+// The core's f32x4 arithmetic pace with no memory traffic (bench/assembly/fp-peak.ts): fourteen
+// independent multiply and add chains in the SIMD build, fused multiply-adds in the relaxed one.
+// What the tile reaches of it is what its loads, addressing and loop leave.
+{
+  const trips = 1 << 20;
+  for (const flavour of cores.keys()) {
+    if (flavour === "scalar") continue;
+    const bytes = readFileSync(new URL(`./fp-peak.${flavour}.wasm`, import.meta.url));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+    const peak = (await WebAssembly.instantiate(bytes, { env: { memory } })).instance.exports as Record<string, (trips: number, s: number) => number>;
+    const fused = flavour === "relaxed";
+    const f = fused ? peak.peak_fma : peak.peak_mul_add;
+    let sink = 0;
+    const t = await time(`f32x4 peak ${flavour}`, () => {
+      sink += f(trips, 0.99999994);
+    });
+    if (!Number.isFinite(sink)) throw new Error(`f32x4 peak (${flavour}) computed ${sink}`);
+    cases.push(caseOf("f32x4_peak_no_memory", flavour, t, trips * 14 * (fused ? 8 : 4)));
+  }
 }
 
 // The 5×8 register tile alone, over packed panels of depth 128 (14 KiB, in L1), as the GEMMs
@@ -146,7 +167,8 @@ function table(title: string, gflops: (c: Case) => number, ratio: (c: Case) => n
     const cell = (i: Impl) => (by(i) ? `${gflops(by(i)!).toFixed(2)} GFLOP/s`.padStart(16) : "—".padStart(16));
     const r = by("simd") && ratio(by("simd")!);
     const rel = by("relaxed") ? `${(gflops(by("relaxed")!) / gflops(by("simd")!)).toFixed(2)}×` : "—";
-    console.log(`${n.padEnd(34)}${impls.map(cell).join("")}   ${r ? `${r.toFixed(2)}×`.padStart(9) : "—".padStart(9)}  ${rel.padStart(12)}  ${(gflops(by("simd")!) / gflops(by("scalar")!)).toFixed(2).padStart(10)}×`);
+    const scalar = by("scalar") ? `${(gflops(by("simd")!) / gflops(by("scalar")!)).toFixed(2)}×` : "—";
+    console.log(`${n.padEnd(34)}${impls.map(cell).join("")}   ${r ? `${r.toFixed(2)}×`.padStart(9) : "—".padStart(9)}  ${rel.padStart(12)}  ${scalar.padStart(11)}`);
   }
 }
 table("case (benny means)", (c) => c.gflops, (c) => c.ratio_vs_tfjs);
@@ -156,6 +178,8 @@ for (const flavour of ["simd", "relaxed"] as Impl[]) {
   if (!tile) continue;
   const shares = ["nn", "nt", "tn"].map((o) => `${o.toUpperCase()} ${((100 * cases.find((c) => c.name === `gemm_${o}_256x1682x128` && c.impl === flavour)!.gflops_median) / tile.gflops_median).toFixed(0)} %`);
   console.log(`${flavour} GEMM 256×1682×128 as a share of its register tile in L1 (${tile.gflops_median.toFixed(1)} GFLOP/s, medians): ${shares.join(", ")}`);
+  const peak = cases.find((c) => c.name === "f32x4_peak_no_memory" && c.impl === flavour)!;
+  console.log(`${flavour} register tile as a share of the core's f32x4 ${flavour === "relaxed" ? "fused multiply-add" : "multiply and add"} pace without memory (${peak.gflops_median.toFixed(1)} GFLOP/s, medians): ${((100 * tile.gflops_median) / peak.gflops_median).toFixed(0)} %`);
 }
 const file = new URL("../../bench/results/kernels.json", import.meta.url).pathname;
 mkdirSync(dirname(file), { recursive: true });
