@@ -142,7 +142,7 @@ export class AdamStepRecord {
 }
 
 // Adam on rows [r0, r1) of an n×H weight W whose gradient is a sum of rows of d (B×H):
-//   g[r,:] = Σ_{e ∈ [rowstart[r], rowstart[r+1])} d[b_e,:]      entries: (j, b_e) pairs
+//   g[r,:] = Σ_{e ∈ [rowstart[r], rowstart[r+1])} d[b_e,:]      entries: (j, 4·H·b_e) pairs
 // The gradient is formed in registers and consumed at once, never stored. With rowstart and
 // entries from mask_by_column over a batch's input rows it is the gradient spmm_backward
 // scatters, summed in the same order (rows ascending), so the step is adam_step's on it bit for
@@ -155,8 +155,9 @@ export function adam_spmm_rows(adam: usize, W: usize, d: usize, rowstart: usize,
 
 // Adam on rows [r0, r1) of an embedding V (n×H) whose gradient at row u is the sum of d[b,:]
 // over the batch rows b of user u, and zero at every other row (embedding_scatter_add's), formed
-// as adam_spmm_rows forms its own. byUser: the batch's (users[b], b) pairs, B of them, sorted by
-// user and then by b. Dense Adam moves every row; lazy Adam only the batch's.
+// as adam_spmm_rows forms its own. byUser: the batch's (users[b], 4·H·b) pairs (b as the byte
+// offset of its row of d, as mask_by_column's entries carry it), B of them, sorted by user and
+// then by b. Dense Adam moves every row; lazy Adam only the batch's.
 export function adam_embedding_rows(adam: usize, V: usize, d: usize, byUser: usize, B: i32, r0: i32, r1: i32, H: i32): void {
   const rec = changetype<AdamStepRecord>(adam);
   let k = 0;
@@ -178,8 +179,8 @@ export function adam_embedding_rows(adam: usize, V: usize, d: usize, byUser: usi
   }
 }
 
-// Row r of W takes its step from g = Σ_{e ∈ [e0, e1)} d[b_e,:] (b_e: the second i32 of entry e),
-// summed from zero in entry order.
+// Row r of W takes its step from g = Σ_{e ∈ [e0, e1)} d[b_e,:] (entry e's second i32 is 4·H·b_e,
+// the byte offset of that row), summed from zero in entry order.
 @inline
 function adamSummedRow(rec: AdamStepRecord, W: usize, d: usize, entries: usize, e0: i32, e1: i32, r: i32, H: i32): void {
   let decay = false;
@@ -219,7 +220,7 @@ function summedRowStep(rec: AdamStepRecord, W: usize, d: usize, entries: usize, 
     while (p < end16) {
       let g0 = f32x4.splat(0), g1 = f32x4.splat(0), g2 = f32x4.splat(0), g3 = f32x4.splat(0);
       for (let e = e0; e < e1; e++) {
-        const src = d + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + at;
+        const src = d + <usize>load<u32>(entries + (<usize>e << 3), 4) + at;
         g0 = f32x4.add(g0, v128.load(src));
         g1 = f32x4.add(g1, v128.load(src, 16));
         g2 = f32x4.add(g2, v128.load(src, 32));
@@ -237,7 +238,7 @@ function summedRowStep(rec: AdamStepRecord, W: usize, d: usize, entries: usize, 
     const end4 = p + ((<usize>(H & 15) >> 2) << 4);
     while (p < end4) {
       let g = f32x4.splat(0);
-      for (let e = e0; e < e1; e++) g = f32x4.add(g, v128.load(d + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + at));
+      for (let e = e0; e < e1; e++) g = f32x4.add(g, v128.load(d + <usize>load<u32>(entries + (<usize>e << 3), 4) + at));
       adamUpdate(p, m, v, g, w1v, b2v, w2v, nsv, bcv, epsv, decay, d1v, d2v);
       p += 16;
       m += 16;
@@ -247,7 +248,7 @@ function summedRowStep(rec: AdamStepRecord, W: usize, d: usize, entries: usize, 
   }
   while (p < end) {
     let g: f32 = 0;
-    for (let e = e0; e < e1; e++) g += load<f32>(d + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + at);
+    for (let e = e0; e < e1; e++) g += load<f32>(d + <usize>load<u32>(entries + (<usize>e << 3), 4) + at);
     adamUpdateScalar(p, m, v, g, w1, beta2, w2, negStep, invBc2Sqrt, eps, decay, d1, d2);
     p += 4;
     m += 4;

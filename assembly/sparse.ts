@@ -79,9 +79,12 @@ export function spmm_backward(dW: usize, dout: usize, rowptr: usize, cols: usize
 // The mask of the sampled decoder, regrouped by column: for each column c, the entries
 // (j, b) of the per-row lists that name c, rows ascending. Visiting the mask column by
 // column keeps one decoder row (and its gradient row) in L1 while every batch row that uses
-// it is served, instead of fetching it again for each occurrence.
-// colstart: i32[n+1]; entries: i32[2·colptr[B]] as (j, b) pairs.
-export function mask_by_column(colstart: usize, entries: usize, colptr: usize, cols: usize, B: i32, n: i32): void {
+// it is served, instead of fetching it again for each occurrence. Each entry carries b as the
+// byte offset of row b in a B×H f32 slab (4·H·b), which its consumers add to their slabs' bases
+// in their inner loops instead of multiplying.
+// colstart: i32[n+1]; entries: i32[2·colptr[B]] as (j, 4·H·b) pairs.
+export function mask_by_column(colstart: usize, entries: usize, colptr: usize, cols: usize, B: i32, n: i32, H: i32): void {
+  const rowBytes = H << 2;
   memory.fill(colstart, 0, (<usize>(n + 1)) << 2);
   const nnz = load<i32>(colptr + (<usize>B << 2));
   for (let j = 0; j < nnz; j++) {
@@ -100,7 +103,7 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
       const at = load<i32>(q);
       store<i32>(q, at + 1);
       store<i32>(entries + (<usize>at << 3), j);
-      store<i32>(entries + (<usize>at << 3), b, 4);
+      store<i32>(entries + (<usize>at << 3), b * rowBytes, 4);
     }
   }
   for (let c = n; c > 0; c--) store<i32>(colstart + (<usize>c << 2), load<i32>(colstart + (<usize>(c - 1) << 2)));
@@ -108,7 +111,7 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
 }
 
 // The stage-0 decoder at the mask (ALGORITHM.md §3), forward and backward in one pass over its
-// columns. For each mask entry (j, b) at column c:
+// columns. For each mask entry (j, b) at column c (its row b as the offset 4·H·b):
 //   y = σ(z[b,:]·W[c,:] + bias[c])     ε = y − t[j]     Σε² accumulates
 //   d = 2·scale·ε·(1 − y)·y             (the gradient at the logit of scale·Σε²)
 //   dW[c,:] += d·z[b,:]    dbias[c] += d    dz[b,:] += d·W[c,:]
@@ -180,14 +183,13 @@ function adamColumn(adam: usize, W: usize, bias: usize, g: usize, c: i32, H: i32
 // Out of line, like the other stages: in a small function the engine keeps the accumulators in
 // registers.
 function logits(d: usize, z: usize, wc: usize, bc: f32, entries: usize, e0: i32, e1: i32, H: i32): void {
-  const rowBytes = <usize>H << 2;
   let e = e0;
   if (ASC_FEATURE_SIMD) {
     // Four entries at a time: each load of W's row feeds four dot products.
     for (; e + 4 <= e1; e += 4) {
       const q = entries + (<usize>e << 3);
-      const z0 = z + <usize>load<i32>(q, 4) * rowBytes, z1 = z + <usize>load<i32>(q, 12) * rowBytes;
-      const z2 = z + <usize>load<i32>(q, 20) * rowBytes, z3 = z + <usize>load<i32>(q, 28) * rowBytes;
+      const z0 = z + <usize>load<u32>(q, 4), z1 = z + <usize>load<u32>(q, 12);
+      const z2 = z + <usize>load<u32>(q, 20), z3 = z + <usize>load<u32>(q, 28);
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
       let k = 0;
       for (; k + 4 <= H; k += 4) {
@@ -215,7 +217,7 @@ function logits(d: usize, z: usize, wc: usize, bc: f32, entries: usize, e0: i32,
     }
   }
   for (; e < e1; e++) {
-    store<f32>(d + (<usize>e << 2), dot(z + <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes, wc, H) + bc);
+    store<f32>(d + (<usize>e << 2), dot(z + <usize>load<u32>(entries + (<usize>e << 3), 4), wc, H) + bc);
   }
 }
 
@@ -278,7 +280,6 @@ function logitGradients(d: usize, t: usize, entries: usize, e0: i32, e1: i32, tw
 // row) accumulate, and dz[b_e,:] += d[e]·wc. Sixteen floats at a time, W's and gw's held in
 // registers while every entry's z and dz rows pass through.
 function columnGradients(dz: usize, gw: usize, gb: usize, d: usize, z: usize, wc: usize, entries: usize, e0: i32, e1: i32, H: i32): void {
-  const rowBytes = <usize>H << 2;
   let gsum: f32 = 0;
   for (let e = e0; e < e1; e++) gsum += load<f32>(d + (<usize>e << 2));
   store<f32>(gb, load<f32>(gb) + gsum);
@@ -290,8 +291,8 @@ function columnGradients(dz: usize, gw: usize, gb: usize, d: usize, z: usize, wc
       const a = gw + o;
       let a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
       for (let e = e0; e < e1; e++) {
-        const g = f32x4.splat(load<f32>(d + (<usize>e << 2)));
-        const row = <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + o;
+        const g = v128.load32_splat(d + (<usize>e << 2));
+        const row = <usize>load<u32>(entries + (<usize>e << 3), 4) + o;
         const zs = z + row, ds = dz + row;
         a0 = madd(g, v128.load(zs), a0);
         a1 = madd(g, v128.load(zs, 16), a1);
@@ -312,7 +313,7 @@ function columnGradients(dz: usize, gw: usize, gb: usize, d: usize, z: usize, wc
     const o = <usize>k << 2, len = H - k;
     for (let e = e0; e < e1; e++) {
       const de = load<f32>(d + (<usize>e << 2));
-      const row = <usize>load<i32>(entries + (<usize>e << 3), 4) * rowBytes + o;
+      const row = <usize>load<u32>(entries + (<usize>e << 3), 4) + o;
       axpy(gw + o, z + row, de, len);
       axpy(dz + row, wc + o, de, len);
     }

@@ -144,11 +144,11 @@ await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
     const out = a.f32(B * H), d = a.f32(nnz), dW = a.f32(I * H), db = a.f32(I), dz = a.f32(B * H);
     const parts = a.f32(DECODER_PARTS * B * H), loss = a.alloc(8 * DECODER_PARTS);
     const cs = a.alloc((I + 1) * 4), en = a.alloc(nnz * 8);
-    c.kernels.mask_by_column(cs, en, pCP, pMC, B, I);
+    c.kernels.mask_by_column(cs, en, pCP, pMC, B, I, H);
     add("spmm_forward_ml100k", flavour, await time(`spmm fwd ${flavour}`, () => c.kernels.spmm_forward(out, pW, pR, pC, B, H)), spmmFlops);
     add("spmm_backward_ml100k", flavour, await time(`spmm bwd ${flavour}`, () => c.kernels.spmm_backward(dW, out, pR, pC, B, H, H)), spmmFlops);
     add("sampled_decoder_train_ml100k", flavour, await time(`decoder ${flavour}`, () => {
-      c.kernels.mask_by_column(cs, en, pCP, pMC, B, I);
+      c.kernels.mask_by_column(cs, en, pCP, pMC, B, I, H);
       c.kernels.sampled_decoder_train(parts, loss, dW, db, d, pz, pW, pb, pt, cs, en, pbounds, 0, DECODER_PARTS, B, H, scale, 0, 0, 0);
       c.kernels.sum_parts(dz, parts, DECODER_PARTS, B * H);
     }), decFlops);

@@ -94,7 +94,7 @@ for (const flavour of FLAVOURS) {
         const t = Float32Array.from({ length: nnz }, () => (rng.uniform() < 0.4 ? 1 : 0));
         const bounds = Int32Array.from([0, n >> 1, n]);
         const [pz, pW, pb, pt, prp, pc, pcs, pen, pd, pparts, ploss, pbounds, pdz, pdW, pdb] = put(c, z, W, bias, t, rowptr, cols, new Int32Array(n + 1), new Int32Array(2 * nnz), new Float32Array(nnz), new Float32Array(2 * B * Hd), new Float64Array(2), bounds, new Float32Array(B * Hd), new Float32Array(n * Hd), new Float32Array(n));
-        c.kernels.mask_by_column(pcs, pen, prp, pc, B, n);
+        c.kernels.mask_by_column(pcs, pen, prp, pc, B, n, Hd);
         c.kernels.sampled_decoder_train(pparts, ploss, pdW, pdb, pd, pz, pW, pb, pt, pcs, pen, pbounds, 0, 2, B, Hd, 0.5, 0, 0, 0);
         c.kernels.sum_parts(pdz, pparts, 2, B * Hd);
         const zz = f64(z), ww = f64(W), bb = f64(bias);

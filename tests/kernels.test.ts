@@ -131,9 +131,9 @@ for (const flavour of FLAVOURS) {
         const bounds = Int32Array.from({ length: P + 1 }, (_, p) => (p === P ? n : Math.floor((p * n) / P)));
         const [pz, pW, pb, pt, pR, pC, pdW, pdb, pcs, pen, pd, pparts, ploss, pbounds, pdz] = put(c, z, W, bias, t, rowptr, cols, dW0, db0, new Int32Array(n + 1), new Int32Array(2 * nnz), new Float32Array(nnz), new Float32Array(P * B * H).fill(NaN), new Float64Array(P), bounds, new Float32Array(B * H));
         const k = c.kernels;
-        k.mask_by_column(pcs, pen, pR, pC, B, n);
+        k.mask_by_column(pcs, pen, pR, pC, B, n, H);
         const wcs = new Int32Array(n + 1), wen = new Int32Array(2 * nnz);
-        ref.maskByColumn(wcs, wen, rowptr, cols, B, n);
+        ref.maskByColumn(wcs, wen, rowptr, cols, B, n, H);
         assert.equal(Array.from(getI32(c, pcs, n + 1)), Array.from(wcs), "column starts");
         assert.equal(Array.from(getI32(c, pen, 2 * nnz)), Array.from(wen), "entries");
         const half = P >> 1;
@@ -328,8 +328,8 @@ for (const flavour of FLAVOURS) {
               c.arena.f32View(rec, 5).set([stepSize, b1, b2, inv, eps]);
               c.arena.u32View(rec + 20, 6).set([t, f.pm, f.pv, 0, 0, lazy ? f.pl : 0]);
             }
-            c.kernels.mask_by_column(pCs, pEnt, pR, pC, B, n);
-            const byUser = Array.from(users, (u, b) => [u, b]).sort((x, y) => x[0] - y[0]).flat();
+            c.kernels.mask_by_column(pCs, pEnt, pR, pC, B, n, H);
+            const byUser = Array.from(users, (u, b) => [u, 4 * H * b]).sort((x, y) => x[0] - y[0]).flat();
             c.arena.i32View(pByUser, 2 * B).set(byUser);
             const cutW = rng.int(n + 1), cutV = rng.int(U + 1);
             c.kernels.adam_spmm_rows(pRecW, fW.pp, pD, pCs, pEnt, 0, cutW, H);

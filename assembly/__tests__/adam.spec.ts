@@ -37,10 +37,10 @@ function record(m: StaticArray<f32>, v: StaticArray<f32>, last: usize): StaticAr
 }
 
 // d: two batch rows of 2; W: 3 rows of 2, row 0 summed from batch rows 0 and 1, row 1 from none,
-// row 2 from row 1 (entries as (j, b) pairs, as mask_by_column gives them)
+// row 2 from row 1 (entries as (j, 4·H·b) pairs, as mask_by_column gives them; H = 2)
 const d = f32s([1, -4, 2, 3]);
 const rowstart = i32s([0, 2, 2, 3]);
-const entries = i32s([0, 0, 1, 1, 2, 1]);
+const entries = i32s([0, 0, 1, 8, 2, 8]);
 
 describe("adam on rows whose gradient is summed from the batch", () => {
   it("moves each row by about lr against the sign of its summed gradient; a row without one stays at step 1", () => {
@@ -67,8 +67,8 @@ describe("adam on rows whose gradient is summed from the batch", () => {
     expect(W[4]).toBeLessThan(0);
   });
   it("takes an embedding row's gradient from its batch row, zero elsewhere", () => {
-    // users 2 and 0 in batch rows 0 and 1, as (user, row) pairs sorted by user; m = (1 − β1)·g
-    const byUser = i32s([0, 1, 2, 0]);
+    // users 2 and 0 in batch rows 0 and 1, as (user, 4·H·row) pairs sorted by user; m = (1 − β1)·g
+    const byUser = i32s([0, 8, 2, 0]);
     const V = new StaticArray<f32>(8), m = new StaticArray<f32>(8), v = new StaticArray<f32>(8);
     adam_embedding_rows(at(record(m, v, 0)), at(V), at(d), at(byUser), 2, 0, 4, 2);
     expect(Math.abs(<f64>m[0] - 0.1 * 2)).toBeLessThan(1e-6); // user 0 ← row 1 = (2, 3)

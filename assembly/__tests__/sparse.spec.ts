@@ -15,7 +15,7 @@ const colptr = i32s([0, 2, 3]);
 const mcols = i32s([3, 0, 0]);
 const colstart = new StaticArray<i32>(5);
 const entries = new StaticArray<i32>(6);
-mask_by_column(at(colstart), at(entries), at(colptr), at(mcols), 2, 4);
+mask_by_column(at(colstart), at(entries), at(colptr), at(mcols), 2, 4, 3);
 
 describe("sparse-input matmul", () => {
     it("sums the W rows of each row's items", () => {
@@ -37,13 +37,14 @@ describe("sparse-input matmul", () => {
 });
 
 describe("sampled decoder", () => {
-  it("indexes the mask by column, rows ascending", () => {
+  it("indexes the mask by column, rows ascending, each row as its byte offset", () => {
     expect(colstart[0]).toBe(0);
     expect(colstart[1]).toBe(2);
     expect(colstart[4]).toBe(3);
     expect(entries[0]).toBe(1); // j = 1 (row 0 asked column 0 second)
+    expect(entries[1]).toBe(0); // row 0: byte offset 0
     expect(entries[2]).toBe(2); // then j = 2 from row 1
-    expect(entries[3]).toBe(1);
+    expect(entries[3]).toBe(12); // row 1 of a 2 × 3 slab: byte offset 4·3·1
   });
   it("runs the forward, the loss and the backward at the asked columns only", () => {
     // ε = y − t = (−½, ½, −½) by j; d = 2·ε·(1 − y)·y = ε/2

@@ -13,8 +13,11 @@ export function spmmBackward(dW: F, dout: F, rowptr: I, cols: I, B: number, H: n
     for (let j = rowptr[b]; j < rowptr[b + 1]; j++) for (let h = 0; h < H; h++) dW[cols[j] * H + h] += dout[b * H + h];
 }
 
-/** The mask regrouped by column: colstart[n+1] and (j, b) pairs, rows ascending per column. */
-export function maskByColumn(colstart: I, entries: I, colptr: I, cols: I, B: number, n: number): void {
+/**
+ * The mask regrouped by column: colstart[n+1] and (j, 4·H·b) pairs (b as the byte offset of its
+ * row in a B×H f32 slab), rows ascending per column.
+ */
+export function maskByColumn(colstart: I, entries: I, colptr: I, cols: I, B: number, n: number, H: number): void {
   const byCol: [number, number][][] = Array.from({ length: n }, () => []);
   for (let b = 0; b < B; b++) for (let j = colptr[b]; j < colptr[b + 1]; j++) byCol[cols[j]].push([j, b]);
   let at = 0;
@@ -22,7 +25,7 @@ export function maskByColumn(colstart: I, entries: I, colptr: I, cols: I, B: num
     colstart[c] = at;
     for (const [j, b] of byCol[c]) {
       entries[2 * at] = j;
-      entries[2 * at + 1] = b;
+      entries[2 * at + 1] = 4 * H * b;
       at++;
     }
   }

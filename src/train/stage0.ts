@@ -30,7 +30,7 @@ export class Stage0 {
   /** The batch's input regrouped by item, as mask_by_column gives it. */
   private readonly inColstart: number;
   private readonly inEntries: number;
-  /** The batch's (user, row) pairs, sorted by user (adam_embedding_rows' order). */
+  /** The batch's (user, 4·H·row) pairs, sorted by user (adam_embedding_rows' order and form). */
   private readonly byUser: number;
   /** user·B + row per batch row: sorted as numbers, the pairs in that order without a comparator. */
   private readonly byUserKeys: Float64Array;
@@ -79,14 +79,14 @@ export class Stage0 {
     k.sigmoid_forward(this.z, this.z, B * H);
     // y = σ(z·W_decᵀ + b_dec) at the mask only, the loss and its gradients back to dz.
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
-    k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I);
+    k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I, H);
     const scale = Math.fround(Math.fround(1 / total) / (B * I));
     const loss = sampledDecoderTrain(this.model.core, this.parts, this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dlogits, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.targets, this.colstart, this.entries, B, I, H, scale, adam ? adam.fusedStep(sub.W_dec, sub.b_dec) : 0);
     // back through the encoder: pre-activation → (db_enc, dV, dW_enc)
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     if (adam) {
-      k.mask_by_column(this.inColstart, this.inEntries, this.inptr, this.incols, B, I);
+      k.mask_by_column(this.inColstart, this.inEntries, this.inptr, this.incols, B, I, H);
       const keys = this.byUserKeys.subarray(0, B);
       for (let b = 0; b < B; b++) keys[b] = users[start + b] * B + b;
       keys.sort();
@@ -94,7 +94,7 @@ export class Stage0 {
       for (let i = 0; i < B; i++) {
         const b = keys[i] % B;
         byUser[2 * i] = (keys[i] - b) / B;
-        byUser[2 * i + 1] = b;
+        byUser[2 * i + 1] = 4 * H * b;
       }
       adamEncoder(this.model.core, adam.fusedStep(sub.W_enc), sub.W_enc.ptr, adam.fusedStep(sub.V), sub.V.ptr, this.dz, this.inColstart, this.inEntries, I, this.byUser, B, this.model.dims.users, H);
     } else {
