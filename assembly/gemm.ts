@@ -95,12 +95,43 @@ function scaleC(C: usize, ldc: i32, M: i32, N: i32, beta: f32): void {
 }
 
 // Ap[panel][p][r][0..4) = op(A)[i0 + panel·MR + r, p0 + p] repeated in four lanes, zero past M:
-// the micro-kernel then reads each A value as a ready f32x4 (a plain load V8 folds into the
-// multiply) instead of splatting it on every use.
+// the micro-kernel then reads each A value as a ready f32x4 instead of splatting it on every
+// use. A is packed again for every block of NC columns, so a full panel takes one splatting
+// load and one store per value.
 function packA(Ap: usize, A: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
+  const ld = <usize>lda << 2;
   for (let r0 = 0; r0 < mc; r0 += MR) {
     const dst = Ap + <usize>(r0 * kc * 16);
     const rows = min(MR, mc - r0);
+    if (ASC_FEATURE_SIMD && rows == MR) {
+      let d = dst;
+      const end = dst + <usize>(kc * MR * 16);
+      if (transA) {
+        // A is K×M: a step's five values lie side by side in one row of A
+        let s = A + <usize>p0 * ld + (<usize>(i0 + r0) << 2);
+        while (d < end) {
+          v128.store(d, v128.load32_splat(s));
+          v128.store(d, v128.load32_splat(s, 4), 16);
+          v128.store(d, v128.load32_splat(s, 8), 32);
+          v128.store(d, v128.load32_splat(s, 12), 48);
+          v128.store(d, v128.load32_splat(s, 16), 64);
+          s += ld;
+          d += MR * 16;
+        }
+      } else {
+        let s = A + <usize>(i0 + r0) * ld + (<usize>p0 << 2);
+        while (d < end) {
+          v128.store(d, v128.load32_splat(s));
+          v128.store(d, v128.load32_splat(s + ld), 16);
+          v128.store(d, v128.load32_splat(s + 2 * ld), 32);
+          v128.store(d, v128.load32_splat(s + 3 * ld), 48);
+          v128.store(d, v128.load32_splat(s + 4 * ld), 64);
+          s += 4;
+          d += MR * 16;
+        }
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       const d = dst + <usize>(p * MR * 16);
       for (let r = 0; r < MR; r++) {
