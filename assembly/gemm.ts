@@ -209,7 +209,24 @@ function transpose4(d: usize, q: usize, ld: usize): void {
 // c[0..mr, 0..nr] = α·Σ_p ap[p]⊗bp[p] + β·c   (c has row stride ldc floats)
 // Kept out of line: a small function lets the engine keep all ten accumulators in registers.
 function microKernel(c: usize, ldc: i32, ap: usize, bp: usize, kc: i32, mr: i32, nr: i32, alpha: f32, beta: f32, tile: usize): void {
-  if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD && mr <= 2) {
+    // a last panel of one or two rows (M mod 5: a batch of 32 ends in one): their four
+    // accumulators only, not ten
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    for (let p = 0; p < kc; p++) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      let a = v128.load(ap);
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
+      a = v128.load(ap, 16);
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
+      ap += 80;
+      bp += 32;
+    }
+    v128.store(tile, c00); v128.store(tile, c01, 16);
+    v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  } else if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
