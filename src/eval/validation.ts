@@ -20,16 +20,22 @@ export function heldOutRecall(model: AelModel, train: WasmCsr, heldOut: Csr, tar
   try {
     const rows = new BatchRows(model.core, train, EVAL_BATCH);
     const fwd = new ExpertForward(model, EVAL_BATCH);
-    const scorer = "gateK" in target ? new VariantScorer(model, EVAL_BATCH) : undefined;
+    const score = scoring(model, fwd, target);
     const ranking = new HeldOutRanking(model, EVAL_BATCH, K);
     const sums = new MetricSums();
     for (let s = 0; s < users.length; s += EVAL_BATCH) {
       rows.load(users, s, Math.min(EVAL_BATCH, users.length - s));
-      const scores = "gateK" in target ? scorer!.score(`gate_k${target.gateK}`, rows, fwd.experts(rows), () => []) : fwd.expertAlone(rows, target.expert);
-      ranking.add(sums, scores, rows, users, s, heldOut, [K]);
+      ranking.add(sums, score(rows), rows, users, s, heldOut, [K]);
     }
     return sums.table()[`recall@${K}`];
   } finally {
     arena.reset(mark);
   }
+}
+
+/** The batch's scores (B×I) by which `target` is judged. */
+function scoring(model: AelModel, fwd: ExpertForward, target: ValidationTarget): (rows: BatchRows) => number {
+  if ("expert" in target) return (rows) => fwd.expertAlone(rows, target.expert);
+  const scorer = new VariantScorer(model, EVAL_BATCH), name = `gate_k${target.gateK}`;
+  return (rows) => scorer.score(name, rows, fwd.experts(rows), () => []);
 }

@@ -106,17 +106,7 @@ export class ExpertForward {
     const B = rows.size, h0 = this.model.subs[0].h;
     for (let e = 0; e < this.model.experts; e++) {
       const input = this.R + e * B * h0 * 4;
-      if (e === 0) {
-        arena.f32View(input, B * h0).set(arena.f32View(this.z[0], B * h0));
-        continue;
-      }
-      let r = this.z[e];
-      for (let s = e; s >= 2; s--) {
-        const out = this.tmp[s & 1];
-        this.decode(s, out, r, B);
-        r = out;
-      }
-      this.decode(1, input, r, B);
+      if (this.toBase(e, B, input) !== input) arena.f32View(input, B * h0).set(arena.f32View(this.z[0], B * h0));
     }
     this.decode(0, this.X, this.R, this.model.experts * B);
     return this.X;
@@ -126,14 +116,22 @@ export class ExpertForward {
   expertAlone(rows: BatchRows, e: number): number {
     this.encode(rows, false, e + 1);
     const B = rows.size;
+    this.decode(0, this.X, this.toBase(e, B, this.R), B);
+    return this.X;
+  }
+
+  /**
+   * Expert e's code decoded down to decode_0's input (B×h_0), written to `into`; returns where
+   * it is: `into`, or z_0 itself for expert 0, which has nothing to decode before decode_0.
+   */
+  private toBase(e: number, B: number, into: number): number {
     let r = this.z[e];
     for (let s = e; s >= 1; s--) {
-      const out = s === 1 ? this.R : this.tmp[s & 1];
+      const out = s === 1 ? into : this.tmp[s & 1];
       this.decode(s, out, r, B);
       r = out;
     }
-    this.decode(0, this.X, r, B);
-    return this.X;
+    return r;
   }
 
   /** Pointer to expert e's B×I block in X for a batch of size B. */
