@@ -7,7 +7,7 @@ import { createCore, type Core, type Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import { list, loadData, num, type Args } from "./args.js";
 import type { Kernels } from "../../bindings/kernels.js";
-import { resolveConfig } from "../train/config.js";
+import { DEFAULTS } from "../train/config.js";
 import { isLazyStepRecord } from "../train/adam.js";
 import type { ProgressEvent } from "../train/trainer.js";
 
@@ -215,7 +215,7 @@ export async function profileCommand(a: Args): Promise<void> {
   const ceiling = ceilings(core);
   const probe = instrument(core);
   const data = await loadData(a, 1);
-  const batchSize = resolveConfig({}).batchSize;
+  const batchSize = DEFAULTS.batchSize;
   const fastest = fastestStage0Epoch(probe, Math.ceil(data.users / batchSize));
   const t0 = performance.now();
   probe.mark();
