@@ -2,7 +2,7 @@
 // every thread disjoint outputs and leaves every sum in its serial order, so the results are
 // those of one thread, bit for bit.
 import type { Core } from "./core.js";
-import { MAX_TASKS, type Task } from "./pool.js";
+import { MAX_TASKS, type Chain, type Task } from "./pool.js";
 import { lowerBound } from "./search.js";
 import { alignLine } from "./arena.js";
 
@@ -25,13 +25,20 @@ function columnBounds(core: Core, colstart: number, n: number, parts: number): n
 }
 
 function run(core: Core, tasks: Task[]): void {
-  if (core.pool && tasks.length > 1) core.pool.run(tasks);
-  else for (const [k, a] of tasks) (core.kernels[k] as (...x: number[]) => unknown)(...a);
+  runChains(core, tasks.map((t) => [t]));
 }
 
-/** Two independent kernel calls (disjoint outputs) on two threads when there are two, else one after the other. */
-export function together(core: Core, a: Task, b: Task): void {
-  run(core, [a, b]);
+function runChains(core: Core, chains: Chain[]): void {
+  if (core.pool && chains.length > 1) core.pool.run(chains);
+  else for (const chain of chains) for (const [k, a] of chain) (core.kernels[k] as (...x: number[]) => unknown)(...a);
+}
+
+/**
+ * Two independent chains of kernel calls (disjoint outputs) on two threads when there are two,
+ * else one after the other; each chain's calls run in order on one thread.
+ */
+export function together(core: Core, a: Chain, b: Chain): void {
+  runChains(core, [a, b]);
 }
 
 /** Below this many floats, a streaming kernel runs on one thread: the fork and join would cost more. */

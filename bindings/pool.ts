@@ -1,10 +1,11 @@
 // Kernels split across threads that share one WebAssembly.Memory. Each worker holds its own
 // instance of the threads build over the shared memory and waits on a control word; a parallel
 // call writes its tasks' argument lists, wakes the workers, and every thread (this one too)
-// claims tasks one at a time from a shared counter until none are left, so a thread that runs
-// slower (a busy core) simply takes fewer. Work is split so that every task writes disjoint
-// memory and every sum keeps its order: results depend neither on the thread count nor on
-// which thread ran which task.
+// claims chains of tasks one at a time from a shared counter until none are left, so a thread
+// that runs slower (a busy core) simply takes fewer. A chain's tasks run in order on the thread
+// that claimed it, so a later one may read what an earlier one wrote, from that core's cache.
+// Work is split so that every chain writes disjoint memory and every sum keeps its order:
+// results depend neither on the thread count nor on which thread ran which chain.
 import type { Kernels } from "./kernels.js";
 import { KERNEL_NAMES } from "./kernels.js";
 
@@ -16,14 +17,17 @@ const IDLE_MS = 20;
 
 /** One kernel call: its name and its arguments. */
 export type Task = [keyof Kernels, number[]];
-// control words: [0] generation, [1] tasks finished, [2] workers ready, [3] tasks in this call,
-// [4] the next task to claim, tagged with its call's generation (tag << 8 | task) so that a
-// thread still finishing one call cannot claim a task of the next; then per task: [kernel id,
-// argc]. Only kernels without static scratch may be split (not gemm_*, not the gate).
-const GEN = 0, DONE = 1, READY = 2, COUNT = 3, NEXT = 4, SLOT = 5;
+/** Kernel calls that one thread runs in order. */
+export type Chain = Task[];
+// control words: [0] generation, [1] chains finished, [2] workers ready, [3] chains in this
+// call, [4] the next chain to claim, tagged with its call's generation (tag << 8 | chain) so
+// that a thread still finishing one call cannot claim a chain of the next; then per chain:
+// [first task, task count]; then per task: [kernel id, argc]. Only kernels without static
+// scratch may be split (not gemm_*, not the gate).
+const GEN = 0, DONE = 1, READY = 2, COUNT = 3, NEXT = 4, CHAIN = 5, SLOT = CHAIN + 2 * MAX_TASKS;
 const tagOf = (gen: number) => gen & 0x7fffff;
 
-/** Claim the next task of the call with generation tag `tag`; -1 when none is left (or the call is over). */
+/** Claim the next chain of the call with generation tag `tag`; -1 when none is left (or the call is over). */
 function claim(ctrl: Int32Array, tag: number, n: number): number {
   for (;;) {
     const next = Atomics.load(ctrl, NEXT);
@@ -77,14 +81,20 @@ export class ThreadPool {
     return pool;
   }
 
-  /** Run the tasks (at most MAX_TASKS) across the threads, this one included; returns when all are done. */
-  run(tasks: Task[]): void {
-    const n = tasks.length;
-    if (n > MAX_TASKS) throw new RangeError(`${n} tasks in one parallel call (at most ${MAX_TASKS})`);
-    tasks.forEach(([kernel, a], t) => {
-      this.ctrl[SLOT + 2 * t] = KERNEL_NAMES.indexOf(kernel);
-      this.ctrl[SLOT + 2 * t + 1] = a.length;
-      this.args.set(a, t * MAX_ARGS);
+  /** Run the chains (at most MAX_TASKS tasks in all) across the threads, this one included; returns when all are done. */
+  run(chains: Chain[]): void {
+    const n = chains.length;
+    let t = 0;
+    chains.forEach((chain, c) => {
+      if (t + chain.length > MAX_TASKS) throw new RangeError(`more than ${MAX_TASKS} tasks in one parallel call`);
+      this.ctrl[CHAIN + 2 * c] = t;
+      this.ctrl[CHAIN + 2 * c + 1] = chain.length;
+      for (const [kernel, a] of chain) {
+        this.ctrl[SLOT + 2 * t] = KERNEL_NAMES.indexOf(kernel);
+        this.ctrl[SLOT + 2 * t + 1] = a.length;
+        this.args.set(a, t * MAX_ARGS);
+        t++;
+      }
     });
     // the counters are set before the generation moves, so a worker that sees the new
     // generation also sees this call's tasks
@@ -94,8 +104,8 @@ export class ThreadPool {
     Atomics.store(this.ctrl, NEXT, tag << 8);
     Atomics.store(this.ctrl, GEN, gen);
     Atomics.notify(this.ctrl, GEN);
-    for (let t = claim(this.ctrl, tag, n); t >= 0; t = claim(this.ctrl, tag, n)) {
-      (this.kernels[tasks[t][0]] as (...a: number[]) => unknown)(...tasks[t][1]);
+    for (let c = claim(this.ctrl, tag, n); c >= 0; c = claim(this.ctrl, tag, n)) {
+      for (const [kernel, a] of chains[c]) (this.kernels[kernel] as (...a: number[]) => unknown)(...a);
       Atomics.add(this.ctrl, DONE, 1);
     }
     // spin first: a worker usually finishes within microseconds of us, and a wake-up from
@@ -131,11 +141,14 @@ export function serveWorker(d: PoolWorkerData): void {
     while (Atomics.load(ctrl, GEN) === gen) Atomics.wait(ctrl, GEN, gen, 100);
     gen = Atomics.load(ctrl, GEN);
     const n = Atomics.load(ctrl, COUNT), tag = tagOf(gen);
-    for (let t = claim(ctrl, tag, n); t >= 0; t = claim(ctrl, tag, n)) {
-      const argc = ctrl[SLOT + 2 * t + 1];
-      a.length = argc;
-      for (let i = 0; i < argc; i++) a[i] = args[t * MAX_ARGS + i];
-      k[KERNEL_NAMES[ctrl[SLOT + 2 * t]]](...a);
+    for (let c = claim(ctrl, tag, n); c >= 0; c = claim(ctrl, tag, n)) {
+      const first = ctrl[CHAIN + 2 * c], end = first + ctrl[CHAIN + 2 * c + 1];
+      for (let t = first; t < end; t++) {
+        const argc = ctrl[SLOT + 2 * t + 1];
+        a.length = argc;
+        for (let i = 0; i < argc; i++) a[i] = args[t * MAX_ARGS + i];
+        k[KERNEL_NAMES[ctrl[SLOT + 2 * t]]](...a);
+      }
       Atomics.add(ctrl, DONE, 1);
     }
     Atomics.notify(ctrl, DONE);

@@ -5,7 +5,7 @@ import { createCore } from "../bindings/index.js";
 import { train } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
-import { MAX_TASKS, type Task } from "../bindings/pool.js";
+import { MAX_TASKS, type Chain } from "../bindings/pool.js";
 import { AelModel } from "../src/model/ael.js";
 import { Rng } from "../bindings/rng.js";
 import { spmmForward } from "../bindings/parallel.js";
@@ -65,10 +65,30 @@ test("a parallel call with more tasks than threads runs every task exactly once,
   // alternating task counts make a thread late for one call meet the next one
   for (let c = 0; c < calls; c++) {
     const n = c % 2 ? tasks : 3;
-    core.pool!.run(Array.from({ length: n }, (_, t): Task => ["bias_add", [out + t * N * 4, bias, 1, N]]));
+    core.pool!.run(Array.from({ length: n }, (_, t): Chain => [["bias_add", [out + t * N * 4, bias, 1, N]]]));
   }
   const sums = core.arena.f32View(out, tasks * N);
   for (let t = 0; t < tasks; t++) assert.is(sums[t * N + 1], 2 * (t < 3 ? calls : calls / 2), `task ${t}`);
+  core.pool!.terminate();
+});
+
+test("a chain's tasks run in order on one thread, every chain once, call after call", async () => {
+  const core = await createCore({ threads: 2 });
+  const chains = MAX_TASKS / 2, N = 8, calls = 2000;
+  const x = core.arena.f32(chains * N), y = core.arena.f32(chains * N), bias = core.arena.f32(N);
+  core.arena.f32View(bias, N).set([1, 2, 3, 4, 5, 6, 7, 8]);
+  // each chain adds the bias to its row of x, then squashes that row into y: y = σ(x) only if
+  // the add came first
+  let wrong = 0;
+  for (let c = 0; c < calls; c++) {
+    const n = c % 2 ? chains : 1;
+    core.arena.f32View(x, chains * N).fill(-3);
+    core.arena.f32View(y, chains * N).fill(0);
+    core.pool!.run(Array.from({ length: n }, (_, i): Chain => [["bias_add", [x + i * N * 4, bias, 1, N]], ["sigmoid_forward", [y + i * N * 4, x + i * N * 4, N]]]));
+    const ys = core.arena.f32View(y, chains * N);
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) if (Math.abs(ys[i * N + j] - 1 / (1 + Math.exp(3 - (j + 1)))) > 1e-6) wrong++;
+  }
+  assert.is(wrong, 0, "values of y that are not σ(x + bias)");
   core.pool!.terminate();
 });
 

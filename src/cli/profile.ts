@@ -65,7 +65,7 @@ export interface KernelProfile {
   note?: string;
 }
 
-/** Milliseconds per kernel (parallel calls under their kernels' names joined by "‖") since a mark. */
+/** Milliseconds per kernel (parallel calls under their chains joined by "‖", a chain's kernels by "→") since a mark. */
 export type KernelTimes = Map<string, number>;
 
 /**
@@ -77,16 +77,17 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
   const stats = new Map<string, { calls: number; ms: number; flops: number; bytes: number; params: number }>();
   let window: KernelTimes = new Map();
   const addTime = (name: string, ms: number) => window.set(name, (window.get(name) ?? 0) + ms);
-  // a split call is timed as a whole, under its kernels' names joined by "‖"
+  // a split call is timed as a whole, under its chains joined by "‖", a chain's kernels by "→"
   let inParallel = false;
   if (core.pool) {
     const pool = core.pool, run = pool.run.bind(pool);
-    pool.run = (tasks) => {
+    pool.run = (chains) => {
       const t0 = performance.now();
       inParallel = true;
-      run(tasks);
+      run(chains);
       inParallel = false;
-      const name = [...new Set(tasks.map((t) => t[0]))].join("‖");
+      const name = [...new Set(chains.map((c) => c.map((t) => t[0]).join("→")))].join("‖");
+      const tasks = chains.flat();
       const s = stats.get(name) ?? { calls: 0, ms: 0, flops: 0, bytes: 0, params: 0 };
       const dt = performance.now() - t0;
       s.calls++;
@@ -126,7 +127,7 @@ export function instrument(core: Core): { read: (totalMs: number) => KernelProfi
   return {
     read: (totalMs) =>
       [...stats]
-        .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined, mparams: s.params ? s.params / (s.ms * 1e3) : undefined, note: kernel.split("‖").map((n) => NOTES[n as keyof Kernels]).find(Boolean) }))
+        .map(([kernel, s]) => ({ kernel, calls: s.calls, ms: s.ms, share: s.ms / totalMs, gflops: s.flops ? s.flops / (s.ms * 1e6) : undefined, gbps: s.bytes ? s.bytes / (s.ms * 1e6) : undefined, mparams: s.params ? s.params / (s.ms * 1e3) : undefined, note: kernel.split(/[‖→]/).map((n) => NOTES[n as keyof Kernels]).find(Boolean) }))
         .sort((x, y) => y.ms - x.ms),
     mark: () => {
       window = new Map();

@@ -10,6 +10,7 @@ import type { Param } from "../model/params.js";
 import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
 import { adamEncoder, decoderScratch, sampledDecoderTrain, spmmBackward, together, type DecoderScratch } from "../../bindings/parallel.js";
+import type { Chain } from "../../bindings/pool.js";
 import type { Adam } from "./adam.js";
 
 export class Stage0 {
@@ -70,23 +71,29 @@ export class Stage0 {
     const H = sub.h, I = this.model.dims.items;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
     k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
-    // z = σ(x̃·W_enc + b_enc + V[u]), while another thread draws the negatives
+    // z = σ(x̃·W_enc + b_enc + V[u]) (and, for Adam, the input regrouped by item), while another
+    // thread draws the negatives and regroups the decoder's mask by column
     arena.f32View(this.z, B * H).fill(0);
-    k.bias_add(this.z, sub.b_enc.ptr, B, H);
-    k.embedding_gather_add(this.z, sub.V.ptr, this.users, B, H);
-    together(this.model.core, ["spmm_forward", [this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H]], ["negative_sample", [this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen]]);
+    const encode: Chain = [
+      ["bias_add", [this.z, sub.b_enc.ptr, B, H]],
+      ["embedding_gather_add", [this.z, sub.V.ptr, this.users, B, H]],
+      ["spmm_forward", [this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H]],
+      ["sigmoid_forward", [this.z, this.z, B * H]],
+    ];
+    if (adam) encode.push(["mask_by_column", [this.inColstart, this.inEntries, this.inptr, this.incols, B, I, H]]);
+    together(this.model.core, encode, [
+      ["negative_sample", [this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen]],
+      ["mask_by_column", [this.colstart, this.entries, this.colptr, this.cols, B, I, H]],
+    ]);
     const total = arena.i32View(this.colptr + 4 * B, 1)[0];
-    k.sigmoid_forward(this.z, this.z, B * H);
     // y = σ(z·W_decᵀ + b_dec) at the mask only, the loss and its gradients back to dz.
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
-    k.mask_by_column(this.colstart, this.entries, this.colptr, this.cols, B, I, H);
     const scale = Math.fround(Math.fround(1 / total) / (B * I));
     const loss = sampledDecoderTrain(this.model.core, this.parts, this.dz, sub.W_dec.grad, sub.b_dec.grad, this.dlogits, this.z, sub.W_dec.ptr, sub.b_dec.ptr, this.targets, this.colstart, this.entries, B, I, H, scale, adam ? adam.fusedStep(sub.W_dec, sub.b_dec) : 0);
     // back through the encoder: pre-activation → (db_enc, dV, dW_enc)
     k.sigmoid_backward(this.dz, this.dz, this.z, B * H);
     k.column_sums(sub.b_enc.grad, this.dz, B, H);
     if (adam) {
-      k.mask_by_column(this.inColstart, this.inEntries, this.inptr, this.incols, B, I, H);
       const keys = this.byUserKeys.subarray(0, B);
       for (let b = 0; b < B; b++) keys[b] = users[start + b] * B + b;
       keys.sort();
