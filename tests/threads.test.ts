@@ -5,7 +5,7 @@ import { createCore } from "../bindings/index.js";
 import { train } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
-import { MAX_TASKS, type Chain } from "../bindings/pool.js";
+import { MAX_TASKS, type Chain, type Task } from "../bindings/pool.js";
 import { AelModel } from "../src/model/ael.js";
 import { Rng } from "../bindings/rng.js";
 import { spmmForward } from "../bindings/parallel.js";
@@ -89,6 +89,19 @@ test("a chain's tasks run in order on one thread, every chain once, call after c
     for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) if (Math.abs(ys[i * N + j] - 1 / (1 + Math.exp(3 - (j + 1)))) > 1e-6) wrong++;
   }
   assert.is(wrong, 0, "values of y that are not σ(x + bias)");
+  core.pool!.terminate();
+});
+
+test("a parallel call of more tasks than the pool holds is refused before any runs, and the pool still serves", async () => {
+  const core = await createCore({ threads: 2 });
+  const N = 4, out = core.arena.f32(N), bias = core.arena.f32(N);
+  core.arena.f32View(out, N).fill(0);
+  core.arena.f32View(bias, N).fill(1);
+  const add: Task = ["bias_add", [out, bias, 1, N]];
+  assert.throws(() => core.pool!.run([Array.from({ length: MAX_TASKS }, () => add), [add]]), new RegExp(`more than ${MAX_TASKS} tasks`));
+  assert.is(core.arena.f32View(out, N)[0], 0, "no task of the refused call ran");
+  core.pool!.run([[add], [add]]);
+  assert.is(core.arena.f32View(out, N)[0], 2);
   core.pool!.terminate();
 });
 
