@@ -2,7 +2,7 @@
 // every thread disjoint outputs and leaves every sum in its serial order, so the results are
 // those of one thread, bit for bit.
 import type { Core } from "./core.js";
-import { MAX_TASKS, type Chain, type Task } from "./pool.js";
+import { MAX_TASKS, runChain, type Chain, type Task } from "./pool.js";
 import { lowerBound } from "./search.js";
 import { alignLine } from "./arena.js";
 
@@ -30,7 +30,7 @@ function run(core: Core, tasks: Task[]): void {
 
 function runChains(core: Core, chains: Chain[]): void {
   if (core.pool && chains.length > 1) core.pool.run(chains);
-  else for (const chain of chains) for (const [k, a] of chain) (core.kernels[k] as (...x: number[]) => unknown)(...a);
+  else for (const chain of chains) runChain(core.kernels, chain);
 }
 
 /**

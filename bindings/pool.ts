@@ -27,6 +27,11 @@ export type Chain = Task[];
 const GEN = 0, DONE = 1, READY = 2, COUNT = 3, NEXT = 4, CHAIN = 5, SLOT = CHAIN + 2 * MAX_TASKS;
 const tagOf = (gen: number) => gen & 0x7fffff;
 
+/** Run a chain's kernel calls in order on this thread. */
+export function runChain(kernels: Kernels, chain: Chain): void {
+  for (const [kernel, a] of chain) (kernels[kernel] as (...x: number[]) => unknown)(...a);
+}
+
 /** Claim the next chain of the call with generation tag `tag`; -1 when none is left (or the call is over). */
 function claim(ctrl: Int32Array, tag: number, n: number): number {
   for (;;) {
@@ -105,7 +110,7 @@ export class ThreadPool {
     Atomics.store(this.ctrl, GEN, gen);
     Atomics.notify(this.ctrl, GEN);
     for (let c = claim(this.ctrl, tag, n); c >= 0; c = claim(this.ctrl, tag, n)) {
-      for (const [kernel, a] of chains[c]) (this.kernels[kernel] as (...a: number[]) => unknown)(...a);
+      runChain(this.kernels, chains[c]);
       Atomics.add(this.ctrl, DONE, 1);
     }
     // spin first: a worker usually finishes within microseconds of us, and a wake-up from
