@@ -115,10 +115,14 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
 //   y = σ(z[b,:]·W[c,:] + bias[c])     ε = y − t[j]     Σε² accumulates
 //   d = 2·scale·ε·(1 − y)·y             (the gradient at the logit of scale·Σε²)
 //   dW[c,:] += d·z[b,:]    dbias[c] += d    dz[b,:] += d·W[c,:]
-// Served column by column, W[c,:] and dW[c,:] stay in L1 while every batch row that uses c is
-// done, and z, dz (B×H) stay there throughout. The columns are cut into parts by
-// bounds[0..P]; part p writes its dz into a B×H slab of its own (dzParts + p·B·H) and its Σε²
-// into lossParts[p] (f64), so parts run on any thread and are summed in a fixed order.
+// Served a block of COLUMN_BLOCK columns at a time, their W rows stay in L1 from the logits to
+// the gradients, and z, dz (B×H) stay there throughout. A block's logits become their
+// gradients in one sweep over its entries, on full vectors that span columns (the sigmoids of
+// successive vectors overlap, hiding each one's long dependency chain); then each column's W
+// row and gradient row stay in registers while every batch row that uses it is served.
+// The columns are cut into parts by bounds[0..P]; part p writes its dz into a B×H slab of its
+// own (dzParts + p·B·H) and its Σε² into lossParts[p] (f64), so parts run on any thread and
+// are summed in a fixed order.
 // With adam = 0 the gradients accumulate into dW and dbias. Otherwise adam points at an Adam
 // step (below) that the pass applies to each column's W row and bias as soon as their gradient
 // is complete, still in L1; the gradient then lives only in part p's row of gradRows.
@@ -126,6 +130,8 @@ export function mask_by_column(colstart: usize, entries: usize, colptr: usize, c
 // d: per column-ordered entry (scratch); (colstart, entries) from mask_by_column; bounds: i32[P+1];
 // gradRows: P zeroed rows (left zeroed) of H + 4 floats, gradRowBytes apart (the caller
 // pads them to whole cache lines, so that parts on different threads never write to one line).
+const COLUMN_BLOCK: i32 = 16; // 8 KiB of W rows at H = 128
+
 export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usize, dbias: usize, d: usize, z: usize, W: usize, bias: usize, t: usize, colstart: usize, entries: usize, bounds: usize, p0: i32, p1: i32, B: i32, H: i32, scale: f32, adam: usize, gradRows: usize, gradRowBytes: i32): void {
   const rowBytes = <usize>H << 2;
   const slabBytes = <usize>B * rowBytes;
@@ -135,32 +141,22 @@ export function sampled_decoder_train(dzParts: usize, lossParts: usize, dW: usiz
     memory.fill(dz, 0, slabBytes);
     const g = gradRows + <usize>p * <usize>gradRowBytes;
     let loss: f64 = 0;
-    // A column's logits are turned into gradients while the next column's dot products run,
-    // which hides the sigmoid's long dependency chain: columns move through the stages
-    // logits(c) → gradients(prev) → weight and input gradients(prev).
-    // prev: the column in the later stages, with its entries [prevE0, prevE1)
-    let prev = -1, prevE0 = 0, prevE1 = 0;
     const c1 = load<i32>(bounds + (<usize>(p + 1) << 2));
-    for (let c = load<i32>(bounds + (<usize>p << 2)); c <= c1; c++) {
-      let e0 = 0, e1 = 0;
-      if (c < c1) {
-        e0 = load<i32>(colstart + (<usize>c << 2));
-        e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
-        if (e0 == e1) {
-          if (adam) adamColumn(adam, W, bias, g, c, H, false);
-          continue;
+    for (let c0 = load<i32>(bounds + (<usize>p << 2)); c0 < c1; c0 += COLUMN_BLOCK) {
+      const cb = min(c0 + COLUMN_BLOCK, c1);
+      for (let c = c0; c < cb; c++) {
+        const e0 = load<i32>(colstart + (<usize>c << 2)), e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
+        if (e0 < e1) logits(d, z, W + <usize>c * rowBytes, load<f32>(bias + (<usize>c << 2)), entries, e0, e1, H);
+      }
+      loss += logitGradients(d, t, entries, load<i32>(colstart + (<usize>c0 << 2)), load<i32>(colstart + (<usize>cb << 2)), twoScale);
+      for (let c = c0; c < cb; c++) {
+        const e0 = load<i32>(colstart + (<usize>c << 2)), e1 = load<i32>(colstart + (<usize>(c + 1) << 2));
+        if (e0 < e1) {
+          const gw = adam ? g : dW + <usize>c * rowBytes, gb = adam ? g + rowBytes : dbias + (<usize>c << 2);
+          columnGradients(dz, gw, gb, d, z, W + <usize>c * rowBytes, entries, e0, e1, H);
         }
+        if (adam) adamColumn(adam, W, bias, g, c, H, e0 < e1);
       }
-      if (prev >= 0) loss += logitGradients(d, t, entries, prevE0, prevE1, twoScale);
-      if (c < c1) logits(d, z, W + <usize>c * rowBytes, load<f32>(bias + (<usize>c << 2)), entries, e0, e1, H);
-      if (prev >= 0) {
-        const gw = adam ? g : dW + <usize>prev * rowBytes, gb = adam ? g + rowBytes : dbias + (<usize>prev << 2);
-        columnGradients(dz, gw, gb, d, z, W + <usize>prev * rowBytes, entries, prevE0, prevE1, H);
-        if (adam) adamColumn(adam, W, bias, g, prev, H, true);
-      }
-      prev = c;
-      prevE0 = e0;
-      prevE1 = e1;
     }
     store<f64>(lossParts + (<usize>p << 3), loss);
   }
