@@ -104,6 +104,8 @@ function packA(Ap: usize, A: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0
     const dst = Ap + <usize>(r0 * kc * 16);
     const rows = min(MR, mc - r0);
     if (ASC_FEATURE_SIMD && rows == MR) {
+      // one loop per orientation with its strides fixed: a single loop taking both strides
+      // as variables made the products ~5 % slower (256×1682×128, all three orientations)
       let d = dst;
       const end = dst + <usize>(kc * MR * 16);
       if (transA) {
