@@ -19,25 +19,26 @@ const IDLE_MS = 20;
 export type Task = [keyof Kernels, number[]];
 /** Kernel calls that one thread runs in order. */
 export type Chain = Task[];
-// control words: [0] generation, [1] chains finished, [2] workers ready, [3] chains in this
-// call, [4] the next chain to claim, tagged with its call's generation (tag << 8 | chain) so
-// that a thread still finishing one call cannot claim a chain of the next; then per chain:
-// [first task, task count]; then per task: [kernel id, argc]. Only kernels without static
-// scratch may be split (not gemm_*, not the gate).
-const GEN = 0, DONE = 1, READY = 2, COUNT = 3, NEXT = 4, CHAIN = 5, SLOT = CHAIN + 2 * MAX_TASKS;
-const tagOf = (gen: number) => gen & 0x7fffff;
+// control words: [0] generation, [1] chains finished, [2] workers ready, [3] the call's claim
+// word, chains << 8 | next chain to claim; then per chain: [first task, task count]; then per
+// task: [kernel id, argc]. The claim word carries the call's chain count with the counter, so a
+// thread that saw an earlier call can only ever claim a chain of the call being served: a
+// count read apart from the counter could belong to a newer call, whose tables that thread
+// would then run before they are published (and a chain would run twice). Only kernels without
+// static scratch may be split (not gemm_*, not the gate).
+const GEN = 0, DONE = 1, READY = 2, NEXT = 3, CHAIN = 4, SLOT = CHAIN + 2 * MAX_TASKS;
 
 /** Run a chain's kernel calls in order on this thread. */
 export function runChain(kernels: Kernels, chain: Chain): void {
   for (const [kernel, a] of chain) (kernels[kernel] as (...x: number[]) => unknown)(...a);
 }
 
-/** Claim the next chain of the call with generation tag `tag`; -1 when none is left (or the call is over). */
-function claim(ctrl: Int32Array, tag: number, n: number): number {
+/** Claim the next chain of the call being served; -1 when none is left. */
+function claim(ctrl: Int32Array): number {
   for (;;) {
     const next = Atomics.load(ctrl, NEXT);
     const t = next & 255;
-    if (next >>> 8 !== tag || t >= n) return -1;
+    if (t >= next >>> 8) return -1;
     if (Atomics.compareExchange(ctrl, NEXT, next, next + 1) === next) return t;
   }
 }
@@ -101,15 +102,13 @@ export class ThreadPool {
         t++;
       }
     });
-    // the counters are set before the generation moves, so a worker that sees the new
-    // generation also sees this call's tasks
-    const gen = Atomics.load(this.ctrl, GEN) + 1, tag = tagOf(gen);
-    Atomics.store(this.ctrl, COUNT, n);
+    // the tables and the finished count are set before the claim word publishes the call, so
+    // a thread that claims a chain from it sees them; the generation then wakes the sleepers
     Atomics.store(this.ctrl, DONE, 0);
-    Atomics.store(this.ctrl, NEXT, tag << 8);
-    Atomics.store(this.ctrl, GEN, gen);
+    Atomics.store(this.ctrl, NEXT, n << 8);
+    Atomics.store(this.ctrl, GEN, Atomics.load(this.ctrl, GEN) + 1);
     Atomics.notify(this.ctrl, GEN);
-    for (let c = claim(this.ctrl, tag, n); c >= 0; c = claim(this.ctrl, tag, n)) {
+    for (let c = claim(this.ctrl); c >= 0; c = claim(this.ctrl)) {
       runChain(this.kernels, chains[c]);
       Atomics.add(this.ctrl, DONE, 1);
     }
@@ -145,8 +144,7 @@ export function serveWorker(d: PoolWorkerData): void {
     while (Atomics.load(ctrl, GEN) === gen && performance.now() - idleSince < IDLE_MS) for (let i = 0; i < 1000 && Atomics.load(ctrl, GEN) === gen; i++);
     while (Atomics.load(ctrl, GEN) === gen) Atomics.wait(ctrl, GEN, gen, 100);
     gen = Atomics.load(ctrl, GEN);
-    const n = Atomics.load(ctrl, COUNT), tag = tagOf(gen);
-    for (let c = claim(ctrl, tag, n); c >= 0; c = claim(ctrl, tag, n)) {
+    for (let c = claim(ctrl); c >= 0; c = claim(ctrl)) {
       const first = ctrl[CHAIN + 2 * c], end = first + ctrl[CHAIN + 2 * c + 1];
       for (let t = first; t < end; t++) {
         const argc = ctrl[SLOT + 2 * t + 1];

@@ -57,18 +57,22 @@ test("slabs and parameter tensors start on cache lines, so threads writing diffe
 
 test("a parallel call with more tasks than threads runs every task exactly once, call after call", async () => {
   const core = await createCore({ threads: 2 });
-  const tasks = MAX_TASKS, N = 8, calls = 3000;
+  const tasks = MAX_TASKS, N = 8, calls = 300_000;
   const out = core.arena.f32(tasks * N), bias = core.arena.f32(N);
   core.arena.f32View(out, tasks * N).fill(0);
   core.arena.f32View(bias, N).set([1, 2, 3, 4, 5, 6, 7, 8]);
-  // bias_add accumulates, so a task run twice or skipped shows in its row's sum; calls with
-  // alternating task counts make a thread late for one call meet the next one
+  // bias_add accumulates, so a task run twice or skipped shows in its row's sum; calls of 1, 2
+  // or 3 tasks between calls of all of them make a thread late for one call meet a larger next
+  // one (a thread that took the next call's task count with the last call's claim counter ran
+  // a task twice about once in 10⁵ calls)
+  const runs = new Float64Array(tasks);
   for (let c = 0; c < calls; c++) {
-    const n = c % 2 ? tasks : 3;
+    const n = c % 2 ? tasks : 1 + ((c >> 1) % 3);
     core.pool!.run(Array.from({ length: n }, (_, t): Chain => [["bias_add", [out + t * N * 4, bias, 1, N]]]));
+    for (let t = 0; t < n; t++) runs[t]++;
   }
   const sums = core.arena.f32View(out, tasks * N);
-  for (let t = 0; t < tasks; t++) assert.is(sums[t * N + 1], 2 * (t < 3 ? calls : calls / 2), `task ${t}`);
+  for (let t = 0; t < tasks; t++) assert.is(sums[t * N + 1], 2 * runs[t], `task ${t}`);
   core.pool!.terminate();
 });
 
