@@ -1,9 +1,15 @@
 // The ael-wasm compute core: every export is a kernel over pointers into the imported memory.
 // ABI_VERSION changes whenever an export's name, signature or meaning changes.
-export const ABI_VERSION: i32 = 8;
+export const ABI_VERSION: i32 = 9;
 
 export function abi_version(): i32 {
   return ABI_VERSION;
+}
+
+// Which build this is (0 scalar, 1 simd, 2 relaxed), so that bindings handed a module or its
+// bytes know what they run, whatever they were told.
+export function core_flavour(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
 }
 
 // First byte past the module's static data: the arena starts here.

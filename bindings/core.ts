@@ -7,23 +7,35 @@ import { readWasmFile } from "./read-file.js";
 import { ThreadPool } from "./pool.js";
 import { defaultThreads, spawnWorker } from "./spawn.js";
 
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 /** simd: the default; scalar: no SIMD; relaxed: SIMD with fused multiply-add, where the runtime has relaxed SIMD. */
 export type Flavour = "simd" | "scalar" | "relaxed";
 
+/** Flavours by the number core_flavour() returns. */
+const FLAVOURS: readonly Flavour[] = ["scalar", "simd", "relaxed"];
+
 export interface CoreOptions {
-  /** Which binary to run; default: "simd" where the runtime validates SIMD, else "scalar". */
+  /**
+   * Which binary to run; default: "simd" where the runtime validates SIMD, else "scalar". With
+   * wasmModule or wasmBinary, the build they must be (checked); default: whichever they are.
+   */
   flavour?: Flavour;
   /** The module's bytes, for bundlers and CSP-strict pages; skips locating the file. */
   wasmBinary?: BufferSource;
+  /**
+   * The module, compiled: for runtimes that forbid compiling WebAssembly from bytes (Cloudflare
+   * Workers, Vercel's Edge runtime), which hand an imported .wasm file over as a module.
+   */
+  wasmModule?: WebAssembly.Module;
   /** Where to fetch or read the .wasm from (a directory URL ending in "/", or the file itself). */
   wasmUrl?: string | URL;
   /** Initial memory in bytes (grows on demand). */
   initialBytes?: number;
   /**
    * Threads for the kernels that split (default: every core in Node; in browsers every core
-   * when the page is cross-origin isolated, else 1). Results do not depend on it.
+   * when the page is cross-origin isolated, else 1). Results do not depend on it. A module or
+   * bytes given by the caller run on 1.
    */
   threads?: number;
 }
@@ -71,37 +83,74 @@ export function setEmbeddedWasm(bytes: Partial<Record<Flavour, Uint8Array>>): vo
   Object.assign(embedded, bytes);
 }
 
+const ONE_THREAD = "several threads need the threads build located next to the bindings; wasmModule, wasmBinary and the embedded entry run on 1 thread";
+
 export async function createCore(options: CoreOptions = {}): Promise<Core> {
+  const { wasmModule, wasmBinary, initialBytes } = options;
+  if (options.flavour !== undefined) checkFlavour(options.flavour);
+  if (wasmModule !== undefined || wasmBinary !== undefined) {
+    if (checkThreads(options.threads ?? 1) > 1) throw new WasmLoadError(ONE_THREAD);
+    if (wasmModule !== undefined && wasmBinary !== undefined) throw new WasmLoadError("give wasmModule or wasmBinary, not both");
+  }
+  // a core handed over is whichever build it is, unless a flavour is asked for
+  if (wasmModule !== undefined) {
+    // by its tag, not instanceof: a module may come from another realm (a vm context, a frame)
+    const tag = Object.prototype.toString.call(wasmModule);
+    if (tag !== "[object WebAssembly.Module]") throw new WasmLoadError(`wasmModule must be a WebAssembly.Module, got ${tag}`);
+    return instantiateCore(wasmModule, "the wasmModule option", options.flavour, initialBytes);
+  }
+  if (wasmBinary !== undefined) {
+    const from = "the wasmBinary option";
+    return instantiateCore(await compile(toBytes(wasmBinary), from), from, options.flavour, initialBytes);
+  }
   const flavour = options.flavour ?? (simdSupported() ? "simd" : "scalar");
-  if (flavour !== "simd" && flavour !== "scalar" && flavour !== "relaxed") throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd", "scalar" or "relaxed"`);
-  if (flavour === "simd" && !simdSupported()) throw new WasmLoadError("this runtime does not support WebAssembly SIMD; use flavour \"scalar\"");
-  if (flavour === "relaxed" && !relaxedSimdSupported()) throw new WasmLoadError("this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use flavour \"simd\"");
-  const threads = options.threads ?? (flavour === "simd" && !options.wasmBinary && !embedded.simd ? defaultThreads() : 1);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new WasmLoadError(`threads must be an integer in [1, 64], got ${threads}`);
+  const threads = checkThreads(options.threads ?? (flavour === "simd" && !embedded.simd ? defaultThreads() : 1));
+  if (threads > 1 && embedded.simd) throw new WasmLoadError(ONE_THREAD);
   if (threads > 1 && flavour !== "simd") throw new WasmLoadError(`several threads need the simd flavour (got ${flavour})`);
-  if (threads > 1 && (options.wasmBinary || embedded.simd)) throw new WasmLoadError("several threads need the threads build located next to the bindings; wasmBinary and the embedded entry run on 1 thread");
-  const { bytes, from } = options.wasmBinary
-    ? { bytes: toBytes(options.wasmBinary), from: "the wasmBinary option" }
-    : embedded[flavour] && options.wasmUrl === undefined
-      ? { bytes: embedded[flavour]!, from: `the embedded ${flavour} core` }
-      : await locate(wasmFileName(flavour, threads > 1), options.wasmUrl);
-  return instantiateCore(bytes, from, flavour, options.initialBytes, threads, options.threads === undefined);
+  const { bytes, from } = embedded[flavour] && options.wasmUrl === undefined
+    ? { bytes: embedded[flavour]!, from: `the embedded ${flavour} core` }
+    : await locate(wasmFileName(flavour, threads > 1), options.wasmUrl);
+  return instantiateCore(await compile(bytes, from), from, flavour, initialBytes, threads, options.threads === undefined);
 }
 
-/** fallback: when the pool cannot start, warn and run on one thread instead of failing. */
-export async function instantiateCore(bytes: Uint8Array, from: string, flavour: Flavour, initialBytes = 16 << 20, threads = 1, fallback = false): Promise<Core> {
+function checkFlavour(flavour: Flavour): void {
+  if (!FLAVOURS.includes(flavour)) throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd", "scalar" or "relaxed"`);
+  if (flavour === "simd" && !simdSupported()) throw new WasmLoadError("this runtime does not support WebAssembly SIMD; use flavour \"scalar\"");
+  if (flavour === "relaxed" && !relaxedSimdSupported()) throw new WasmLoadError("this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use flavour \"simd\"");
+}
+
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new WasmLoadError(`threads must be an integer in [1, 64], got ${threads}`);
+  return threads;
+}
+
+async function compile(bytes: Uint8Array, from: string): Promise<WebAssembly.Module> {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new WasmLoadError(`${from} is not a WebAssembly module (${bytes.length} bytes, starting ${head || "empty"}; expected 00 61 73 6d)`);
   }
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    const msg = (e as Error).message;
+    // the message V8 gives where the embedder forbids it (Cloudflare Workers and the like)
+    const hint = /disallowed/i.test(msg) ? "; this runtime does not compile WebAssembly from bytes: import the .wasm file as a module and pass it as wasmModule" : "";
+    throw new WasmLoadError(`${from} could not be compiled: ${msg}${hint}`);
+  }
+}
+
+/**
+ * Instantiate a compiled core over a fresh memory and check it: its exports, its ABI version and
+ * that it is the flavour asked for (undefined: whichever it is). fallback: when the pool cannot
+ * start, warn and run on one thread instead of failing.
+ */
+async function instantiateCore(module: WebAssembly.Module, from: string, flavour: Flavour | undefined, initialBytes = 16 << 20, threads = 1, fallback = false): Promise<Core> {
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE)), maximum: MAX_PAGES, shared: threads > 1 });
   let instance: WebAssembly.Instance;
-  let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch (e) {
-    throw new WasmLoadError(`${from} could not be instantiated as the ${flavour} core: ${(e as Error).message}`);
+    throw new WasmLoadError(`${from} could not be instantiated${flavour ? ` as the ${flavour} core` : ""}: ${(e as Error).message}`);
   }
   const ex = instance.exports as Record<string, unknown>;
   const missing = KERNEL_NAMES.filter((n) => typeof ex[n] !== "function");
@@ -110,6 +159,9 @@ export async function instantiateCore(bytes: Uint8Array, from: string, flavour: 
   const kernels = Object.fromEntries(KERNEL_NAMES.map((n) => [n, ex[n]])) as unknown as Kernels;
   const abi = kernels.abi_version();
   if (abi !== ABI_VERSION) throw new WasmLoadError(`${from} has ABI version ${abi}, these bindings need ${ABI_VERSION}; rebuild with \`npm run build\``);
+  const built = FLAVOURS[kernels.core_flavour()];
+  if (built === undefined) throw new WasmLoadError(`${from} names an unknown flavour (${kernels.core_flavour()})`);
+  if (flavour !== undefined && built !== flavour) throw new WasmLoadError(`${from} is the ${built} core, not the ${flavour} core asked for`);
   const arena = new Arena(memory, kernels.heap_base());
   const gemmWork = arena.alloc(kernels.gemm_workspace_bytes(), "GEMM workspace");
   let pool: ThreadPool | undefined;
@@ -123,7 +175,7 @@ export async function instantiateCore(bytes: Uint8Array, from: string, flavour: 
     }
   }
   const gemmWorks = [gemmWork, ...Array.from({ length: threads - 1 }, () => arena.alloc(kernels.gemm_workspace_bytes(), "GEMM workspace"))];
-  return { flavour, kernels, memory, arena, gemmWork, gemmWorks, threads, pool };
+  return { flavour: built, kernels, memory, arena, gemmWork, gemmWorks, threads, pool };
 }
 
 function toBytes(src: BufferSource): Uint8Array {

@@ -4,6 +4,7 @@ type Ptr = number;
 
 export interface Kernels {
   abi_version(): number;
+  core_flavour(): number;
   heap_base(): number;
 
   gemm_workspace_bytes(): number;
@@ -60,7 +61,7 @@ export interface Kernels {
 
 /** The names createCore checks for, so a stale or foreign binary is refused by name. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  "abi_version", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tile",
+  "abi_version", "core_flavour", "heap_base", "gemm_workspace_bytes", "gemm", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tile",
   "spmm_forward", "spmm_backward", "mask_by_column", "sampled_decoder_train", "sum_parts",
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",

@@ -1,11 +1,14 @@
-// The packed tarball, installed into an empty project: it imports and trains under Node, and a
-// browser bundle made with esbuild from `ael-wasm/embedded` keeps its wasm and trains in Chromium.
+// The packed tarball, installed into an empty project: it imports and trains under Node, a
+// browser bundle made with esbuild from `ael-wasm/embedded` keeps its wasm and trains in Chromium,
+// and a bundle for an edge runtime that forbids compiling WebAssembly trains from a module.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import vm from "node:vm";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
@@ -20,6 +23,7 @@ test.before(() => {
   const tgz = npm(["pack", "--silent", "--pack-destination", dir], root).trim().split("\n").pop()!;
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, tgz)], dir);
+  writeFileSync(join(dir, "node.mjs"), `import { train, synthetic } from "ael-wasm";\n${PROGRAM}\nconsole.log(JSON.stringify(globalThis.__result));`);
 });
 
 const PROGRAM = `
@@ -30,7 +34,6 @@ globalThis.__result = { checksum: recommender.weightsChecksum(), recall: r.varia
 `;
 
 test("the installed package imports and trains under Node", () => {
-  writeFileSync(join(dir, "node.mjs"), `import { train, synthetic } from "ael-wasm";\n${PROGRAM}\nconsole.log(JSON.stringify(globalThis.__result));`);
   const out = JSON.parse(run(process.execPath, ["node.mjs"], dir));
   assert.match(out.checksum, /^[0-9a-f]{16}$/);
   assert.ok(out.recall >= 0 && out.recall <= 1);
@@ -59,6 +62,43 @@ test("an esbuild browser bundle of ael-wasm/embedded keeps the wasm and trains i
   } finally {
     await browser.close();
   }
+});
+
+// Cloudflare Workers and Vercel's Edge runtime refuse to compile WebAssembly from bytes (as they
+// refuse eval): a worker imports the .wasm file, which its bundler hands over as a compiled
+// module. A vm context with code generation off refuses the same way.
+const EDGE_PROGRAM = `
+import { createCore, train, synthetic, Recommender } from "ael-wasm";
+globalThis.__done = (async () => {
+  let refused = "";
+  try {
+    await createCore({ wasmBinary: AEL_BYTES });
+  } catch (e) {
+    refused = e.message;
+  }
+  const core = await createCore({ wasmModule: AEL_CORE });
+  const data = synthetic({ users: 60, items: 50, interactions: 8, seed: 2 });
+  const { recommender } = await train(data, { core, hidden: [16, 8, 4], epochs: [10, 5, 5], gateEpochs: 3, negatives: 16, seed: 3 });
+  const served = Recommender.fromSafetensors(await createCore({ wasmModule: AEL_CORE }), recommender.toSafetensors());
+  return { refused, flavour: core.flavour, checksum: recommender.weightsChecksum(), served: served.weightsChecksum(), top: served.recommend({ items: [1, 2, 3] }, 5).items };
+})();
+`;
+
+test("an edge-runtime bundle that may not compile WebAssembly trains and serves from a compiled module", async () => {
+  writeFileSync(join(dir, "edge.mjs"), EDGE_PROGRAM);
+  const result = await build({ entryPoints: [join(dir, "edge.mjs")], bundle: true, format: "iife", platform: "neutral", mainFields: ["module", "main"], conditions: ["workerd", "worker", "browser"], write: false, absWorkingDir: dir, logLevel: "silent" });
+  const wasmFile = createRequire(join(dir, "package.json")).resolve("ael-wasm/wasm/ael.simd.wasm");
+  const bytes = readFileSync(wasmFile);
+  const globals = { console, TextEncoder, TextDecoder, URL, MessageChannel, setTimeout, clearTimeout, queueMicrotask, performance, structuredClone };
+  const context = vm.createContext({ ...globals, AEL_CORE: new WebAssembly.Module(bytes), AEL_BYTES: new Uint8Array(bytes) }, { codeGeneration: { strings: false, wasm: false } });
+  vm.runInContext(result.outputFiles[0].text, context);
+  const out = await (context.__done as Promise<{ refused: string; flavour: string; checksum: string; served: string; top: number[] }>);
+  assert.match(out.refused, /could not be compiled: .*disallowed.*pass it as wasmModule/);
+  assert.is(out.flavour, "simd");
+  const node = JSON.parse(run(process.execPath, ["node.mjs"], dir));
+  assert.is(out.checksum, node.checksum, "the edge bundle trains to the same weights as Node");
+  assert.is(out.served, out.checksum, "the model read back from its safetensors bytes has the trained weights");
+  assert.is(out.top.length, 5);
 });
 
 test.run();

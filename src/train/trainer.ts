@@ -290,7 +290,11 @@ export function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === "function") return new Promise((r) => setImmediate(r));
   return new Promise((r) => {
     const ch = new MessageChannel();
-    ch.port1.onmessage = () => r();
+    ch.port1.onmessage = () => {
+      // an open port keeps a runtime's event loop alive (Node's, for one)
+      ch.port1.close();
+      r();
+    };
     ch.port2.postMessage(null);
   });
 }
