@@ -145,7 +145,7 @@ export class Recommender {
     };
   }
 
-  toSafetensors(): Uint8Array {
+  toSafetensors(): Uint8Array<ArrayBuffer> {
     return encodeCheckpoint({ manifest: this.manifest(), params: this.params(), train: this.train });
   }
 

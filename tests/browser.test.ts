@@ -1,10 +1,14 @@
 // The same training in Node and in Chromium (Debian's, driven by playwright-core) gives the
-// same metrics and bit-identical weights per flavour; the demo page trains and is captured.
+// same metrics and bit-identical weights per flavour; the demo page trains and is captured, and
+// the model it hands over serves the same recommendations in Node.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
-import { relaxedSimdSupported } from "../bindings/index.js";
+import { createCore, relaxedSimdSupported } from "../bindings/index.js";
+import { loadCheckpoint } from "../src/io/checkpoint.js";
 import { serve } from "../src/web/serve.js";
 import { trainSummary } from "../src/web/run.js";
 import { PARITY_DATA, PARITY_OPTIONS } from "../src/web/parity-config.js";
@@ -48,7 +52,7 @@ for (const flavour of ["simd", "scalar", ...(relaxedSimdSupported() ? ["relaxed"
   });
 }
 
-test("the demo page trains in a worker, shows every panel, recommends, and is captured", async () => {
+test("the demo page trains in a worker, shows every panel, recommends, hands the model over, and is captured", async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1500 } });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -63,6 +67,18 @@ test("the demo page trains in a worker, shows every panel, recommends, and is ca
   await page.click("#go");
   await page.waitForSelector("#recs li");
   assert.is(await page.locator("#recs li").count(), 10);
+  const shown = (await page.locator("#recs li").allInnerTexts()).map((t) => Number(/^item (\d+)/.exec(t)![1]));
+  // the model the page hands over is the one it trained: in Node it has the page's weights and
+  // gives the page's recommendations
+  const dir = mkdtempSync(join(tmpdir(), "ael-demo-model-"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  assert.is(download.suggestedFilename(), "model.safetensors");
+  await download.saveAs(join(dir, "model.safetensors"));
+  const served = await loadCheckpoint(await createCore({ flavour: "simd", threads: 1 }), dir);
+  const summary = (await page.evaluate(() => (globalThis as Record<string, unknown>).__aelSummary)) as { weightsChecksum: string; flavour: string };
+  assert.is(summary.flavour, "simd");
+  assert.is(served.weightsChecksum(), summary.weightsChecksum);
+  assert.equal(served.recommend({ items: [3, 17, 42] }, 10).items, shown);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });
   console.log(`  screenshot: tests/artifacts/demo.png`);

@@ -55,7 +55,7 @@ export function trainingPosition(s: TrainSnapshot): NonNullable<Manifest["traini
   return { stage, epoch, adamSteps, rng, losses, timings, ...(validation && { validation }) };
 }
 
-export function encodeCheckpoint(parts: CheckpointParts): Uint8Array {
+export function encodeCheckpoint(parts: CheckpointParts): Uint8Array<ArrayBuffer> {
   const { manifest, params, train, training } = parts;
   const specs = paramSpecs({ users: manifest.data.users, items: manifest.data.items, hidden: manifest.config.hidden });
   const tensors: Record<string, Tensor> = {};

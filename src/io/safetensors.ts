@@ -13,7 +13,7 @@ export interface Tensor {
 const BYTES: Record<DType, number> = { F32: 4, I32: 4 };
 const MAX_HEADER = 100 << 20;
 
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array<ArrayBuffer> {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   const names = Object.keys(tensors);

@@ -26,7 +26,7 @@ export class TrainingWorker {
         const e = new Error(m.message);
         e.name = m.name;
         p.reject(e);
-      } else p.resolve((m.type === "done" ? m.summary : { items: m.items, scores: m.scores }) as never);
+      } else p.resolve((m.type === "done" ? m.summary : m.type === "model" ? m.bytes : { items: m.items, scores: m.scores }) as never);
     };
     this.worker.onerror = (ev) => {
       for (const p of this.pending.values()) p.reject(new Error(`training worker failed: ${ev.message}`));
@@ -53,6 +53,15 @@ export class TrainingWorker {
 
   recommend(who: { user: number } | { items: number[] }, k = 20, variant?: string): Promise<{ items: number[]; scores: number[] }> {
     return this.call({ type: "recommend", who, k, variant });
+  }
+
+  /**
+   * The model trained last as the bytes of a model.safetensors checkpoint (weights, training rows
+   * and manifest): Recommender.fromSafetensors serves it anywhere, and in Node a directory
+   * holding it is a --model DIR for the CLI.
+   */
+  model(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.call({ type: "model" });
   }
 
   terminate(): void {

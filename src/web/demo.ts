@@ -1,5 +1,6 @@
 // The demo page: pick data and a schedule, train in the worker, watch progress and loss curves,
-// then read the gate's routing, the metrics of every variant, and ask for recommendations.
+// then read the gate's routing, the metrics of every variant, ask for recommendations, and take
+// the model away.
 import { TrainingWorker } from "./client.js";
 import type { DataSource, TrainSummary } from "./protocol.js";
 import type { ProgressEvent } from "../train/trainer.js";
@@ -89,6 +90,17 @@ $("train").addEventListener("click", async () => {
 });
 
 $("cancel").addEventListener("click", () => worker.cancel());
+
+$("download").addEventListener("click", async () => {
+  try {
+    const url = URL.createObjectURL(new Blob([await worker.model()], { type: "application/octet-stream" }));
+    const a = Object.assign(document.createElement("a"), { href: url, download: "model.safetensors" });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (e) {
+    $("status").textContent = `${(e as Error).name}: ${(e as Error).message}`;
+  }
+});
 
 async function recommend(who: { user: number } | { items: number[] }) {
   const k = Number($<HTMLInputElement>("k").value);

@@ -31,10 +31,12 @@ export interface TrainSummary {
 export type ToWorker =
   | { type: "train"; id: number; data: DataSource; options: WorkerTrainOptions }
   | { type: "cancel" }
-  | { type: "recommend"; id: number; who: { user: number } | { items: number[] }; k: number; variant?: string };
+  | { type: "recommend"; id: number; who: { user: number } | { items: number[] }; k: number; variant?: string }
+  | { type: "model"; id: number };
 
 export type FromWorker =
   | { type: "progress"; id: number; event: ProgressEvent }
   | { type: "done"; id: number; summary: TrainSummary }
   | { type: "recommendation"; id: number; items: number[]; scores: number[] }
+  | { type: "model"; id: number; bytes: Uint8Array<ArrayBuffer> }
   | { type: "error"; id: number; name: string; message: string };

@@ -1,12 +1,12 @@
 // The training Web Worker: trains off the page's thread, streams progress, can be cancelled,
-// and answers recommendations from the model it trained last.
+// and answers recommendations from the model it trained last, or hands that model over.
 import type { Recommender } from "../recommender.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { trainSummary } from "./run.js";
 
 let abort: AbortController | null = null;
 let model: Recommender | null = null;
-const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
+const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
@@ -23,10 +23,14 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       });
       model = recommender;
       post({ type: "done", id: msg.id, summary });
+    } else if (!model) {
+      throw new Error("no model yet: train first");
     } else if (msg.type === "recommend") {
-      if (!model) throw new Error("no model yet: train first");
       const r = model.recommend(msg.who, msg.k, msg.variant);
       post({ type: "recommendation", id: msg.id, items: r.items, scores: r.scores });
+    } else {
+      const bytes = model.toSafetensors();
+      post({ type: "model", id: msg.id, bytes }, [bytes.buffer]);
     }
   } catch (e) {
     post({ type: "error", id: "id" in msg ? msg.id : 0, name: (e as Error).name, message: (e as Error).message });
