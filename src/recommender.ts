@@ -45,34 +45,25 @@ export class Recommender {
   }
 
   /**
-   * Top-k items for a known user (their training row is the input and is excluded) or for a
-   * new user given their items (cold start: a zero embedding row, the items excluded).
+   * Top-k items for a known user, from their training row or, given items, from their history
+   * as it is now (their embedding row with these items as the input; the input is excluded);
+   * or for a new user given their items (cold start: a zero embedding row).
    */
-  recommend(who: { user: number } | { items: ArrayLike<number> }, k = 20, variant = "gate_k2"): Recommendation {
+  recommend(who: { user: number; items?: ArrayLike<number> } | { items: ArrayLike<number> }, k = 20, variant = "gate_k2"): Recommendation {
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a positive integer, got ${k}`);
+    const user = "user" in who ? who.user : undefined;
+    if (user !== undefined && (!Number.isInteger(user) || user < 0 || user >= this.users)) throw new ConfigError(`user ${user} is outside 0…${this.users - 1}`);
+    const history = who.items !== undefined ? this.itemSet(who.items) : user !== undefined ? rowOf(this.train, user) : undefined;
+    if (!history) throw new ConfigError("recommend needs a user, items, or both");
     const { arena, kernels: K } = this.core;
     const mark = arena.mark();
     try {
-      let history: Int32Array;
-      let cold: boolean;
-      if ("user" in who) {
-        if (!Number.isInteger(who.user) || who.user < 0 || who.user >= this.users) throw new ConfigError(`user ${who.user} is outside 0…${this.users - 1}`);
-        history = rowOf(this.train, who.user);
-        cold = false;
-      } else {
-        const set = new Set<number>();
-        for (const i of Array.from(who.items)) {
-          if (!Number.isInteger(i) || i < 0 || i >= this.items) throw new ConfigError(`item ${i} is outside 0…${this.items - 1}`);
-          set.add(i);
-        }
-        history = Int32Array.from([...set].sort((a, b) => a - b));
-        cold = true;
-      }
       const one: Csr = { rows: 1, rowptr: Int32Array.from([0, history.length]), cols: history };
       const src = uploadCsr(this.core, one, "recommendation input");
       const rows = new BatchRows(this.core, src, 1);
       rows.load([0]);
-      if (!cold) arena.i32View(rows.users, 1)[0] = (who as { user: number }).user;
+      const cold = user === undefined;
+      if (!cold) arena.i32View(rows.users, 1)[0] = user;
       const fwd = new ExpertForward(this.model, 1);
       const scorer = new VariantScorer(this.model, 1);
       const X = fwd.experts(rows, cold);
@@ -85,6 +76,16 @@ export class Recommender {
     } finally {
       arena.reset(mark);
     }
+  }
+
+  /** Item ids, checked, without repeats, ascending. */
+  private itemSet(items: ArrayLike<number>): Int32Array {
+    const set = new Set<number>();
+    for (const i of Array.from(items)) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.items) throw new ConfigError(`item ${i} is outside 0…${this.items - 1}`);
+      set.add(i);
+    }
+    return Int32Array.from([...set].sort((a, b) => a - b));
   }
 
   /**

@@ -44,6 +44,12 @@ test("eval and recommend read the checkpoint", () => {
   assert.is(rec.items.length, 5);
   const cold = ael("recommend", "--model", dir, "--items", "1,2,3", "--json");
   assert.is(JSON.parse(cold.stdout).items.length, 20);
+  const now = ael("recommend", "--model", dir, "--user", "3", "--items", "1,2,3", "--json");
+  assert.is(now.status, 0, now.stderr);
+  const current = JSON.parse(now.stdout);
+  assert.is(current.items.length, 20);
+  assert.equal(current.items.filter((i: number) => [1, 2, 3].includes(i)), []);
+  assert.not.equal(current.scores, JSON.parse(cold.stdout).scores, "the user's embedding row is used");
 });
 
 test("export writes the PyTorch release's names and layouts; import reads them back to the same weights", () => {
@@ -95,6 +101,7 @@ test("bad input exits with status 2 and a message naming the problem", () => {
     [["train", "--data", DATA, "--epochs", "1,2"], /epochs must list 3 integers/],
     [["train", "--data", "ml100k:/does/not/exist"], /expected u1\.base and u1\.test, or u\.data/],
     [["recommend", "--model", dir, "--user", "9999"], /user 9999 is outside 0…59/],
+    [["recommend", "--model", dir], /give --user ID \(their training row\), --items I1,I2,… \(a new user\) or both/],
     [["recommend", "--model", dir, "--user", "3", "--variant", "gate_k9"], /unknown variant "gate_k9"; variants: mild, .*gate_k3/],
     [["eval", "--model", join(dir, "missing"), "--data", DATA], /cannot read/],
     [["train", "--bogus"], /Unknown option '--bogus'/],

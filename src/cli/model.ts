@@ -18,9 +18,10 @@ export async function evalCommand(a: Args): Promise<void> {
 export async function recommendCommand(a: Args): Promise<void> {
   const core = await createCore({ flavour: a.flavour as Flavour | undefined });
   const rec = await loadCheckpoint(core, need(a.model, "model"));
-  if ((a.user === undefined) === (a.items === undefined)) throw new ConfigError("give exactly one of --user ID or --items I1,I2,…");
-  const k = num(a.k, "k") ?? 20;
-  const out = a.user !== undefined ? rec.recommend({ user: num(a.user, "user")! }, k, a.variant) : rec.recommend({ items: list(a.items, "items")! }, k, a.variant);
+  const user = num(a.user, "user"), items = list(a.items, "items");
+  const who = user !== undefined ? { user, items } : items !== undefined ? { items } : undefined;
+  if (!who) throw new ConfigError("give --user ID (their training row), --items I1,I2,… (a new user) or both (a known user's history as it is now)");
+  const out = rec.recommend(who, num(a.k, "k") ?? 20, a.variant);
   if (a.json) console.log(JSON.stringify(out));
   else out.items.forEach((it, r) => console.log(`${String(r + 1).padStart(3)}. item ${it}  score ${out.scores[r].toFixed(5)}`));
 }

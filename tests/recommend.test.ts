@@ -1,0 +1,54 @@
+// recommend for a known user (their training row), a new user (items, a zero embedding row) and
+// a known user's history as it is now (their embedding row with the given items).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createCore } from "../bindings/index.js";
+import { train } from "../src/api.js";
+import { rowOf } from "../src/data/csr.js";
+import { synthetic } from "../src/data/synthetic.js";
+import { ConfigError } from "../src/errors.js";
+
+const data = synthetic({ users: 50, items: 70, interactions: 10, seed: 4 });
+const { recommender } = await train(data, { core: await createCore(), hidden: [16, 8, 4], epochs: [30, 10, 10], gateEpochs: 5, batchSize: 8, negatives: 16, seed: 5 });
+const user = 7;
+const now = [2, 11, 30, 31, 45];
+
+test("a known user with their training row as the items is the known user", () => {
+  for (const variant of ["mild", "strong", "likelihood", "gate_k2"]) {
+    assert.equal(recommender.recommend({ user, items: rowOf(recommender.train, user) }, 10, variant), recommender.recommend({ user }, 10, variant), variant);
+  }
+});
+
+test("a known user's current history: the given items are the input and are excluded", () => {
+  const r = recommender.recommend({ user, items: now }, 20);
+  assert.is(r.items.length, 20);
+  assert.equal(r.items.filter((i) => now.includes(i)), []);
+  const trainRow = Array.from(rowOf(recommender.train, user));
+  assert.ok(r.items.some((i) => trainRow.includes(i)), "training items outside the given history may be recommended");
+});
+
+test("the known user differs from a new user with the same items by their embedding row alone", () => {
+  const known = recommender.recommend({ user, items: now }, 10), cold = recommender.recommend({ items: now }, 10);
+  assert.not.equal(known.scores, cold.scores, "the embedding row moves the scores");
+  const params = recommender.params();
+  const saved = new Map<string, Float32Array>();
+  for (const name of ["sub.0.V", "sub.1.V", "sub.2.V"]) {
+    const V = params[name], h = V.length / recommender.users;
+    saved.set(name, V.slice(user * h, (user + 1) * h));
+    V.fill(0, user * h, (user + 1) * h);
+  }
+  try {
+    assert.equal(recommender.recommend({ user, items: now }, 10), cold);
+  } finally {
+    for (const [name, row] of saved) params[name].set(row, user * row.length);
+  }
+  assert.equal(recommender.recommend({ user, items: now }, 10), known);
+});
+
+test("a request without a user or items, or naming one out of range, is refused", () => {
+  assert.throws(() => recommender.recommend({} as { items: number[] }), (e: Error) => e instanceof ConfigError && /needs a user, items, or both/.test(e.message));
+  assert.throws(() => recommender.recommend({ user: 50, items: now }), (e: Error) => e instanceof ConfigError && /user 50 is outside 0…49/.test(e.message));
+  assert.throws(() => recommender.recommend({ user, items: [3, 70] }), (e: Error) => e instanceof ConfigError && /item 70 is outside 0…69/.test(e.message));
+});
+
+test.run();
