@@ -3,6 +3,7 @@
 import type { Core } from "../bindings/index.js";
 import { ConfigError } from "./errors.js";
 import { rowOf, type Csr } from "./data/csr.js";
+import type { DataIds } from "./data/dataset.js";
 import { AelModel } from "./model/ael.js";
 import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forward.js";
 import { evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
@@ -16,10 +17,13 @@ export { FORMAT, FORMAT_VERSION, type Manifest };
 export interface Recommendation {
   items: number[];
   scores: number[];
+  /** The items' ids in the source data, when the model has them (CSV data). */
+  ids?: string[];
 }
 
 export class Recommender {
   private weightsCache?: number[];
+  private indexCache?: { users: Map<string, number>; items: Map<string, number> };
 
   constructor(
     readonly core: Core,
@@ -30,6 +34,8 @@ export class Recommender {
     readonly wasmTrain: WasmCsr,
     /** How the data was specified (CLI), kept in the manifest so a run can be resumed. */
     readonly source: { spec?: string; noise?: number } = {},
+    /** The source data's ids of the users and items, where its loader renumbered them. */
+    readonly ids?: DataIds,
   ) {}
 
   get users(): number {
@@ -72,13 +78,32 @@ export class Recommender {
       const idx = arena.alloc(kk * 4), val = arena.f32(kk);
       K.topk_rows(idx, val, scores, rows.rowptr, rows.cols, 1, this.items, kk);
       const items = Array.from(arena.i32View(idx, kk)).filter((i) => i >= 0);
-      return { items, scores: Array.from(arena.f32View(val, items.length)) };
+      const ids = this.ids && items.map((i) => this.ids!.items[i]);
+      return { items, scores: Array.from(arena.f32View(val, items.length)), ...(ids && { ids }) };
     } finally {
       arena.reset(mark);
     }
   }
 
-  /** Item ids, checked, without repeats, ascending. */
+  /** The index of the user the source data calls `id` (a model trained on data with ids: CSV). */
+  userIndex(id: string): number {
+    return this.indexOf("user", id);
+  }
+
+  /** The index of the item the source data calls `id`. */
+  itemIndex(id: string): number {
+    return this.indexOf("item", id);
+  }
+
+  private indexOf(kind: "user" | "item", id: string): number {
+    if (!this.ids) throw new ConfigError(`the model's data (${this.dataName}) has no ids of its own: ${kind}s are numbered 0…${(kind === "user" ? this.users : this.items) - 1}`);
+    this.indexCache ??= { users: new Map(this.ids.users.map((s, i) => [s, i])), items: new Map(this.ids.items.map((s, i) => [s, i])) };
+    const i = (kind === "user" ? this.indexCache.users : this.indexCache.items).get(id);
+    if (i === undefined) throw new ConfigError(`${kind} "${id}" is not in the model's training data (${this.dataName})`);
+    return i;
+  }
+
+  /** Item indices, checked, without repeats, ascending. */
   private itemSet(items: ArrayLike<number>): Int32Array {
     const set = new Set<number>();
     for (const i of Array.from(items)) {
@@ -147,15 +172,15 @@ export class Recommender {
   }
 
   toSafetensors(): Uint8Array<ArrayBuffer> {
-    return encodeCheckpoint({ manifest: this.manifest(), params: this.params(), train: this.train });
+    return encodeCheckpoint({ manifest: this.manifest(), params: this.params(), train: this.train, ids: this.ids });
   }
 
   static fromParts(core: Core, parts: CheckpointParts): Recommender {
-    const { manifest: m, params, train } = parts;
+    const { manifest: m, params, train, ids } = parts;
     const model = new AelModel(core, { users: m.data.users, items: m.data.items, hidden: m.config.hidden }, false);
     for (const p of model.store.params.values()) core.arena.f32View(p.ptr, p.length).set(params[p.name]);
     const { spec, noise } = m.data;
-    return new Recommender(core, model, m.config, m.data.name, train, uploadCsr(core, train), { spec, noise });
+    return new Recommender(core, model, m.config, m.data.name, train, uploadCsr(core, train), { spec, noise }, ids);
   }
 
   static fromSafetensors(core: Core, bytes: Uint8Array, file = "model.safetensors"): Recommender {

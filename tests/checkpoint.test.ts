@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createCore } from "../bindings/index.js";
 import { train } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
+import { csv } from "../src/data/sources.js";
 import { loadCheckpoint, saveCheckpoint } from "../src/io/checkpoint.js";
 import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.js";
 import { Recommender } from "../src/recommender.js";
@@ -72,6 +73,31 @@ test("a loaded model's first recommendation encodes one user, not every user (th
   } finally {
     c.kernels.spmm_forward = spmm;
   }
+});
+
+test("a model of data with ids of its own keeps them: saved, loaded, looked up, and in recommendations", async () => {
+  // item i of the synthetic set is sku-(13·i mod 60): the file's order renumbers them
+  const lines: string[] = [];
+  for (let u = 0; u < data.users; u++) for (let j = data.train.rowptr[u]; j < data.train.rowptr[u + 1]; j++) lines.push(`shopper-${u},sku-${(13 * data.train.cols[j]) % 60}`);
+  const shop = csv({ name: "shop.csv", text: lines.join("\n") }, undefined, { seed: 1, testRatio: 0.2 });
+  const { recommender: r } = await train(shop, { core: await createCore(), hidden: [16, 8, 4], epochs: [10, 5, 5], gateEpochs: 3, batchSize: 8, negatives: 16, seed: 2 });
+  const back = Recommender.fromSafetensors(await createCore(), r.toSafetensors());
+  assert.equal(back.ids, shop.ids);
+  const u = back.userIndex("shopper-3"), given = ["sku-13", "sku-26"].map((id) => back.itemIndex(id));
+  assert.is(shop.ids!.users[u], "shopper-3");
+  assert.is(shop.ids!.items[given[0]], "sku-13");
+  const rec = back.recommend({ user: u, items: given }, 5);
+  assert.equal(rec, r.recommend({ user: u, items: given }, 5));
+  assert.equal(rec.ids, rec.items.map((i) => shop.ids!.items[i]));
+  assert.throws(() => back.userIndex("nobody"), /user "nobody" is not in the model's training data \(shop\.csv\)/);
+  assert.throws(() => recommender.itemIndex("sku-1"), /has no ids of its own: items are numbered 0…59/);
+  assert.is(recommender.recommend({ user: 5 }, 3).ids, undefined);
+  // damaged id lists are refused
+  const { tensors, metadata } = decodeSafetensors(r.toSafetensors());
+  const withIds = (ids: string) => encodeSafetensors(tensors, { ...metadata, "ael-wasm.ids": ids });
+  await refused(withIds("{"), /the ids \(ael-wasm\.ids\) are not valid JSON/);
+  await refused(withIds(JSON.stringify({ users: shop.ids!.users.slice(1), items: shop.ids!.items })), /are not \d+ distinct user ids and \d+ distinct item ids/);
+  await refused(withIds(JSON.stringify({ users: [shop.ids!.users[1], ...shop.ids!.users.slice(1)], items: shop.ids!.items })), /distinct user ids/);
 });
 
 test("truncated, foreign, other-version and tampered files are refused with the reason", async () => {

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -50,6 +50,31 @@ test("eval and recommend read the checkpoint", () => {
   assert.is(current.items.length, 20);
   assert.equal(current.items.filter((i: number) => [1, 2, 3].includes(i)), []);
   assert.not.equal(current.scores, JSON.parse(cold.stdout).scores, "the user's embedding row is used");
+});
+
+test("a CSV's own ids: recommend takes and prints them, eval refuses data whose ids differ", () => {
+  const lines: string[] = [];
+  for (let u = 0; u < 40; u++) for (let k = 0; k < 8; k++) lines.push(`reader-${u},book-${(7 * u + 11 * k) % 50}`);
+  const reads = join(dir, "reads.csv"), model = join(dir, "csv-model");
+  writeFileSync(reads, "user,book\n" + lines.join("\n"));
+  const t = ael("train", "--data", `csv:${reads}`, "--epochs", "10,5,5", "--gate-epochs", "3", "--out", model, "--json");
+  assert.is(t.status, 0, t.stderr);
+  const r = ael("recommend", "--model", model, "--user", "reader-3", "--items", "book-1,book-12", "-k", "5");
+  assert.is(r.status, 0, r.stderr);
+  const shown = [...r.stdout.matchAll(/item (\S+)/g)].map((m) => m[1]);
+  assert.is(shown.length, 5);
+  assert.ok(shown.every((id) => /^book-\d+$/.test(id) && id !== "book-1" && id !== "book-12"), shown.join(" "));
+  const unknown = ael("recommend", "--model", model, "--user", "reader-999");
+  assert.is(unknown.status, 2);
+  assert.match(unknown.stderr, /user "reader-999" is not in the model's training data/);
+  // the same interactions with the readers renamed: the same counts, other ids
+  const renamed = join(dir, "renamed.csv");
+  writeFileSync(renamed, "user,book\n" + lines.map((l) => l.replace("reader-", "r")).join("\n"));
+  const e = ael("eval", "--model", model, "--data", `csv:${renamed}`);
+  assert.is(e.status, 2);
+  assert.match(e.stderr, /trained on other data than .*renamed\.csv: user 0 is "reader-0" in the model, "r0" in the data/);
+  const same = ael("eval", "--model", model, "--data", `csv:${reads}`, "--json");
+  assert.is(same.status, 0, same.stderr);
 });
 
 test("export writes the PyTorch release's names and layouts; import reads them back to the same weights", () => {

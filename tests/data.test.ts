@@ -74,6 +74,10 @@ test("CSV: header, string ids remapped, rating threshold, seeded ratio split", (
   assert.is(d.users, 3);
   assert.is(nnz(d.train), 4);
   assert.is(nnz(d.test), 1);
+  // the file's ids by index, in order of first appearance among the interactions kept
+  assert.equal(d.ids, { users: ["alice", "carol", "bob"], items: ["matrix", "up", "heat"] });
+  assert.equal(Array.from(d.train.cols.subarray(d.train.rowptr[0], d.train.rowptr[1])), [0, 1]);
+  assert.equal(Array.from(d.test.cols.subarray(d.test.rowptr[1], d.test.rowptr[2])), [2]);
   const many = Array.from({ length: 60 }, (_, k) => `u${k % 7};i${(k * 5) % 23}`).join("\n");
   const a = csv({ name: "m.csv", text: many }, undefined, { seed: 3, testRatio: 0.3 });
   const b = csv({ name: "m.csv", text: many }, undefined, { seed: 3, testRatio: 0.3 });

@@ -36,7 +36,7 @@ export async function importCommand(a: Args): Promise<void> {
   const config = resolveConfig({ hidden, epochs: hidden.map(() => 0) });
   const ordered = orderParams(params, hidden, data);
   const manifest: Manifest = { format: FORMAT, version: FORMAT_VERSION, config, data: { name: data.name, users: data.users, items: data.items, train: nnz(data.train), spec: a.data }, weights: checksum(Object.values(ordered)) };
-  const rec = Recommender.fromParts(core, { manifest, params: ordered, train: data.train });
+  const rec = Recommender.fromParts(core, { manifest, params: ordered, train: data.train, ids: data.ids });
   await saveCheckpoint(rec, need(a.out, "out"));
   console.log(`imported ${file} (hidden ${hidden.join("→")}) into ${a.out}`);
 }

@@ -38,7 +38,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
     resume: resume?.training,
     source,
     checkpointEvery: every,
-    onCheckpoint: every ? (snap) => saveTrainingCheckpoint(out!, snap, { config: resolveConfig(cfg), dataName: used.name, users: used.users, items: used.items, train: used.train, source }) : undefined,
+    onCheckpoint: every ? (snap) => saveTrainingCheckpoint(out!, snap, { config: resolveConfig(cfg), dataName: used.name, users: used.users, items: used.items, train: used.train, ids: used.ids, source }) : undefined,
   });
   progress?.stop();
   const t1 = performance.now();

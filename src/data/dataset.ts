@@ -1,5 +1,11 @@
 import type { Csr } from "./csr.js";
 
+/** The source's own ids of the users and items, by index, where a loader renumbered them. */
+export interface DataIds {
+  readonly users: readonly string[];
+  readonly items: readonly string[];
+}
+
 /** A split interaction data set with declared counts. */
 export interface Dataset {
   readonly name: string;
@@ -14,6 +20,8 @@ export interface Dataset {
   readonly noiseRate?: Float32Array;
   /** Duplicate interactions dropped while loading. */
   readonly duplicates?: number;
+  /** The file's ids (CSV data, whose ids are renumbered 0…n−1 in order of first appearance). */
+  readonly ids?: DataIds;
 }
 
 /** What a user should know about a data set before trusting its metrics. */

@@ -80,8 +80,8 @@ export function deca(name: string, files: { train: FileInput; test?: FileInput; 
 
 /**
  * Generic CSV/TSV `user,item[,rating[,timestamp]]` with any ids (remapped to 0…n−1 in order of
- * first appearance, training file first), an optional header, an optional rating threshold,
- * and a test file or a seeded random split.
+ * first appearance, training file first, and kept as the data set's ids), an optional header,
+ * an optional rating threshold, and a test file or a seeded random split.
  */
 export function csv(train: FileInput, test: FileInput | undefined, opts: { seed?: number; testRatio?: number; minRating?: number } = {}): Dataset {
   const tr = filterRating(parsed(train, { header: true }), opts.minRating);
@@ -96,7 +96,7 @@ export function csv(train: FileInput, test: FileInput | undefined, opts: { seed?
   const a = idx(tr);
   const b = te ? idx(te) : undefined;
   const split = b ? { train: a, test: b } : splitByRatio(a, opts.testRatio ?? 0.2, opts.seed ?? 1);
-  return build(train.name, userIds.size, itemIds.size, split.train, split.test);
+  return { ...build(train.name, userIds.size, itemIds.size, split.train, split.test), ids: { users: [...userIds.keys()], items: [...itemIds.keys()] } };
 }
 
 function intern(m: Map<string, number>, s: string): number {

@@ -7,6 +7,7 @@ import type { Core } from "../../bindings/index.js";
 import { CheckpointError } from "../errors.js";
 import { Recommender } from "../recommender.js";
 import type { Csr } from "../data/csr.js";
+import type { DataIds } from "../data/dataset.js";
 import type { TrainConfig } from "../train/config.js";
 import type { TrainSnapshot } from "../train/trainer.js";
 import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, trainingPosition, type CheckpointParts, type Manifest } from "./format.js";
@@ -30,7 +31,7 @@ export async function saveCheckpoint(rec: Recommender, dir: string): Promise<voi
 }
 
 /** Write the state of an unfinished run (as saveCheckpoint writes a finished model). */
-export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, info: { config: TrainConfig; dataName: string; users: number; items: number; train: Csr; source?: { spec?: string; noise?: number } }): Promise<void> {
+export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, info: { config: TrainConfig; dataName: string; users: number; items: number; train: Csr; ids?: DataIds; source?: { spec?: string; noise?: number } }): Promise<void> {
   const manifest: Manifest = {
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -39,7 +40,7 @@ export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, i
     weights: checksum(Object.values(snap.params)),
   };
   await mkdir(dir, { recursive: true });
-  const bytes = encodeCheckpoint({ manifest, params: snap.params, train: info.train, training: snap });
+  const bytes = encodeCheckpoint({ manifest, params: snap.params, train: info.train, ids: info.ids, training: snap });
   await writeAtomic(join(dir, "model.safetensors"), bytes);
   await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...manifest, training: trainingPosition(snap) }, null, 2) + "\n");
 }

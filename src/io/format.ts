@@ -1,8 +1,10 @@
 // The checkpoint format: one safetensors file holding every parameter under its dotted name,
-// the training rows, optionally the state of an unfinished run, and the manifest (JSON in the
-// metadata). The reader validates everything before any of it is used.
+// the training rows, optionally the state of an unfinished run, the manifest (JSON in the
+// metadata) and, for data whose ids were renumbered, the source's ids (JSON in the metadata
+// beside it, so model.json stays small). The reader validates everything before any of it is used.
 import { CheckpointError } from "../errors.js";
 import type { Csr } from "../data/csr.js";
+import type { DataIds } from "../data/dataset.js";
 import { paramSpecs } from "../model/ael.js";
 import { resolveConfig, type TrainConfig } from "../train/config.js";
 import type { TrainSnapshot } from "../train/trainer.js";
@@ -10,6 +12,8 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors
 
 export const FORMAT = "ael-wasm";
 export const FORMAT_VERSION = 1;
+/** The metadata key of the source's ids. */
+const IDS = `${FORMAT}.ids`;
 
 export interface Manifest {
   format: typeof FORMAT;
@@ -29,6 +33,7 @@ export interface CheckpointParts {
   manifest: Manifest;
   params: Record<string, Float32Array>;
   train: Csr;
+  ids?: DataIds;
   training?: TrainSnapshot;
 }
 
@@ -56,7 +61,7 @@ export function trainingPosition(s: TrainSnapshot): NonNullable<Manifest["traini
 }
 
 export function encodeCheckpoint(parts: CheckpointParts): Uint8Array<ArrayBuffer> {
-  const { manifest, params, train, training } = parts;
+  const { manifest, params, train, ids, training } = parts;
   const specs = paramSpecs({ users: manifest.data.users, items: manifest.data.items, hidden: manifest.config.hidden });
   const tensors: Record<string, Tensor> = {};
   for (const s of specs) tensors[s.name] = { dtype: "F32", shape: s.shape, data: params[s.name] };
@@ -73,7 +78,7 @@ export function encodeCheckpoint(parts: CheckpointParts): Uint8Array<ArrayBuffer
     if (best) tensors["train.valid.best_params"] = { dtype: "F32", shape: [best.length], data: best };
     m = { ...manifest, training: trainingPosition(training) };
   }
-  return encodeSafetensors(tensors, { [FORMAT]: JSON.stringify(m) });
+  return encodeSafetensors(tensors, { [FORMAT]: JSON.stringify(m), ...(ids && { [IDS]: JSON.stringify({ users: ids.users, items: ids.items }) }) });
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, file: string): CheckpointParts {
@@ -118,7 +123,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): CheckpointPar
     for (let j = a; j < b; j++) if (train.cols[j] < 0 || train.cols[j] >= items || (j > a && train.cols[j] <= train.cols[j - 1])) fail(`training row ${u} holds an invalid item id`);
   }
   const manifest = { ...m, config };
-  if (!m.training) return { manifest, params, train };
+  const ids = metadata[IDS] === undefined ? undefined : decodeIds(metadata[IDS], users, items, fail);
+  if (!m.training) return { manifest, params, train, ids };
   const t = m.training;
   const perm = tensors["train.perm"]?.data, mom = tensors["train.adam.m"]?.data, v = tensors["train.adam.v"]?.data;
   const stages = config.hidden.length + 1;
@@ -141,7 +147,20 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): CheckpointPar
     if ((bestParams === undefined) !== (best === null)) fail("the saved early-stopping state and train.valid.best_params disagree");
     validation = { stages: st, best: best ?? -Infinity, since, bestParams: bestParams as Float32Array | undefined };
   }
-  return { manifest, params, train, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array, rowSteps: rowSteps as Int32Array | undefined, validation } };
+  return { manifest, params, train, ids, training: { ...t, perm: perm as Int32Array, params, m: mom as Float32Array, v: v as Float32Array, rowSteps: rowSteps as Int32Array | undefined, validation } };
+}
+
+function decodeIds(raw: string, users: number, items: number, fail: (why: string) => never): DataIds {
+  let ids: unknown;
+  try {
+    ids = JSON.parse(raw);
+  } catch {
+    return fail(`the ids (${IDS}) are not valid JSON`);
+  }
+  const { users: u, items: i } = (ids ?? {}) as Record<string, unknown>;
+  const distinct = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((s) => typeof s === "string") && new Set(a).size === n;
+  if (!distinct(u, users) || !distinct(i, items)) fail(`the ids (${IDS}) are not ${users} distinct user ids and ${items} distinct item ids`);
+  return { users: u as string[], items: i as string[] };
 }
 
 function isPermutation(p: Int32Array): boolean {
