@@ -93,10 +93,12 @@ export function parseInteractions(text: string, file: string, opts: ParseOptions
   return p.end();
 }
 
-/** A first line naming its columns: a non-numeric rating field, or a user column called so. */
+/** A first line naming its columns: a non-numeric rating field, or a user or item column called so. */
 function looksLikeHeader(f: string[]): boolean {
-  return (f.length >= 3 && !Number.isFinite(Number(f[2]))) || /^(user|users|user_?id|userid|uid|u)$/i.test(f[0]);
+  return (f.length >= 3 && !Number.isFinite(Number(f[2]))) || USER_COLUMN.test(f[0]) || ITEM_COLUMN.test(f[1]);
 }
+const USER_COLUMN = /^(users?|user_?id|uid|u|customer_?id|visitor_?id|member_?id)$/i;
+const ITEM_COLUMN = /^(items?|item_?id|iid|i|movie_?id|product_?id|sku|book_?id|article_?id|song_?id|track_?id)$/i;
 
 function checkId(s: string, file: string, line: number, field: string): void {
   if (!/^\d+$/.test(s)) {
