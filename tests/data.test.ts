@@ -79,7 +79,7 @@ test("CSV: header, string ids remapped, rating threshold, seeded ratio split", (
   assert.equal(Array.from(d.train.cols.subarray(d.train.rowptr[0], d.train.rowptr[1])), [0, 1]);
   assert.equal(Array.from(d.test.cols.subarray(d.test.rowptr[1], d.test.rowptr[2])), [2]);
   // a two-column header is known by its user or its item column's name
-  for (const header of ["user,book", "customer_id\tsku", "reader;item", "userId,movieId"]) {
+  for (const header of ["user,book", "customer_id\tsku", "reader;item", "userId,movieId", "reader,book"]) {
     const h = csv({ name: "h.csv", text: `${header}\nann,b1\nben,b2\nann,b2\n` }, { name: "h.test.csv", text: "ben,b1\n" });
     assert.equal(h.ids, { users: ["ann", "ben"], items: ["b1", "b2"] }, header);
   }

@@ -98,7 +98,7 @@ function looksLikeHeader(f: string[]): boolean {
   return (f.length >= 3 && !Number.isFinite(Number(f[2]))) || USER_COLUMN.test(f[0]) || ITEM_COLUMN.test(f[1]);
 }
 const USER_COLUMN = /^(users?|user_?id|uid|u|customer_?id|visitor_?id|member_?id)$/i;
-const ITEM_COLUMN = /^(items?|item_?id|iid|i|movie_?id|product_?id|sku|book_?id|article_?id|song_?id|track_?id)$/i;
+const ITEM_COLUMN = /^((item|movie|product|book|article|song|track)s?(_?id)?|iid|i|sku)$/i;
 
 function checkId(s: string, file: string, line: number, field: string): void {
   if (!/^\d+$/.test(s)) {
