@@ -86,4 +86,31 @@ test("the demo page trains in a worker, shows every panel, recommends, hands the
   await page.close();
 });
 
+test("the demo speaks a CSV's own ids: item ids typed in, item and user ids shown, as Node recommends", async () => {
+  const lines: string[] = [];
+  for (let u = 0; u < 40; u++) for (let k = 0; k < 8; k++) lines.push(`reader-${u},book-${(7 * u + 11 * k) % 50}`);
+  const file = { name: "reads.csv", text: "user,book\n" + lines.join("\n") };
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${base}/`);
+  await page.selectOption("#source", "files");
+  await page.setInputFiles("#files", { name: file.name, mimeType: "text/csv", buffer: Buffer.from(file.text) });
+  await page.selectOption("#schedule", "100,40,40:20");
+  await page.click("#train");
+  await page.waitForSelector("#metrics-table", { timeout: 120_000 });
+  assert.match(await page.locator("#users button").first().innerText(), /^user reader-\d+$/);
+  await page.fill("#items", "book-1, book-12");
+  await page.click("#go");
+  await page.waitForSelector("#recs li");
+  const shown = (await page.locator("#recs li").allInnerTexts()).map((t) => /^item (\S+)/.exec(t)![1]);
+  const { recommender } = await trainSummary({ kind: "csv", train: file }, { epochs: [100, 40, 40], gateEpochs: 20, seed: 1 });
+  assert.equal(shown, recommender.recommend({ items: ["book-1", "book-12"].map((id) => recommender.itemIndex(id)) }, 10).ids);
+  await page.fill("#items", "book-1, nope");
+  await page.click("#go");
+  await page.waitForFunction(() => document.querySelector("#recs")?.textContent?.includes("not items of the data: nope"));
+  assert.equal(errors, []);
+  await page.close();
+});
+
 test.run();

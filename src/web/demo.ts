@@ -10,6 +10,9 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const worker = new TrainingWorker(new URL("./worker.js", import.meta.url));
 const curves = new Map<string, { bar: HTMLProgressElement; canvas: HTMLCanvasElement; text: HTMLElement; losses: number[] }>();
 let drawPending = false;
+/** The trained data's item ids (CSV data) and their indices: the recommend panel speaks in them. */
+let itemIds: { names: string[]; index: Map<string, number> } | undefined;
+const itemName = (i: number) => itemIds?.names[i] ?? String(i);
 
 $("source").addEventListener("change", () => ($("files-label").hidden = $<HTMLSelectElement>("source").value !== "files"));
 
@@ -51,6 +54,9 @@ function onProgress(e: ProgressEvent): void {
   }
 }
 
+/** Text from a data file, safe inside HTML. */
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 function bars(title: string, shares: Record<string, number>): string {
   const rows = Object.entries(shares).sort((a, b) => b[1] - a[1]);
   return `<h3>${title}</h3>` + rows.map(([k, v]) => `<div class="bar"><span>${k}</span><span class="fill" style="width:${(v * 100).toFixed(1)}%"></span><span>${(v * 100).toFixed(1)}%</span></div>`).join("");
@@ -66,7 +72,8 @@ function show(s: TrainSummary): void {
     Object.entries(s.variants).map(([v, m]) => `<tr><td>${v}</td>${cols.map((c) => `<td>${m[c].toFixed(4)}</td>`).join("")}</tr>`).join("") + "</table>";
   $("results").hidden = false;
   $<HTMLSelectElement>("variant").innerHTML = Object.keys(s.variants).map((v) => `<option${v === "gate_k2" ? " selected" : ""}>${v}</option>`).join("");
-  $("users").innerHTML = "Training users: " + s.sampleHistories.map((h) => `<button data-user="${h.user}" title="${h.items.join(", ")}">user ${h.user}</button>`).join("");
+  itemIds = s.itemIds && { names: s.itemIds, index: new Map(s.itemIds.map((id, i) => [id, i])) };
+  $("users").innerHTML = "Training users: " + s.sampleHistories.map((h) => `<button data-user="${h.user}" title="${escape(h.items.map(itemName).join(", "))}">user ${escape(h.id ?? String(h.user))}</button>`).join("");
   $("recommend").hidden = false;
 }
 
@@ -106,15 +113,20 @@ async function recommend(who: { user: number } | { items: number[] }) {
   const k = Number($<HTMLInputElement>("k").value);
   try {
     const r = await worker.recommend(who, k, $<HTMLSelectElement>("variant").value);
-    $("recs").innerHTML = r.items.map((it, i) => `<li>item ${it} <small>(${r.scores[i].toFixed(4)})</small></li>`).join("");
+    $("recs").innerHTML = r.items.map((it, i) => `<li>item ${escape(itemName(it))} <small>(${r.scores[i].toFixed(4)})</small></li>`).join("");
   } catch (e) {
     $("recs").innerHTML = `<li>${(e as Error).message}</li>`;
   }
 }
 
 $("go").addEventListener("click", () => {
-  const items = $<HTMLInputElement>("items").value.split(/[\s,]+/).filter(Boolean).map(Number);
-  recommend({ items });
+  const typed = $<HTMLInputElement>("items").value.split(/[\s,]+/).filter(Boolean);
+  const unknown = itemIds ? typed.filter((id) => !itemIds!.index.has(id)) : [];
+  if (unknown.length) {
+    $("recs").innerHTML = `<li>not items of the data: ${escape(unknown.join(", "))}</li>`;
+    return;
+  }
+  recommend({ items: typed.map((id) => itemIds?.index.get(id) ?? Number(id)) });
 });
 $("users").addEventListener("click", (ev) => {
   const u = (ev.target as HTMLElement).dataset.user;

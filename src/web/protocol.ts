@@ -24,8 +24,10 @@ export interface TrainSummary {
   weightsChecksum: string;
   /** Share of users per selected expert pair (gate, k = 2), overall and per planted noise rate. */
   routing: { pairs: Record<string, number>; byNoise?: Record<string, Record<string, number>> };
-  /** A few users' training items, for the recommend panel. */
-  sampleHistories: { user: number; items: number[] }[];
+  /** A few users' training items, for the recommend panel (with the user's id in the data, when it has ids). */
+  sampleHistories: { user: number; id?: string; items: number[] }[];
+  /** The items' ids in the data, by index, when it has ids of its own (CSV). */
+  itemIds?: string[];
 }
 
 export type ToWorker =
