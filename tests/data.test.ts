@@ -2,12 +2,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { rejects } from "./helpers.js";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { csv, deca, movielens } from "../src/data/sources.js";
 import { parseInteractions } from "../src/data/parse.js";
 import { injectNoise } from "../src/data/noise.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { loadDataSpec } from "../src/data/spec.js";
+import type { Dataset } from "../src/data/dataset.js";
 import { hasPair, nnz, rowOf } from "../src/data/csr.js";
 import { ConfigError, DataError } from "../src/errors.js";
 
@@ -88,6 +91,27 @@ test("CSV: header, string ids remapped, rating threshold, seeded ratio split", (
   const b = csv({ name: "m.csv", text: many }, undefined, { seed: 3, testRatio: 0.3 });
   assert.equal(Array.from(a.test.cols), Array.from(b.test.cols));
   assert.ok(nnz(a.test) > 5 && nnz(a.train) > 25);
+});
+
+test("csv spec options: a rating threshold and a test ratio, checked", async () => {
+  // 20 users × 10 distinct items, ratings 1…5, four of each user's ten rated 4 or 5
+  const rows: string[] = [];
+  for (let u = 0; u < 20; u++) for (let k = 0; k < 10; k++) rows.push(`u${u},i${(7 * u + 3 * k) % 40},${1 + ((u + k) % 5)}`);
+  const f = join(mkdtempSync(join(tmpdir(), "ael-csv-")), "r.csv"), bare = f.replace("r.csv", "bare.csv");
+  writeFileSync(f, "user,item,rating\n" + rows.join("\n"));
+  writeFileSync(bare, rows.map((r) => r.replace(/,\d$/, "")).join("\n"));
+  const total = (d: Dataset) => nnz(d.train) + nnz(d.test);
+  assert.is(total(await loadDataSpec(`csv:${f}`)), 200);
+  assert.is(total(await loadDataSpec(`csv:${f},min_rating=4`)), 80);
+  const half = await loadDataSpec(`csv:${f},test_ratio=0.5`), fifth = await loadDataSpec(`csv:${f}`);
+  assert.ok(nnz(half.test) > 70 && nnz(half.test) < 130, `test_ratio=0.5 held out ${nnz(half.test)} of 200`);
+  assert.ok(nnz(fifth.test) > 20 && nnz(fifth.test) < 60, `the default 0.2 held out ${nnz(fifth.test)} of 200`);
+  await rejects(() => loadDataSpec(`csv:${f},test_ratio=1.5`), ConfigError, /csv option test_ratio needs a number in \(0, 1\), got "1\.5"/);
+  await rejects(() => loadDataSpec(`csv:${f},min_rating=high`), ConfigError, /csv option min_rating needs a number, got "high"/);
+  await rejects(() => loadDataSpec(`csv:${f},colour=3`), ConfigError, /unknown csv option "colour"; known: min_rating, test_ratio/);
+  await rejects(() => loadDataSpec(`csv:${f},${f},test_ratio=0.3`), ConfigError, /test_ratio splits a single file/);
+  await rejects(() => loadDataSpec(`csv:${f},${f},${f}`), ConfigError, /csv needs one or two files/);
+  await rejects(() => loadDataSpec(`csv:${bare},min_rating=4`), DataError, /a rating threshold was given but the file has no rating column/);
 });
 
 test("noise injection: floor(r·|x_u| + 0.5) new items per user, outside train and test, train only, seeded", () => {

@@ -16,8 +16,8 @@ export const USAGE = `usage:
   ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
   ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
   ael import --weights FILE.safetensors --data SPEC --out DIR
-SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST]
-Ids on the command line are the model's 0-based indices (MovieLens id − 1).`;
+SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST][,min_rating=R][,test_ratio=F]
+Ids on the command line are the model's 0-based indices (MovieLens id − 1); a CSV model's, the file's own ids.`;
 
 export const OPTIONS = {
   data: { type: "string" },

@@ -1,5 +1,5 @@
 // Data set specs for the CLI and the Node API:
-//   synthetic[:KEY=VAL,…]   ml100k:DIR   deca:DIR/NAME   csv:TRAIN[,TEST]
+//   synthetic[:KEY=VAL,…]   ml100k:DIR   deca:DIR/NAME   csv:TRAIN[,TEST][,min_rating=R][,test_ratio=F]
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, DataError } from "../errors.js";
@@ -52,14 +52,33 @@ export async function loadDataSpec(spec: string, seed = 1): Promise<Dataset> {
       return deca(name, { train: await streamFile(`${arg}.train.rating`, ids), test: await streamFile(`${arg}.test.negative`, ids), valid: await maybe(`${arg}.valid.rating`, ids) });
     }
     case "csv": {
-      const [train, test] = arg.split(",");
-      if (!train) throw new ConfigError("csv needs a file: csv:TRAIN[,TEST]");
+      const parts = arg.split(",");
+      const [train, test, ...more] = parts.filter((p) => !p.includes("="));
+      if (!train || more.length) throw new ConfigError(`csv needs one or two files: ${CSV_SPEC}`);
+      const opts = csvOptions(parts.filter((p) => p.includes("=")));
+      if (test && opts.testRatio !== undefined) throw new ConfigError("test_ratio splits a single file; with a test file given there is nothing to split");
       const header = { header: true };
-      return csv(await streamFile(train, header), test ? await streamFile(test, header) : undefined, { seed });
+      return csv(await streamFile(train, header), test ? await streamFile(test, header) : undefined, { seed, ...opts });
     }
     default:
-      throw new ConfigError(`unknown data spec "${spec}": use synthetic[:KEY=VAL,…], ml100k:DIR, deca:DIR/NAME or csv:TRAIN[,TEST]`);
+      throw new ConfigError(`unknown data spec "${spec}": use synthetic[:KEY=VAL,…], ml100k:DIR, deca:DIR/NAME or ${CSV_SPEC}`);
   }
+}
+
+const CSV_SPEC = "csv:TRAIN[,TEST][,min_rating=R][,test_ratio=F]";
+
+/** min_rating: interactions rated below it are dropped; test_ratio: the share of a single file held out for testing. */
+function csvOptions(kvs: string[]): { minRating?: number; testRatio?: number } {
+  const out: { minRating?: number; testRatio?: number } = {};
+  for (const kv of kvs) {
+    const [k, v] = kv.split("=");
+    const n = Number(v);
+    if (k === "min_rating" && v !== "" && Number.isFinite(n)) out.minRating = n;
+    else if (k === "test_ratio" && v !== "" && n > 0 && n < 1) out.testRatio = n;
+    else if (k === "min_rating" || k === "test_ratio") throw new ConfigError(`csv option ${k} needs ${k === "min_rating" ? "a number" : "a number in (0, 1)"}, got "${v}"`);
+    else throw new ConfigError(`unknown csv option "${k}"; known: min_rating, test_ratio`);
+  }
+  return out;
 }
 
 function parseKeyValues(arg: string): Partial<SyntheticOptions> {
