@@ -68,7 +68,9 @@ test("configuration: any options object resolves or fails with a ConfigError", (
 
 const d = synthetic({ users: 12, items: 9, interactions: 3, seed: 1 });
 const { recommender } = await train(d, { core: await createCore(), hidden: [4, 3, 2], epochs: [2, 1, 1], gateEpochs: 1, batchSize: 4, negatives: 3 });
-const good = encodeCheckpoint({ manifest: recommender.manifest(), params: recommender.params(), train: recommender.train });
+// with ids of its own (quotes, a comma, a non-ASCII mark), so that damage reaches their JSON too
+const ids = { users: Array.from({ length: d.users }, (_, u) => `user "${u}" ✓`), items: Array.from({ length: d.items }, (_, i) => `item,${i}`) };
+const good = encodeCheckpoint({ manifest: recommender.manifest(), params: recommender.params(), train: recommender.train, ids });
 const headerLen = Number(new DataView(good.buffer).getBigUint64(0, true));
 
 type Mutation = (b: Uint8Array) => Uint8Array;
@@ -81,6 +83,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof<fc.Arbitrary<Mutation>[]>(
 );
 
 test("checkpoint reader: any damaged file loads or fails with a CheckpointError", () => {
+  assert.equal(decodeCheckpoint(good.slice(), "f").ids, ids);
   fc.assert(
     fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (ms) => typedOrOk(() => decodeCheckpoint(ms.reduce<Uint8Array>((b, m) => m(b), good.slice()), "f"))),
     { numRuns: RUNS },
