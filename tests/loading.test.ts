@@ -20,11 +20,13 @@ async function refusal(options: CoreOptions): Promise<string> {
   return "";
 }
 
+// the binary format's pieces: integers as LEB128 (unsigned here, signed in sleb), sections as
+// id, byte length, body, and vectors as count, items
 const leb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...leb(n >>> 7)]);
 const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
 
-/** A module whose exports are functions returning constants: () → i32. */
+/** A module whose exports are functions returning constants: () → i32 (sections: type, function, export, code). */
 function fakeCore(values: Record<string, number>): Uint8Array<ArrayBuffer> {
   const names = Object.keys(values);
   const utf8 = (s: string) => [...new TextEncoder().encode(s)];
@@ -40,6 +42,7 @@ function fakeCore(values: Record<string, number>): Uint8Array<ArrayBuffer> {
   ]);
 }
 
+/** Signed LEB128 (i32.const's immediate). */
 function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
