@@ -86,6 +86,41 @@ test("the demo page trains in a worker, shows every panel, recommends, hands the
   await page.close();
 });
 
+test("a demo run survives a reload: it resumes from its last checkpoint in IndexedDB to the weights of an uninterrupted run", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${base}/`);
+  await page.selectOption("#schedule", "600,200,200:100");
+  await page.click("#train");
+  await page.waitForFunction(() => /^saved at stage0, epoch \d+/.test(document.querySelector("#saved")?.textContent ?? ""), null, { timeout: 60_000 });
+  await page.reload();
+  await page.waitForSelector("body[data-saved-run]");
+  assert.is(await page.getAttribute("body", "data-saved-run"), "found");
+  const resume = page.locator("#resume");
+  const from = await resume.innerText();
+  const saved = Number(/^Resume the unfinished run \(stage0, epoch (\d+)\)$/.exec(from)?.[1]);
+  assert.ok(saved >= 25, from);
+  await resume.click();
+  await page.waitForSelector("#metrics-table", { timeout: 120_000 });
+  // it went on from the checkpoint, not from the start (which would reach the same weights)
+  assert.is(await page.getAttribute(".stage", "data-first-epoch"), String(saved + 1));
+  const resumed = (await page.evaluate(() => (globalThis as Record<string, unknown>).__aelSummary)) as { weightsChecksum: string; variants: unknown; losses: unknown };
+  const { summary: straight } = await trainSummary({ kind: "synthetic" }, { epochs: [600, 200, 200], gateEpochs: 100, seed: 1 });
+  console.log(`  ${from.toLowerCase()} after a reload: weights ${resumed.weightsChecksum}, uninterrupted in Node ${straight.weightsChecksum}`);
+  assert.is(resumed.weightsChecksum, straight.weightsChecksum);
+  assert.equal(resumed.variants, straight.variants);
+  assert.equal(resumed.losses, straight.losses);
+  // a finished run is forgotten: the next visit offers nothing to resume
+  await page.reload();
+  await page.waitForSelector("body[data-saved-run]");
+  assert.is(await page.getAttribute("body", "data-saved-run"), "none");
+  assert.ok(await resume.isHidden());
+  assert.equal(errors, []);
+  await context.close();
+});
+
 test("the demo speaks a CSV's own ids: item ids typed in, item and user ids shown, as Node recommends", async () => {
   const lines: string[] = [];
   for (let u = 0; u < 40; u++) for (let k = 0; k < 8; k++) lines.push(`reader-${u},book-${(7 * u + 11 * k) % 50}`);

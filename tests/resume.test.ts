@@ -13,6 +13,10 @@ import { synthetic } from "../src/data/synthetic.js";
 import { readCheckpoint, saveTrainingCheckpoint } from "../src/io/checkpoint.js";
 import { resolveConfig } from "../src/train/config.js";
 import type { TrainSnapshot } from "../src/train/trainer.js";
+import { trainSummary } from "../src/web/run.js";
+import type { RunCheckpoint } from "../src/web/protocol.js";
+import { ConfigError } from "../src/errors.js";
+import { rejects } from "./helpers.js";
 
 const data = synthetic({ users: 50, items: 40, interactions: 8, seed: 5 });
 const base = { hidden: [12, 6, 3], epochs: [6, 4, 4], gateEpochs: 4, batchSize: 8, negatives: 12, seed: 9 };
@@ -54,6 +58,24 @@ test("with early stopping, resuming from any epoch's snapshot, in memory or from
     const fromDisk = await train(data, { ...opts, core: await createCore(), resume: (await readCheckpoint(dir)).training });
     assert.is(fromDisk.recommender.weightsChecksum(), straight.recommender.weightsChecksum(), `resumed from disk at stage ${s.stage}, epoch ${s.epoch}`);
   }
+});
+
+test("the worker's run (trainSummary) hands over checkpoint bytes and resumes from any of them to the uninterrupted weights; it refuses a finished model and other data", async () => {
+  const src = { kind: "synthetic" as const, options: { users: 50, items: 40, interactions: 8 } };
+  const opts = { ...base, flavour: "simd" as const };
+  const straight = (await trainSummary(src, opts)).summary;
+  const saved: RunCheckpoint[] = [];
+  const watched = (await trainSummary(src, { ...opts, checkpointEvery: 2 }, { onCheckpoint: (c) => void saved.push(c) })).summary;
+  assert.is(watched.weightsChecksum, straight.weightsChecksum, "handing over checkpoints does not change the run");
+  assert.equal(saved.map((c) => `${c.stage}:${c.epoch}`), ["stage0:2", "stage0:4", "stage0:6", "stage1:2", "stage1:4", "stage2:2", "stage2:4", "gate:2", "gate:4"]);
+  for (const c of [saved[0], saved[4], saved[7]]) {
+    const again = (await trainSummary(src, { flavour: "simd", resume: c.bytes })).summary;
+    assert.is(again.weightsChecksum, straight.weightsChecksum, `resumed at ${c.stage}, epoch ${c.epoch}`);
+    assert.equal(again.losses, straight.losses);
+  }
+  const finished = (await trainSummary(src, opts)).recommender.toSafetensors();
+  await rejects(() => trainSummary(src, { resume: finished }), ConfigError, /holds a finished model, not an unfinished run/);
+  await rejects(() => trainSummary({ ...src, options: { ...src.options, seed: 77 } }, { resume: saved[0].bytes }), ConfigError, /trained on other interactions than these data/);
 });
 
 const CLI = new URL("../cli.js", import.meta.url).pathname;

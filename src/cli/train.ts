@@ -2,7 +2,7 @@
 import type { Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import { ConfigError } from "../errors.js";
-import { nnz } from "../data/csr.js";
+import { nnz, sameRows } from "../data/csr.js";
 import { datasetNotes, describeNotes } from "../data/dataset.js";
 import { evaluatedUsers } from "../eval/evaluate.js";
 import type { MetricTable } from "../eval/metrics.js";
@@ -24,8 +24,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
     ? resume.manifest.config
     : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false), lazyAdam: a["lazy-adam"], patience: num(a.patience, "patience"), validEvery: num(a["valid-every"], "valid-every"), validRatio: num(a["valid-ratio"], "valid-ratio", false) };
   const used = await loadSpecWithNoise(spec, noise, cfg.seed ?? seed);
-  if (resume && (resume.train.cols.length !== used.train.cols.length || resume.train.cols.some((c, j) => c !== used.train.cols[j])))
-    throw new ConfigError(`${a.resume} was trained on other interactions than ${spec} gives now`);
+  if (resume && !sameRows(resume.train, used.train)) throw new ConfigError(`${a.resume} was trained on other interactions than ${spec} gives now`);
   const out = a.out ?? a.resume;
   const every = num(a["checkpoint-every"], "checkpoint-every");
   if (every !== undefined && !out) throw new ConfigError("--checkpoint-every needs --out DIR");

@@ -32,6 +32,11 @@ export function csrFromPairs(rows: number, users: ArrayLike<number>, items: Arra
 export const rowOf = (c: Csr, u: number) => c.cols.subarray(c.rowptr[u], c.rowptr[u + 1]);
 export const nnz = (c: Csr) => c.rowptr[c.rows];
 
+/** The same rows holding the same items. */
+export function sameRows(a: Csr, b: Csr): boolean {
+  return a.rows === b.rows && a.rowptr.every((x, u) => x === b.rowptr[u]) && a.cols.length === b.cols.length && a.cols.every((x, j) => x === b.cols[j]);
+}
+
 export function hasPair(c: Csr, u: number, item: number): boolean {
   const end = c.rowptr[u + 1], at = lowerBound(c.cols, item, c.rowptr[u], end);
   return at < end && c.cols[at] === item;

@@ -6,11 +6,8 @@ import { join } from "node:path";
 import type { Core } from "../../bindings/index.js";
 import { CheckpointError } from "../errors.js";
 import { Recommender } from "../recommender.js";
-import type { Csr } from "../data/csr.js";
-import type { DataIds } from "../data/dataset.js";
-import type { TrainConfig } from "../train/config.js";
 import type { TrainSnapshot } from "../train/trainer.js";
-import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, trainingPosition, type CheckpointParts, type Manifest } from "./format.js";
+import { decodeCheckpoint, encodeRunCheckpoint, runManifest, trainingPosition, type CheckpointParts, type RunInfo } from "./format.js";
 
 export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -31,18 +28,10 @@ export async function saveCheckpoint(rec: Recommender, dir: string): Promise<voi
 }
 
 /** Write the state of an unfinished run (as saveCheckpoint writes a finished model). */
-export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, info: { config: TrainConfig; dataName: string; users: number; items: number; train: Csr; ids?: DataIds; source?: { spec?: string; noise?: number } }): Promise<void> {
-  const manifest: Manifest = {
-    format: FORMAT,
-    version: FORMAT_VERSION,
-    config: info.config,
-    data: { name: info.dataName, users: info.users, items: info.items, train: info.train.cols.length, ...info.source },
-    weights: checksum(Object.values(snap.params)),
-  };
+export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, info: RunInfo): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const bytes = encodeCheckpoint({ manifest, params: snap.params, train: info.train, ids: info.ids, training: snap });
-  await writeAtomic(join(dir, "model.safetensors"), bytes);
-  await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...manifest, training: trainingPosition(snap) }, null, 2) + "\n");
+  await writeAtomic(join(dir, "model.safetensors"), encodeRunCheckpoint(info, snap));
+  await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...runManifest(info, snap), training: trainingPosition(snap) }, null, 2) + "\n");
 }
 
 export async function readCheckpoint(dir: string): Promise<CheckpointParts> {

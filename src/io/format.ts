@@ -60,6 +60,33 @@ export function trainingPosition(s: TrainSnapshot): NonNullable<Manifest["traini
   return { stage, epoch, adamSteps, rng, losses, timings, ...(validation && { validation }) };
 }
 
+/** What a checkpoint of an unfinished run records of it besides its snapshot. */
+export interface RunInfo {
+  config: TrainConfig;
+  dataName: string;
+  users: number;
+  items: number;
+  train: Csr;
+  ids?: DataIds;
+  source?: { spec?: string; noise?: number };
+}
+
+/** The manifest of an unfinished run's checkpoint (its position goes in as `training`). */
+export function runManifest(info: RunInfo, snap: TrainSnapshot): Manifest {
+  return {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    config: info.config,
+    data: { name: info.dataName, users: info.users, items: info.items, train: info.train.cols.length, ...info.source },
+    weights: checksum(Object.values(snap.params)),
+  };
+}
+
+/** The checkpoint of an unfinished run, as bytes (what saveTrainingCheckpoint writes). */
+export function encodeRunCheckpoint(info: RunInfo, snap: TrainSnapshot): Uint8Array<ArrayBuffer> {
+  return encodeCheckpoint({ manifest: runManifest(info, snap), params: snap.params, train: info.train, ids: info.ids, training: snap });
+}
+
 export function encodeCheckpoint(parts: CheckpointParts): Uint8Array<ArrayBuffer> {
   const { manifest, params, train, ids, training } = parts;
   const specs = paramSpecs({ users: manifest.data.users, items: manifest.data.items, hidden: manifest.config.hidden });

@@ -2,9 +2,9 @@
 // callbacks, cancellation. The worker script is build/worker.js (next to this bundle) unless
 // another URL is given.
 import type { ProgressEvent } from "../train/trainer.js";
-import type { DataSource, FromWorker, ToWorker, TrainSummary, WorkerTrainOptions } from "./protocol.js";
+import type { DataSource, FromWorker, RunCheckpoint, ToWorker, TrainSummary, WorkerTrainOptions } from "./protocol.js";
 
-export type { DataSource, TrainSummary, WorkerTrainOptions };
+export type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions };
 
 /** A request without its id (distributed over the message union). */
 type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, "id"> : never) : never;
@@ -12,7 +12,7 @@ type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, "i
 export class TrainingWorker {
   private readonly worker: Worker;
   private next = 1;
-  private readonly pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void; onProgress?: (e: ProgressEvent) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void; onProgress?: (e: ProgressEvent) => void; onCheckpoint?: (c: RunCheckpoint) => void }>();
 
   constructor(url: string | URL = new URL("./worker.js", import.meta.url)) {
     this.worker = new Worker(url, { type: "module" });
@@ -21,6 +21,7 @@ export class TrainingWorker {
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.type === "progress") return p.onProgress?.(m.event);
+      if (m.type === "checkpoint") return p.onCheckpoint?.(m.checkpoint);
       this.pending.delete(m.id);
       if (m.type === "error") {
         const e = new Error(m.message);
@@ -34,16 +35,21 @@ export class TrainingWorker {
     };
   }
 
-  private call<T>(msg: Request, onProgress?: (e: ProgressEvent) => void): Promise<T> {
+  private call<T>(msg: Request, onProgress?: (e: ProgressEvent) => void, onCheckpoint?: (c: RunCheckpoint) => void): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onProgress });
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onProgress, onCheckpoint });
       this.worker.postMessage({ ...msg, id } as ToWorker);
     });
   }
 
-  train(data: DataSource, options: WorkerTrainOptions = {}, onProgress?: (e: ProgressEvent) => void): Promise<TrainSummary> {
-    return this.call<TrainSummary>({ type: "train", data, options }, onProgress);
+  /**
+   * Train on the data. With options.checkpointEvery, onCheckpoint receives the unfinished run
+   * every so many epochs (keep the bytes, e.g. in IndexedDB); options.resume set to such bytes
+   * continues that run, with the same data, to the weights an uninterrupted run gives.
+   */
+  train(data: DataSource, options: WorkerTrainOptions = {}, onProgress?: (e: ProgressEvent) => void, onCheckpoint?: (c: RunCheckpoint) => void): Promise<TrainSummary> {
+    return this.call<TrainSummary>({ type: "train", data, options }, onProgress, onCheckpoint);
   }
 
   /** Stop the running training between epochs; its promise rejects with an AbortError. */

@@ -2,7 +2,8 @@
 // then read the gate's routing, the metrics of every variant, ask for recommendations, and take
 // the model away.
 import { TrainingWorker } from "./client.js";
-import type { DataSource, TrainSummary } from "./protocol.js";
+import type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions } from "./protocol.js";
+import { forgetRun, saveRun, savedRun } from "./saved-run.js";
 import type { ProgressEvent } from "../train/trainer.js";
 import { drawCurve } from "./plot.js";
 
@@ -27,11 +28,13 @@ async function dataSource(): Promise<DataSource> {
   return { kind: "csv", train: files[0], test: files[1] };
 }
 
-function stageRow(stage: string) {
+function stageRow(stage: string, epoch: number) {
   let c = curves.get(stage);
   if (c) return c;
   const row = document.createElement("div");
   row.className = "stage";
+  // where this page's view of the stage begins: past 1 when a run resumes mid-stage
+  row.dataset.firstEpoch = String(epoch);
   row.innerHTML = `<b>${stage}</b><progress value="0" max="1"></progress><canvas></canvas><span class="loss"></span>`;
   $("stages").append(row);
   c = { bar: row.querySelector("progress")!, canvas: row.querySelector("canvas")!, text: row.querySelector(".loss")!, losses: [] };
@@ -40,7 +43,7 @@ function stageRow(stage: string) {
 }
 
 function onProgress(e: ProgressEvent): void {
-  const c = stageRow(e.stage);
+  const c = stageRow(e.stage, e.epoch);
   c.bar.max = e.epochs;
   c.bar.value = e.epoch;
   c.losses.push(e.loss);
@@ -77,15 +80,30 @@ function show(s: TrainSummary): void {
   $("recommend").hidden = false;
 }
 
-$("train").addEventListener("click", async () => {
-  const [epochs, gate] = $<HTMLSelectElement>("schedule").value.split(":");
+/** Epochs between the checkpoints a run leaves in IndexedDB. */
+const CHECKPOINT_EVERY = 25;
+
+/** Train (or resume) in the worker, keeping the run's latest checkpoint until it finishes. */
+async function run(data: DataSource, options: WorkerTrainOptions): Promise<void> {
   curves.clear();
   $("stages").innerHTML = "";
   $<HTMLButtonElement>("train").disabled = true;
+  $<HTMLButtonElement>("resume").hidden = true;
   $<HTMLButtonElement>("cancel").disabled = false;
   $("status").textContent = "training…";
+  // one save at a time, in order, so that the last checkpoint is the one kept
+  let saving = Promise.resolve();
+  const keep = (checkpoint: RunCheckpoint) => {
+    saving = saving.then(() => saveRun({ data, checkpoint })).then(
+      () => void ($("saved").textContent = `saved at ${checkpoint.stage}, epoch ${checkpoint.epoch}: a reload resumes from there`),
+      (e: Error) => void ($("saved").textContent = `not saved: ${e.message}`),
+    );
+  };
   try {
-    const summary = await worker.train(await dataSource(), { epochs: epochs.split(",").map(Number), gateEpochs: Number(gate), seed: Number($<HTMLInputElement>("seed").value) }, onProgress);
+    const summary = await worker.train(data, { ...options, checkpointEvery: CHECKPOINT_EVERY }, onProgress, keep);
+    await saving;
+    await forgetRun();
+    $("saved").textContent = "";
     show(summary);
     (globalThis as Record<string, unknown>).__aelSummary = summary;
   } catch (e) {
@@ -94,7 +112,26 @@ $("train").addEventListener("click", async () => {
     $<HTMLButtonElement>("train").disabled = false;
     $<HTMLButtonElement>("cancel").disabled = true;
   }
+}
+
+$("train").addEventListener("click", async () => {
+  const [epochs, gate] = $<HTMLSelectElement>("schedule").value.split(":");
+  try {
+    await run(await dataSource(), { epochs: epochs.split(",").map(Number), gateEpochs: Number(gate), seed: Number($<HTMLInputElement>("seed").value) });
+  } catch (e) {
+    $("status").textContent = `${(e as Error).name}: ${(e as Error).message}`;
+  }
 });
+
+// an unfinished run from an earlier visit can go on where its last checkpoint left it
+savedRun().then((saved) => {
+  document.body.dataset.savedRun = saved ? "found" : "none";
+  if (!saved) return;
+  const button = $<HTMLButtonElement>("resume");
+  button.textContent = `Resume the unfinished run (${saved.checkpoint.stage}, epoch ${saved.checkpoint.epoch})`;
+  button.hidden = false;
+  button.onclick = () => run(saved.data, { resume: saved.checkpoint.bytes });
+}, (e: Error) => ($("saved").textContent = `saved runs are unavailable: ${e.message}`));
 
 $("cancel").addEventListener("click", () => worker.cancel());
 

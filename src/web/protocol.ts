@@ -11,7 +11,20 @@ export type DataSource =
   | { kind: "deca"; train: { name: string; text: string }; test?: { name: string; text: string } }
   | { kind: "csv"; train: { name: string; text: string }; test?: { name: string; text: string } };
 
-export type WorkerTrainOptions = Partial<TrainConfig> & { flavour?: Flavour };
+export type WorkerTrainOptions = Partial<TrainConfig> & {
+  flavour?: Flavour;
+  /** Hand over a checkpoint of the run every this many epochs (of every stage). */
+  checkpointEvery?: number;
+  /** Continue the unfinished run this checkpoint holds (its configuration, the same data). */
+  resume?: Uint8Array;
+};
+
+/** A checkpoint of an unfinished run: model.safetensors bytes, and where the run stands. */
+export interface RunCheckpoint {
+  bytes: Uint8Array<ArrayBuffer>;
+  stage: string;
+  epoch: number;
+}
 
 export interface TrainSummary {
   dataset: { name: string; users: number; items: number; train: number; testUsers: number };
@@ -38,6 +51,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: "progress"; id: number; event: ProgressEvent }
+  | { type: "checkpoint"; id: number; checkpoint: RunCheckpoint }
   | { type: "done"; id: number; summary: TrainSummary }
   | { type: "recommendation"; id: number; items: number[]; scores: number[] }
   | { type: "model"; id: number; bytes: Uint8Array<ArrayBuffer> }

@@ -1,16 +1,18 @@
 // Training from a DataSource with a summary a page can show; shared by the worker and the tests.
 import { train } from "../api.js";
 import { createCore } from "../../bindings/index.js";
-import { rowOf, nnz } from "../data/csr.js";
+import { rowOf, nnz, sameRows } from "../data/csr.js";
 import type { Dataset } from "../data/dataset.js";
 import { csv, deca, movielens } from "../data/sources.js";
 import { synthetic } from "../data/synthetic.js";
-import { DataError } from "../errors.js";
+import { ConfigError, DataError } from "../errors.js";
+import { decodeCheckpoint, encodeRunCheckpoint } from "../io/format.js";
+import { resolveConfig } from "../train/config.js";
 import { evaluatedUsers } from "../eval/evaluate.js";
 import { expertNames } from "../eval/variants.js";
 import type { Recommender } from "../recommender.js";
-import type { ProgressEvent } from "../train/trainer.js";
-import type { DataSource, TrainSummary, WorkerTrainOptions } from "./protocol.js";
+import { stageNames, type ProgressEvent } from "../train/trainer.js";
+import type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions } from "./protocol.js";
 
 export function loadSource(src: DataSource, seed: number): Dataset {
   switch (src.kind) {
@@ -29,12 +31,32 @@ export function loadSource(src: DataSource, seed: number): Dataset {
   }
 }
 
-export async function trainSummary(src: DataSource, options: WorkerTrainOptions, hooks: { onProgress?: (e: ProgressEvent) => void; signal?: AbortSignal } = {}): Promise<{ summary: TrainSummary; recommender: Recommender }> {
-  const { flavour, ...cfg } = options;
-  const seed = cfg.seed ?? 1;
+export interface SummaryHooks {
+  onProgress?: (e: ProgressEvent) => void;
+  onCheckpoint?: (c: RunCheckpoint) => void;
+  signal?: AbortSignal;
+}
+
+export async function trainSummary(src: DataSource, options: WorkerTrainOptions, hooks: SummaryHooks = {}): Promise<{ summary: TrainSummary; recommender: Recommender }> {
+  const { flavour, checkpointEvery, resume, ...given } = options;
+  const resumed = resume && decodeCheckpoint(resume, "the checkpoint to resume");
+  if (resumed && !resumed.training) throw new ConfigError("the checkpoint to resume holds a finished model, not an unfinished run");
+  // a resumed run goes on with its own configuration
+  const cfg = resumed ? resumed.manifest.config : resolveConfig({ seed: 1, ...given });
+  const seed = cfg.seed;
   const data = loadSource(src, seed);
+  if (resumed && !sameRows(resumed.train, data.train)) throw new ConfigError("the checkpoint to resume was trained on other interactions than these data");
   const core = await createCore({ flavour });
-  const res = await train(data, { ...cfg, seed, core, ...hooks });
+  const { onCheckpoint, ...rest } = hooks;
+  const info = { config: cfg, dataName: data.name, users: data.users, items: data.items, train: data.train, ids: data.ids };
+  const res = await train(data, {
+    ...cfg,
+    core,
+    ...rest,
+    resume: resumed?.training,
+    checkpointEvery,
+    onCheckpoint: onCheckpoint && ((snap) => onCheckpoint({ bytes: encodeRunCheckpoint(info, snap), stage: stageNames(cfg.hidden.length)[snap.stage], epoch: snap.epoch })),
+  });
   const rec = res.recommender;
   const t0 = performance.now();
   const ev = rec.evaluate(data.test);

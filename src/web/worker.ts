@@ -1,5 +1,6 @@
-// The training Web Worker: trains off the page's thread, streams progress, can be cancelled,
-// and answers recommendations from the model it trained last, or hands that model over.
+// The training Web Worker: trains off the page's thread, streams progress and checkpoints, can
+// be cancelled or resumed, and answers recommendations from the model it trained last, or hands
+// that model over.
 import type { Recommender } from "../recommender.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { trainSummary } from "./run.js";
@@ -20,6 +21,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       const { summary, recommender } = await trainSummary(msg.data, msg.options, {
         signal: abort.signal,
         onProgress: (event) => post({ type: "progress", id: msg.id, event }),
+        onCheckpoint: (checkpoint) => post({ type: "checkpoint", id: msg.id, checkpoint }, [checkpoint.bytes.buffer]),
       });
       model = recommender;
       post({ type: "done", id: msg.id, summary });
