@@ -3,7 +3,7 @@
 // the model away.
 import { TrainingWorker } from "./client.js";
 import type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions } from "./protocol.js";
-import { forgetRun, saveRun, savedRun } from "./saved-run.js";
+import { forgetRun, keepCheckpoint, savedRun, startRun } from "./saved-run.js";
 import type { ProgressEvent } from "../train/trainer.js";
 import { drawCurve } from "./plot.js";
 
@@ -84,26 +84,36 @@ function show(s: TrainSummary): void {
 const CHECKPOINT_EVERY = 25;
 
 /** Train (or resume) in the worker, keeping the run's latest checkpoint until it finishes. */
-async function run(data: DataSource, options: WorkerTrainOptions): Promise<void> {
+async function run(data: DataSource, options: WorkerTrainOptions, resumed = false): Promise<void> {
   curves.clear();
   $("stages").innerHTML = "";
   $<HTMLButtonElement>("train").disabled = true;
   $<HTMLButtonElement>("resume").hidden = true;
   $<HTMLButtonElement>("cancel").disabled = false;
   $("status").textContent = "training…";
-  // one save at a time, in order, so that the last checkpoint is the one kept
-  let saving = Promise.resolve();
+  // one write at a time; checkpoints that arrive meanwhile give way to the newest, so a fast
+  // run is never held up by its saves
+  let newest: RunCheckpoint | undefined;
+  let saving = resumed ? Promise.resolve() : startRun(data);
+  let flushing = false;
   const keep = (checkpoint: RunCheckpoint) => {
-    saving = saving.then(() => saveRun({ data, checkpoint })).then(
-      () => void ($("saved").textContent = `saved at ${checkpoint.stage}, epoch ${checkpoint.epoch}: a reload resumes from there`),
-      (e: Error) => void ($("saved").textContent = `not saved: ${e.message}`),
-    );
+    newest = checkpoint;
+    if (flushing) return;
+    flushing = true;
+    saving = saving.then(async () => {
+      for (let c = newest; c; c = newest) {
+        newest = undefined;
+        await keepCheckpoint(c);
+        $("saved").textContent = `saved at ${c.stage}, epoch ${c.epoch}: a reload resumes from there`;
+      }
+    }).catch((e: Error) => void ($("saved").textContent = `not saved: ${e.message}`)).finally(() => (flushing = false));
   };
   try {
     const summary = await worker.train(data, { ...options, checkpointEvery: CHECKPOINT_EVERY }, onProgress, keep);
     await saving;
-    await forgetRun();
     $("saved").textContent = "";
+    // the run is done whether or not storage lets go of it
+    await forgetRun().catch((e: Error) => void ($("saved").textContent = `the finished run is still stored: ${e.message}`));
     show(summary);
     (globalThis as Record<string, unknown>).__aelSummary = summary;
   } catch (e) {
@@ -130,7 +140,7 @@ savedRun().then((saved) => {
   const button = $<HTMLButtonElement>("resume");
   button.textContent = `Resume the unfinished run (${saved.checkpoint.stage}, epoch ${saved.checkpoint.epoch})`;
   button.hidden = false;
-  button.onclick = () => run(saved.data, { resume: saved.checkpoint.bytes });
+  button.onclick = () => run(saved.data, { resume: saved.checkpoint.bytes }, true);
 }, (e: Error) => ($("saved").textContent = `saved runs are unavailable: ${e.message}`));
 
 $("cancel").addEventListener("click", () => worker.cancel());
