@@ -121,6 +121,22 @@ test("a demo run survives a reload: it resumes from its last checkpoint in Index
   await context.close();
 });
 
+test("without storage (IndexedDB refused) the demo trains all the same and says its run is not saved", async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => Object.defineProperty(window, "indexedDB", { get: () => { throw new Error("storage is disabled here"); } }));
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => document.querySelector("#saved")?.textContent?.includes("saved runs are unavailable: storage is disabled here"));
+  await page.selectOption("#schedule", "100,40,40:20");
+  await page.click("#train");
+  await page.waitForSelector("#metrics-table", { timeout: 120_000 });
+  assert.match(await page.locator("#saved").innerText(), /not saved: storage is disabled here/);
+  assert.equal(errors, []);
+  await context.close();
+});
+
 test("the demo speaks a CSV's own ids: item ids typed in, item and user ids shown, as Node recommends", async () => {
   const lines: string[] = [];
   for (let u = 0; u < 40; u++) for (let k = 0; k < 8; k++) lines.push(`reader-${u},book-${(7 * u + 11 * k) % 50}`);

@@ -93,8 +93,10 @@ async function run(data: DataSource, options: WorkerTrainOptions, resumed = fals
   $("status").textContent = "training…";
   // one write at a time; checkpoints that arrive meanwhile give way to the newest, so a fast
   // run is never held up by its saves
+  const unsaved = (e: Error) => void ($("saved").textContent = `not saved: ${e.message}`);
+  let stored = resumed; // whether storage holds this run
   let newest: RunCheckpoint | undefined;
-  let saving = resumed ? Promise.resolve() : startRun(data);
+  let saving = resumed ? Promise.resolve() : startRun(data).then(() => void (stored = true), unsaved);
   let flushing = false;
   const keep = (checkpoint: RunCheckpoint) => {
     newest = checkpoint;
@@ -104,16 +106,19 @@ async function run(data: DataSource, options: WorkerTrainOptions, resumed = fals
       for (let c = newest; c; c = newest) {
         newest = undefined;
         await keepCheckpoint(c);
+        stored = true;
         $("saved").textContent = `saved at ${c.stage}, epoch ${c.epoch}: a reload resumes from there`;
       }
-    }).catch((e: Error) => void ($("saved").textContent = `not saved: ${e.message}`)).finally(() => (flushing = false));
+    }).catch(unsaved).finally(() => (flushing = false));
   };
   try {
     const summary = await worker.train(data, { ...options, checkpointEvery: CHECKPOINT_EVERY }, onProgress, keep);
     await saving;
-    $("saved").textContent = "";
-    // the run is done whether or not storage lets go of it
-    await forgetRun().catch((e: Error) => void ($("saved").textContent = `the finished run is still stored: ${e.message}`));
+    if (stored) {
+      $("saved").textContent = "";
+      // the run is done whether or not storage lets go of it
+      await forgetRun().catch((e: Error) => void ($("saved").textContent = `the finished run is still stored: ${e.message}`));
+    }
     show(summary);
     (globalThis as Record<string, unknown>).__aelSummary = summary;
   } catch (e) {
@@ -162,7 +167,7 @@ async function recommend(who: { user: number } | { items: number[] }) {
     const r = await worker.recommend(who, k, $<HTMLSelectElement>("variant").value);
     $("recs").innerHTML = r.items.map((it, i) => `<li>item ${escape(itemName(it))} <small>(${r.scores[i].toFixed(4)})</small></li>`).join("");
   } catch (e) {
-    $("recs").innerHTML = `<li>${(e as Error).message}</li>`;
+    $("recs").innerHTML = `<li>${escape((e as Error).message)}</li>`;
   }
 }
 
