@@ -42,7 +42,7 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
   const resumed = resume && decodeCheckpoint(resume, "the checkpoint to resume");
   if (resumed && !resumed.training) throw new ConfigError("the checkpoint to resume holds a finished model, not an unfinished run");
   // a resumed run goes on with its own configuration
-  const cfg = resumed ? resumed.manifest.config : resolveConfig({ seed: 1, ...given });
+  const cfg = resumed ? resumed.manifest.config : resolveConfig(given);
   const seed = cfg.seed;
   const data = loadSource(src, seed);
   if (resumed && !sameRows(resumed.train, data.train)) throw new ConfigError("the checkpoint to resume was trained on other interactions than these data");
