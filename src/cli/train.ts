@@ -2,11 +2,12 @@
 import type { Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import { ConfigError } from "../errors.js";
-import { nnz, sameRows } from "../data/csr.js";
+import { nnz } from "../data/csr.js";
 import { datasetNotes, describeNotes } from "../data/dataset.js";
 import { evaluatedUsers } from "../eval/evaluate.js";
 import type { MetricTable } from "../eval/metrics.js";
 import { readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../io/checkpoint.js";
+import { runInfo, runToResume } from "../io/format.js";
 import { resolveConfig } from "../train/config.js";
 import { list, loadSpecWithNoise, need, num, USAGE, type Args } from "./args.js";
 import { metricsTable, progressPrinter } from "./report.js";
@@ -16,7 +17,6 @@ const snake = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) =
 async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const t0 = performance.now();
   const resume = a.resume ? await readCheckpoint(a.resume) : undefined;
-  if (resume && !resume.training) throw new ConfigError(`${a.resume} holds a finished model, not an unfinished run`);
   const spec = a.data ?? resume?.manifest.data.spec;
   if (!spec) throw new ConfigError(`--data is required\n${USAGE}`);
   const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
@@ -24,20 +24,21 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
     ? resume.manifest.config
     : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false), lazyAdam: a["lazy-adam"], patience: num(a.patience, "patience"), validEvery: num(a["valid-every"], "valid-every"), validRatio: num(a["valid-ratio"], "valid-ratio", false) };
   const used = await loadSpecWithNoise(spec, noise, cfg.seed ?? seed);
-  if (resume && !sameRows(resume.train, used.train)) throw new ConfigError(`${a.resume} was trained on other interactions than ${spec} gives now`);
+  const snapshot = resume && runToResume(resume, used.train, a.resume!, `${spec} gives now`);
   const out = a.out ?? a.resume;
   const every = num(a["checkpoint-every"], "checkpoint-every");
   if (every !== undefined && !out) throw new ConfigError("--checkpoint-every needs --out DIR");
   const source = { spec, noise };
+  const info = runInfo(used, resolveConfig(cfg), source);
   const progress = quiet ? null : progressPrinter();
   const res = await train(used, {
     ...cfg,
     coreOptions: { flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") },
     onProgress: progress?.onProgress,
-    resume: resume?.training,
+    resume: snapshot,
     source,
     checkpointEvery: every,
-    onCheckpoint: every ? (snap) => saveTrainingCheckpoint(out!, snap, { config: resolveConfig(cfg), dataName: used.name, users: used.users, items: used.items, train: used.train, ids: used.ids, source }) : undefined,
+    onCheckpoint: every ? (snap) => saveTrainingCheckpoint(out!, snap, info) : undefined,
   });
   progress?.stop();
   const t1 = performance.now();

@@ -72,11 +72,15 @@ function csvOptions(kvs: string[]): { minRating?: number; testRatio?: number } {
   const out: { minRating?: number; testRatio?: number } = {};
   for (const kv of kvs) {
     const [k, v] = kv.split("=");
-    const n = Number(v);
-    if (k === "min_rating" && v !== "" && Number.isFinite(n)) out.minRating = n;
-    else if (k === "test_ratio" && v !== "" && n > 0 && n < 1) out.testRatio = n;
-    else if (k === "min_rating" || k === "test_ratio") throw new ConfigError(`csv option ${k} needs ${k === "min_rating" ? "a number" : "a number in (0, 1)"}, got "${v}"`);
-    else throw new ConfigError(`unknown csv option "${k}"; known: min_rating, test_ratio`);
+    const n = v === "" ? NaN : Number(v);
+    const needs = (what: string) => new ConfigError(`csv option ${k} needs ${what}, got "${v}"`);
+    if (k === "min_rating") {
+      if (!Number.isFinite(n)) throw needs("a number");
+      out.minRating = n;
+    } else if (k === "test_ratio") {
+      if (!(n > 0 && n < 1)) throw needs("a number in (0, 1)");
+      out.testRatio = n;
+    } else throw new ConfigError(`unknown csv option "${k}"; known: min_rating, test_ratio`);
   }
   return out;
 }

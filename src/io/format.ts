@@ -2,9 +2,9 @@
 // the training rows, optionally the state of an unfinished run, the manifest (JSON in the
 // metadata) and, for data whose ids were renumbered, the source's ids (JSON in the metadata
 // beside it, so model.json stays small). The reader validates everything before any of it is used.
-import { CheckpointError } from "../errors.js";
-import type { Csr } from "../data/csr.js";
-import type { DataIds } from "../data/dataset.js";
+import { CheckpointError, ConfigError } from "../errors.js";
+import { sameRows, type Csr } from "../data/csr.js";
+import type { DataIds, Dataset } from "../data/dataset.js";
 import { paramSpecs } from "../model/ael.js";
 import { resolveConfig, type TrainConfig } from "../train/config.js";
 import type { TrainSnapshot } from "../train/trainer.js";
@@ -69,6 +69,21 @@ export interface RunInfo {
   train: Csr;
   ids?: DataIds;
   source?: { spec?: string; noise?: number };
+}
+
+/** What a checkpoint records of a run on `data` with `config` (and the data's spec, from the CLI). */
+export function runInfo(data: Dataset, config: TrainConfig, source?: RunInfo["source"]): RunInfo {
+  return { config, dataName: data.name, users: data.users, items: data.items, train: data.train, ids: data.ids, source };
+}
+
+/**
+ * The unfinished run a checkpoint holds, to go on with on `train`, the data it was taken on.
+ * `what` names the checkpoint and `than` the data in the refusals.
+ */
+export function runToResume(parts: CheckpointParts, train: Csr, what: string, than: string): TrainSnapshot {
+  if (!parts.training) throw new ConfigError(`${what} holds a finished model, not an unfinished run`);
+  if (!sameRows(parts.train, train)) throw new ConfigError(`${what} was trained on other interactions than ${than}`);
+  return parts.training;
 }
 
 /** The manifest of an unfinished run's checkpoint (its position goes in as `training`). */

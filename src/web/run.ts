@@ -1,12 +1,12 @@
 // Training from a DataSource with a summary a page can show; shared by the worker and the tests.
 import { train } from "../api.js";
 import { createCore } from "../../bindings/index.js";
-import { rowOf, nnz, sameRows } from "../data/csr.js";
+import { rowOf, nnz } from "../data/csr.js";
 import type { Dataset } from "../data/dataset.js";
 import { csv, deca, movielens } from "../data/sources.js";
 import { synthetic } from "../data/synthetic.js";
-import { ConfigError, DataError } from "../errors.js";
-import { decodeCheckpoint, encodeRunCheckpoint } from "../io/format.js";
+import { DataError } from "../errors.js";
+import { decodeCheckpoint, encodeRunCheckpoint, runInfo, runToResume } from "../io/format.js";
 import { resolveConfig } from "../train/config.js";
 import { evaluatedUsers } from "../eval/evaluate.js";
 import { expertNames } from "../eval/variants.js";
@@ -40,20 +40,19 @@ export interface SummaryHooks {
 export async function trainSummary(src: DataSource, options: WorkerTrainOptions, hooks: SummaryHooks = {}): Promise<{ summary: TrainSummary; recommender: Recommender }> {
   const { flavour, checkpointEvery, resume, ...given } = options;
   const resumed = resume && decodeCheckpoint(resume, "the checkpoint to resume");
-  if (resumed && !resumed.training) throw new ConfigError("the checkpoint to resume holds a finished model, not an unfinished run");
   // a resumed run goes on with its own configuration
   const cfg = resumed ? resumed.manifest.config : resolveConfig(given);
   const seed = cfg.seed;
   const data = loadSource(src, seed);
-  if (resumed && !sameRows(resumed.train, data.train)) throw new ConfigError("the checkpoint to resume was trained on other interactions than these data");
+  const snapshot = resumed && runToResume(resumed, data.train, "the checkpoint to resume", "these data");
   const core = await createCore({ flavour });
   const { onCheckpoint, ...rest } = hooks;
-  const info = { config: cfg, dataName: data.name, users: data.users, items: data.items, train: data.train, ids: data.ids };
+  const info = runInfo(data, cfg);
   const res = await train(data, {
     ...cfg,
     core,
     ...rest,
-    resume: resumed?.training,
+    resume: snapshot,
     checkpointEvery,
     onCheckpoint: onCheckpoint && ((snap) => onCheckpoint({ bytes: encodeRunCheckpoint(info, snap), stage: stageNames(cfg.hidden.length)[snap.stage], epoch: snap.epoch })),
   });
