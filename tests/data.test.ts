@@ -138,6 +138,15 @@ test("synthetic: planted noise at the per-user rates, deterministic per seed", a
     const noisy = rowOf(a.noisy!, u).length, clean = rowOf(a.train, u).length - noisy;
     assert.is(noisy, Math.floor(a.noiseRate![u] * clean + 0.5));
   }
+  // few items for many interactions: a user who drew nearly all of them gets the rest as noise
+  const dense = synthetic({ users: 100, items: 80, seed: 1 });
+  let capped = 0;
+  for (let u = 0; u < dense.users; u++) {
+    const row = rowOf(dense.train, u).length + rowOf(dense.test, u).length, noisy = rowOf(dense.noisy!, u).length;
+    assert.ok(row <= 80, `user ${u}: ${row} interactions of 80 items`);
+    if (noisy < Math.floor(dense.noiseRate![u] * (rowOf(dense.train, u).length - noisy) + 0.5)) capped++, assert.is(row, 80, `user ${u}: capped noise fills the items`);
+  }
+  assert.ok(capped > 0, "some user's noise is capped by the items left");
   await rejects(() => loadDataSpec("synthetic:users=abc"), ConfigError, /synthetic option users needs a number/);
   await rejects(() => loadDataSpec("synthetic:colour=3"), ConfigError, /unknown synthetic option "colour"/);
   await rejects(() => loadDataSpec("parquet:x"), ConfigError, /unknown data spec "parquet:x"/);

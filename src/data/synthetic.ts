@@ -60,7 +60,8 @@ export function synthetic(opts: Partial<SyntheticOptions> = {}): Dataset {
     const rate = levels[u % 3];
     noiseRate[u] = rate;
     const trainCount = n - Math.floor(n / 5);
-    let want = Math.floor(rate * trainCount + 0.5);
+    // a user whose draws took nearly every item gets no more noise than the items left
+    let want = Math.min(Math.floor(rate * trainCount + 0.5), o.items - n);
     while (want > 0) {
       const i = rng.int(o.items);
       if (inRow[i]) continue;
