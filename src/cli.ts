@@ -30,6 +30,12 @@ async function main(argv: string[]): Promise<void> {
   await run(a);
 }
 
+// a reader that stops early (`ael recommend --all | head`) ends the command, as it does any filter
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).catch((e) => {
   if (e instanceof AelError || (e as Error).name === "WasmLoadError" || (e as Error).name === "WasmMemoryError" || (e as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error(`ael: ${(e as Error).message}`);

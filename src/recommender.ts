@@ -6,7 +6,7 @@ import { rowOf, type Csr } from "./data/csr.js";
 import type { DataIds } from "./data/dataset.js";
 import { AelModel } from "./model/ael.js";
 import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forward.js";
-import { evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
+import { EVAL_BATCH, evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
 import { VariantScorer } from "./eval/variants.js";
 import { Gate } from "./model/gate.js";
 import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, type CheckpointParts, type Manifest } from "./io/format.js";
@@ -19,6 +19,17 @@ export interface Recommendation {
   scores: number[];
   /** The items' ids in the source data, when the model has them (CSV data). */
   ids?: string[];
+}
+
+/** Top-k lists of many users at once (Recommender.recommendAll). */
+export interface RecommendationTable {
+  /** The users, one row of k slots each. */
+  users: Int32Array;
+  k: number;
+  /** users.length × k item indices, best first; −1 where a user has fewer than k candidates. */
+  items: Int32Array;
+  /** users.length × k scores; −∞ in the empty slots. */
+  scores: Float32Array;
 }
 
 export class Recommender {
@@ -80,6 +91,42 @@ export class Recommender {
       const items = Array.from(arena.i32View(idx, kk)).filter((i) => i >= 0);
       const ids = this.ids && items.map((i) => this.ids!.items[i]);
       return { items, scores: Array.from(arena.f32View(val, items.length)), ...(ids && { ids }) };
+    } finally {
+      arena.reset(mark);
+    }
+  }
+
+  /**
+   * Top-k items for every known user (or the given ones), each from their training row, which is
+   * excluded: what recommend({ user }) gives each of them, ranked in batches as evaluation
+   * ranks, for lists computed offline and served as they are.
+   */
+  recommendAll(k = 20, variant = "gate_k2", users?: ArrayLike<number>): RecommendationTable {
+    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a positive integer, got ${k}`);
+    const list = users === undefined ? Int32Array.from({ length: this.users }, (_, u) => u) : Int32Array.from(users);
+    const bad = list.find((u) => !Number.isInteger(u) || u < 0 || u >= this.users);
+    if (bad !== undefined) throw new ConfigError(`user ${bad} is outside 0…${this.users - 1}`);
+    const { arena, kernels: K } = this.core;
+    const kk = Math.min(k, this.items);
+    const items = new Int32Array(list.length * k).fill(-1), scores = new Float32Array(list.length * k).fill(-Infinity);
+    const mark = arena.mark();
+    try {
+      const rows = new BatchRows(this.core, this.wasmTrain, EVAL_BATCH);
+      const fwd = new ExpertForward(this.model, EVAL_BATCH);
+      const scorer = new VariantScorer(this.model, EVAL_BATCH);
+      const idx = arena.alloc(EVAL_BATCH * kk * 4, "top-k"), val = arena.f32(EVAL_BATCH * kk, "top-k");
+      for (let s = 0; s < list.length; s += EVAL_BATCH) {
+        const B = Math.min(EVAL_BATCH, list.length - s);
+        rows.load(list, s, B);
+        const X = fwd.experts(rows);
+        K.topk_rows(idx, val, scorer.score(variant, rows, X, () => this.likelihood()), rows.rowptr, rows.cols, B, this.items, kk);
+        const top = arena.i32View(idx, B * kk), topScores = arena.f32View(val, B * kk);
+        for (let b = 0; b < B; b++) {
+          items.set(top.subarray(b * kk, (b + 1) * kk), (s + b) * k);
+          scores.set(topScores.subarray(b * kk, (b + 1) * kk), (s + b) * k);
+        }
+      }
+      return { users: list, k, items, scores };
     } finally {
       arena.reset(mark);
     }

@@ -52,6 +52,25 @@ test("eval and recommend read the checkpoint", () => {
   assert.not.equal(current.scores, JSON.parse(cold.stdout).scores, "the user's embedding row is used");
 });
 
+test("recommend --all lists every user's top k as CSV, to stdout or to --out, each as recommend --user gives it", () => {
+  const r = ael("recommend", "--model", dir, "--all", "-k", "4", "--variant", "likelihood");
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.is(lines[0], "user,rank,item,score");
+  assert.is(lines.length, 1 + 60 * 4);
+  const file = join(dir, "every-user.csv");
+  const w = ael("recommend", "--model", dir, "--all", "-k", "4", "--variant", "likelihood", "--out", file);
+  assert.is(w.status, 0, w.stderr);
+  assert.is(readFileSync(file, "utf8"), r.stdout);
+  for (const user of [0, 17, 59]) {
+    const one = JSON.parse(ael("recommend", "--model", dir, "--user", String(user), "-k", "4", "--variant", "likelihood", "--json").stdout);
+    const rows = lines.slice(1).map((l) => l.split(",")).filter((f) => f[0] === String(user));
+    assert.equal(rows.map((f) => Number(f[1])), [1, 2, 3, 4]);
+    assert.equal(rows.map((f) => Number(f[2])), one.items, `user ${user}`);
+    rows.forEach((f, j) => assert.ok(Math.abs(Number(f[3]) - one.scores[j]) <= 1e-8, `user ${user}, rank ${j + 1}`));
+  }
+});
+
 test("a CSV's own ids: recommend takes and prints them, eval refuses data whose ids differ", () => {
   const lines: string[] = [];
   for (let u = 0; u < 40; u++) for (let k = 0; k < 8; k++) lines.push(`reader-${u},book-${(7 * u + 11 * k) % 50}`);
@@ -73,6 +92,11 @@ test("a CSV's own ids: recommend takes and prints them, eval refuses data whose 
   const e = ael("eval", "--model", model, "--data", `csv:${renamed}`);
   assert.is(e.status, 2);
   assert.match(e.stderr, /trained on other data than .*renamed\.csv: user 0 is "reader-0" in the model, "r0" in the data/);
+  const all = ael("recommend", "--model", model, "--all", "-k", "2");
+  assert.is(all.status, 0, all.stderr);
+  const listed = all.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(","));
+  assert.is(listed.length, 80);
+  assert.ok(listed.every(([u, , i]) => /^reader-\d+$/.test(u) && /^book-\d+$/.test(i)), "the file's own ids");
   const same = ael("eval", "--model", model, "--data", `csv:${reads}`, "--json");
   assert.is(same.status, 0, same.stderr);
 });
@@ -128,6 +152,9 @@ test("bad input exits with status 2 and a message naming the problem", () => {
     [["recommend", "--model", dir, "--user", "9999"], /user 9999 is outside 0…59/],
     [["recommend", "--model", dir], /give --user ID \(their training row\), --items I1,I2,… \(a new user\) or both/],
     [["recommend", "--model", dir, "--user", "3", "--variant", "gate_k9"], /unknown variant "gate_k9"; variants: mild, .*gate_k3/],
+    [["recommend", "--model", dir, "--all", "--user", "3"], /--all lists every user from their training row: give it without --user or --items/],
+    [["recommend", "--model", dir, "--all", "--json"], /--all writes CSV \(user,rank,item,score\): give it without --json/],
+    [["recommend", "--model", dir, "--user", "3", "--out", join(dir, "x.csv")], /--out writes every user's list: give it with --all/],
     [["eval", "--model", join(dir, "missing"), "--data", DATA], /cannot read/],
     [["train", "--bogus"], /Unknown option '--bogus'/],
     [["train", "--data", DATA, "--patience", "2", "--valid-ratio", "1.5"], /validRatio must be in \(0, 1\)/],

@@ -51,4 +51,31 @@ test("a request without a user or items, or naming one out of range, is refused"
   assert.throws(() => recommender.recommend({ user, items: [3, 70] }), (e: Error) => e instanceof ConfigError && /item 70 is outside 0…69/.test(e.message));
 });
 
+test("every user's list at once is what recommend gives each user, for every variant", () => {
+  for (const variant of ["mild", "strong", "average", "likelihood", "gate_k1", "gate_k2", "gate_k3"]) {
+    const all = recommender.recommendAll(10, variant);
+    assert.equal(Array.from(all.users), Array.from({ length: 50 }, (_, u) => u));
+    for (let u = 0; u < 50; u++) {
+      const one = recommender.recommend({ user: u }, 10, variant);
+      assert.equal(Array.from(all.items.subarray(u * 10, u * 10 + 10)), one.items, `${variant}, user ${u}`);
+      assert.equal(Array.from(all.scores.subarray(u * 10, u * 10 + 10)), one.scores, `${variant}, user ${u}`);
+    }
+  }
+});
+
+test("recommendAll: the given users in their order; slots past a user's candidates are −1 and −∞", () => {
+  const some = recommender.recommendAll(70, "gate_k2", [9, 0, 9]);
+  assert.equal(Array.from(some.users), [9, 0, 9]);
+  assert.equal(some.items.subarray(0, 70), some.items.subarray(140, 210));
+  for (const [slot, u] of [[0, 9], [1, 0]]) {
+    const row = some.items.subarray(slot * 70, slot * 70 + 70), candidates = 70 - rowOf(recommender.train, u).length;
+    assert.equal(Array.from(row.subarray(0, candidates)), recommender.recommend({ user: u }, 70).items);
+    assert.ok(row.subarray(candidates).every((i) => i === -1), `user ${u}: empty slots are −1`);
+    assert.ok(some.scores.subarray(slot * 70 + candidates, slot * 70 + 70).every((s) => s === -Infinity));
+  }
+  assert.throws(() => recommender.recommendAll(0), (e: Error) => e instanceof ConfigError && /k must be a positive integer, got 0/.test(e.message));
+  assert.throws(() => recommender.recommendAll(5, "gate_k2", [3, 50]), (e: Error) => e instanceof ConfigError && /user 50 is outside 0…49/.test(e.message));
+  assert.throws(() => recommender.recommendAll(5, "gate_k4"), (e: Error) => e instanceof ConfigError && /unknown variant "gate_k4"/.test(e.message));
+});
+
 test.run();

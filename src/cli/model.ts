@@ -1,8 +1,10 @@
 // `ael eval` and `ael recommend`: use a saved model.
+import { once } from "node:events";
 import { createCore, type Flavour } from "../../bindings/index.js";
 import { ConfigError } from "../errors.js";
 import type { DataIds } from "../data/dataset.js";
-import { loadCheckpoint } from "../io/checkpoint.js";
+import { loadCheckpoint, writeAtomic } from "../io/checkpoint.js";
+import type { Recommender, RecommendationTable } from "../recommender.js";
 import { list, loadData, need, num, type Args } from "./args.js";
 import { metricsTable } from "./report.js";
 
@@ -21,6 +23,8 @@ export async function evalCommand(a: Args): Promise<void> {
 export async function recommendCommand(a: Args): Promise<void> {
   const core = await createCore({ flavour: a.flavour as Flavour | undefined });
   const rec = await loadCheckpoint(core, need(a.model, "model"));
+  if (a.all) return recommendAllCommand(a, rec);
+  if (a.out !== undefined) throw new ConfigError("--out writes every user's list: give it with --all");
   // a model of data with ids of its own (CSV) takes and gives those; others, indices
   const user = rec.ids ? (a.user === undefined ? undefined : rec.userIndex(a.user)) : num(a.user, "user");
   const items = rec.ids ? a.items?.split(",").map((id) => rec.itemIndex(id.trim())) : list(a.items, "items");
@@ -30,6 +34,34 @@ export async function recommendCommand(a: Args): Promise<void> {
   if (a.json) console.log(JSON.stringify(out));
   else out.items.forEach((it, r) => console.log(`${String(r + 1).padStart(3)}. item ${out.ids?.[r] ?? it}  score ${out.scores[r].toFixed(5)}`));
 }
+
+/** Every user's top-k as CSV lines user,rank,item,score, to --out (written whole or not at all) or stdout. */
+async function recommendAllCommand(a: Args, rec: Recommender): Promise<void> {
+  if (a.user !== undefined || a.items !== undefined) throw new ConfigError("--all lists every user from their training row: give it without --user or --items");
+  if (a.json) throw new ConfigError("--all writes CSV (user,rank,item,score): give it without --json");
+  const table = rec.recommendAll(num(a.k, "k") ?? 20, a.variant);
+  const lines = recommendationCsv(table, rec.ids);
+  if (a.out !== undefined) await writeAtomic(a.out, lines);
+  else for (const chunk of lines) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
+}
+
+/** The table as CSV, a header and then one chunk per 1,024 users; ids where the model has them. */
+function* recommendationCsv(t: RecommendationTable, ids: DataIds | undefined): Generator<string> {
+  const user = (u: number) => (ids ? csvField(ids.users[u]) : String(u));
+  const item = (i: number) => (ids ? csvField(ids.items[i]) : String(i));
+  yield "user,rank,item,score\n";
+  for (let first = 0; first < t.users.length; first += 1024) {
+    let chunk = "";
+    for (let r = first; r < Math.min(first + 1024, t.users.length); r++) {
+      for (let j = 0; j < t.k && t.items[r * t.k + j] >= 0; j++) {
+        chunk += `${user(t.users[r])},${j + 1},${item(t.items[r * t.k + j])},${t.scores[r * t.k + j].toPrecision(9)}\n`;
+      }
+    }
+    yield chunk;
+  }
+}
+
+const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
 /** Where a model's ids and a data set's disagree (their counts agreeing), or undefined. */
 function idMismatch(model: DataIds | undefined, data: DataIds | undefined): string | undefined {

@@ -9,7 +9,7 @@ import { Recommender } from "../recommender.js";
 import type { TrainSnapshot } from "../train/trainer.js";
 import { decodeCheckpoint, encodeRunCheckpoint, runManifest, trainingPosition, type CheckpointParts, type RunInfo } from "./format.js";
 
-export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+export async function writeAtomic(path: string, bytes: Uint8Array | string | Iterable<string>): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
     await writeFile(tmp, bytes);
