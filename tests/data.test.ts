@@ -148,6 +148,7 @@ test("synthetic: planted noise at the per-user rates, deterministic per seed", a
   }
   assert.ok(capped > 0, "some user's noise is capped by the items left");
   await rejects(() => loadDataSpec("synthetic:users=abc"), ConfigError, /synthetic option users needs a number/);
+  await rejects(() => loadDataSpec("synthetic:users=3,items=8,interactions=2"), ConfigError, /synthetic data of 3 users with about 2 interactions each holds out no test interactions/);
   await rejects(() => loadDataSpec("synthetic:colour=3"), ConfigError, /unknown synthetic option "colour"/);
   await rejects(() => loadDataSpec("parquet:x"), ConfigError, /unknown data spec "parquet:x"/);
 });

@@ -73,6 +73,7 @@ export function synthetic(opts: Partial<SyntheticOptions> = {}): Dataset {
       want--;
     }
   }
+  if (te[0].length === 0) throw new ConfigError(`synthetic data of ${o.users} user${o.users === 1 ? "" : "s"} with about ${o.interactions} interactions each holds out no test interactions (every fifth of a user's draws is held out): raise interactions or users`);
   return {
     name: `synthetic(${o.users}x${o.items},noise=${o.noise})`,
     users: o.users,
