@@ -2,7 +2,7 @@
 // or a new user, and (de)serialisation to safetensors with an embedded manifest.
 import type { Core } from "../bindings/index.js";
 import { ConfigError } from "./errors.js";
-import { rowOf, type Csr } from "./data/csr.js";
+import { rowOf, withEveryRow, type Csr } from "./data/csr.js";
 import type { DataIds } from "./data/dataset.js";
 import { AelModel } from "./model/ael.js";
 import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forward.js";
@@ -64,9 +64,10 @@ export class Recommender {
   /**
    * Top-k items for a known user, from their training row or, given items, from their history
    * as it is now (their embedding row with these items as the input; the input is excluded);
-   * or for a new user given their items (cold start: a zero embedding row).
+   * or for a new user given their items (cold start: a zero embedding row). Items in `exclude`
+   * (out of stock, bought elsewhere) are never recommended; they do not enter the input.
    */
-  recommend(who: { user: number; items?: ArrayLike<number> } | { items: ArrayLike<number> }, k = 20, variant = "gate_k2"): Recommendation {
+  recommend(who: ({ user: number; items?: ArrayLike<number> } | { items: ArrayLike<number> }) & { exclude?: ArrayLike<number> }, k = 20, variant = "gate_k2"): Recommendation {
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a positive integer, got ${k}`);
     const user = "user" in who ? who.user : undefined;
     if (user !== undefined && (!Number.isInteger(user) || user < 0 || user >= this.users)) throw new ConfigError(`user ${user} is outside 0…${this.users - 1}`);
@@ -77,6 +78,7 @@ export class Recommender {
     try {
       const one: Csr = { rows: 1, rowptr: Int32Array.from([0, history.length]), cols: history };
       const src = uploadCsr(this.core, one, "recommendation input");
+      const skip = who.exclude === undefined ? src : uploadCsr(this.core, withEveryRow(one, this.itemSet(who.exclude)), "excluded items");
       const rows = new BatchRows(this.core, src, 1);
       rows.load([0]);
       const cold = user === undefined;
@@ -87,7 +89,7 @@ export class Recommender {
       const scores = scorer.score(variant, rows, X, () => this.likelihood());
       const kk = Math.min(k, this.items);
       const idx = arena.alloc(kk * 4), val = arena.f32(kk);
-      K.topk_rows(idx, val, scores, rows.rowptr, rows.cols, 1, this.items, kk);
+      K.topk_rows(idx, val, scores, skip.rowptr, skip.cols, 1, this.items, kk);
       const items = Array.from(arena.i32View(idx, kk)).filter((i) => i >= 0);
       const ids = this.ids && items.map((i) => this.ids!.items[i]);
       return { items, scores: Array.from(arena.f32View(val, items.length)), ...(ids && { ids }) };
@@ -98,10 +100,10 @@ export class Recommender {
 
   /**
    * Top-k items for every known user (or the given ones), each from their training row, which is
-   * excluded: what recommend({ user }) gives each of them, ranked in batches as evaluation
-   * ranks, for lists computed offline and served as they are.
+   * excluded, and never the items in `exclude`: what recommend({ user, exclude }) gives each of
+   * them, ranked in batches as evaluation ranks, for lists computed offline and served as they are.
    */
-  recommendAll(k = 20, variant = "gate_k2", users?: ArrayLike<number>): RecommendationTable {
+  recommendAll(k = 20, variant = "gate_k2", { users, exclude }: { users?: ArrayLike<number>; exclude?: ArrayLike<number> } = {}): RecommendationTable {
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a positive integer, got ${k}`);
     const list = users === undefined ? Int32Array.from({ length: this.users }, (_, u) => u) : Int32Array.from(users);
     const bad = list.find((u) => !Number.isInteger(u) || u < 0 || u >= this.users);
@@ -111,6 +113,9 @@ export class Recommender {
     const items = new Int32Array(list.length * k).fill(-1), scores = new Float32Array(list.length * k).fill(-Infinity);
     const mark = arena.mark();
     try {
+      // every row's training items, and with them the excluded ones, are never recommended
+      const skip = exclude === undefined ? this.wasmTrain : uploadCsr(this.core, withEveryRow(this.train, this.itemSet(exclude)), "excluded items");
+      const skipRows = skip === this.wasmTrain ? undefined : new BatchRows(this.core, skip, EVAL_BATCH);
       const rows = new BatchRows(this.core, this.wasmTrain, EVAL_BATCH);
       const fwd = new ExpertForward(this.model, EVAL_BATCH);
       const scorer = new VariantScorer(this.model, EVAL_BATCH);
@@ -118,8 +123,10 @@ export class Recommender {
       for (let s = 0; s < list.length; s += EVAL_BATCH) {
         const B = Math.min(EVAL_BATCH, list.length - s);
         rows.load(list, s, B);
+        skipRows?.load(list, s, B);
         const X = fwd.experts(rows);
-        K.topk_rows(idx, val, scorer.score(variant, rows, X, () => this.likelihood()), rows.rowptr, rows.cols, B, this.items, kk);
+        const excluded = skipRows ?? rows;
+        K.topk_rows(idx, val, scorer.score(variant, rows, X, () => this.likelihood()), excluded.rowptr, excluded.cols, B, this.items, kk);
         const top = arena.i32View(idx, B * kk), topScores = arena.f32View(val, B * kk);
         for (let b = 0; b < B; b++) {
           items.set(top.subarray(b * kk, (b + 1) * kk), (s + b) * k);

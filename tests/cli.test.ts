@@ -62,6 +62,13 @@ test("recommend --all lists every user's top k as CSV, to stdout or to --out, ea
   const w = ael("recommend", "--model", dir, "--all", "-k", "4", "--variant", "likelihood", "--out", file);
   assert.is(w.status, 0, w.stderr);
   assert.is(readFileSync(file, "utf8"), r.stdout);
+  const top = lines[1].split(",")[2], second = lines[2].split(",")[2];
+  const without = ael("recommend", "--model", dir, "--all", "-k", "4", "--variant", "likelihood", "--exclude", `${top},${second}`);
+  assert.is(without.status, 0, without.stderr);
+  const withoutRows = without.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(","));
+  assert.is(withoutRows.length, 60 * 4);
+  assert.ok(withoutRows.every((f) => f[2] !== top && f[2] !== second), "excluded items never listed");
+  assert.equal(JSON.parse(ael("recommend", "--model", dir, "--user", "0", "-k", "4", "--variant", "likelihood", "--exclude", `${top},${second}`, "--json").stdout).items, withoutRows.slice(0, 4).map((f) => Number(f[2])));
   for (const user of [0, 17, 59]) {
     const one = JSON.parse(ael("recommend", "--model", dir, "--user", String(user), "-k", "4", "--variant", "likelihood", "--json").stdout);
     const rows = lines.slice(1).map((l) => l.split(",")).filter((f) => f[0] === String(user));
@@ -83,6 +90,10 @@ test("a CSV's own ids: recommend takes and prints them, eval refuses data whose 
   const shown = [...r.stdout.matchAll(/item (\S+)/g)].map((m) => m[1]);
   assert.is(shown.length, 5);
   assert.ok(shown.every((id) => /^book-\d+$/.test(id) && id !== "book-1" && id !== "book-12"), shown.join(" "));
+  const plain = JSON.parse(ael("recommend", "--model", model, "--user", "reader-3", "-k", "5", "--json").stdout).ids as string[];
+  const kept = ael("recommend", "--model", model, "--user", "reader-3", "-k", "3", "--exclude", plain.slice(0, 2).join(","), "--json");
+  assert.is(kept.status, 0, kept.stderr);
+  assert.equal(JSON.parse(kept.stdout).ids, plain.slice(2), "--exclude takes the file's ids");
   const unknown = ael("recommend", "--model", model, "--user", "reader-999");
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /user "reader-999" is not in the model's training data/);

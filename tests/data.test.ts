@@ -11,7 +11,7 @@ import { injectNoise } from "../src/data/noise.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { loadDataSpec } from "../src/data/spec.js";
 import type { Dataset } from "../src/data/dataset.js";
-import { hasPair, nnz, rowOf } from "../src/data/csr.js";
+import { hasPair, nnz, rowOf, withEveryRow } from "../src/data/csr.js";
 import { ConfigError, DataError } from "../src/errors.js";
 
 const ML = "../shared/data/ml-100k";
@@ -168,6 +168,13 @@ test("real data when present: ML-100K u1 and ModCloth load with the declared sha
     assert.is(nnz(d.train), 79914);
     assert.is(nnz(d.test), 5433);
   }
+});
+
+test("withEveryRow adds the same ascending ids to every row, each once", () => {
+  const a = { rows: 3, rowptr: Int32Array.from([0, 3, 3, 5]), cols: Int32Array.from([1, 4, 9, 0, 4]) };
+  const out = withEveryRow(a, Int32Array.from([0, 4, 7]));
+  assert.equal(Array.from(out.rowptr), [0, 5, 8, 11]);
+  assert.equal(Array.from(out.cols), [0, 1, 4, 7, 9, 0, 4, 7, 0, 4, 7]);
 });
 
 test.run();

@@ -64,7 +64,7 @@ test("every user's list at once is what recommend gives each user, for every var
 });
 
 test("recommendAll: the given users in their order; slots past a user's candidates are −1 and −∞", () => {
-  const some = recommender.recommendAll(70, "gate_k2", [9, 0, 9]);
+  const some = recommender.recommendAll(70, "gate_k2", { users: [9, 0, 9] });
   assert.equal(Array.from(some.users), [9, 0, 9]);
   assert.equal(some.items.subarray(0, 70), some.items.subarray(140, 210));
   for (const [slot, u] of [[0, 9], [1, 0]]) {
@@ -74,8 +74,22 @@ test("recommendAll: the given users in their order; slots past a user's candidat
     assert.ok(some.scores.subarray(slot * 70 + candidates, slot * 70 + 70).every((s) => s === -Infinity));
   }
   assert.throws(() => recommender.recommendAll(0), (e: Error) => e instanceof ConfigError && /k must be a positive integer, got 0/.test(e.message));
-  assert.throws(() => recommender.recommendAll(5, "gate_k2", [3, 50]), (e: Error) => e instanceof ConfigError && /user 50 is outside 0…49/.test(e.message));
+  assert.throws(() => recommender.recommendAll(5, "gate_k2", { users: [3, 50] }), (e: Error) => e instanceof ConfigError && /user 50 is outside 0…49/.test(e.message));
   assert.throws(() => recommender.recommendAll(5, "gate_k4"), (e: Error) => e instanceof ConfigError && /unknown variant "gate_k4"/.test(e.message));
+});
+
+test("excluded items are never recommended and do not enter the input", () => {
+  const exclude = [5, 40, 41, 69];
+  for (const who of [{ user }, { user, items: now }, { items: now }]) {
+    const wide = recommender.recommend(who, 20 + exclude.length), r = recommender.recommend({ ...who, exclude }, 20);
+    const kept = wide.items.map((item, j) => ({ item, score: wide.scores[j] })).filter(({ item }) => !exclude.includes(item)).slice(0, 20);
+    assert.equal(r.items, kept.map((x) => x.item), JSON.stringify(who));
+    assert.equal(r.scores, kept.map((x) => x.score), "the same scores: the input is unchanged");
+  }
+  const all = recommender.recommendAll(20, "gate_k2", { exclude });
+  for (const u of [0, user, 49]) assert.equal(Array.from(all.items.subarray(u * 20, u * 20 + 20)), recommender.recommend({ user: u, exclude }, 20).items, `user ${u}`);
+  assert.throws(() => recommender.recommend({ user, exclude: [70] }), (e: Error) => e instanceof ConfigError && /item 70 is outside 0…69/.test(e.message));
+  assert.throws(() => recommender.recommendAll(5, "gate_k2", { exclude: [-1] }), (e: Error) => e instanceof ConfigError && /item -1 is outside 0…69/.test(e.message));
 });
 
 test.run();

@@ -11,8 +11,8 @@ export const USAGE = `usage:
             [--flavour simd|scalar|relaxed] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
   ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
   ael eval --model DIR --data SPEC [--json]
-  ael recommend --model DIR (--user ID [--items I1,I2,…] | --items I1,I2,…) [-k 20] [--variant gate_k2] [--json]
-  ael recommend --model DIR --all [-k 20] [--variant gate_k2] [--out FILE.csv]   (every user: user,rank,item,score)
+  ael recommend --model DIR (--user ID [--items I1,I2,…] | --items I1,I2,…) [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--json]
+  ael recommend --model DIR --all [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--out FILE.csv]   (every user: user,rank,item,score)
   ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
   ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
   ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
@@ -43,6 +43,7 @@ export const OPTIONS = {
   items: { type: "string" },
   k: { type: "string", short: "k" },
   all: { type: "boolean" },
+  exclude: { type: "string" },
   variant: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

@@ -23,12 +23,14 @@ export async function evalCommand(a: Args): Promise<void> {
 export async function recommendCommand(a: Args): Promise<void> {
   const core = await createCore({ flavour: a.flavour as Flavour | undefined });
   const rec = await loadCheckpoint(core, need(a.model, "model"));
-  if (a.all) return recommendAllCommand(a, rec);
-  if (a.out !== undefined) throw new ConfigError("--out writes every user's list: give it with --all");
   // a model of data with ids of its own (CSV) takes and gives those; others, indices
+  const itemList = (v: string | undefined, what: string) => (rec.ids ? v?.split(",").map((id) => rec.itemIndex(id.trim())) : list(v, what));
+  const exclude = itemList(a.exclude, "exclude");
+  if (a.all) return recommendAllCommand(a, rec, exclude);
+  if (a.out !== undefined) throw new ConfigError("--out writes every user's list: give it with --all");
   const user = rec.ids ? (a.user === undefined ? undefined : rec.userIndex(a.user)) : num(a.user, "user");
-  const items = rec.ids ? a.items?.split(",").map((id) => rec.itemIndex(id.trim())) : list(a.items, "items");
-  const who = user !== undefined ? { user, items } : items !== undefined ? { items } : undefined;
+  const items = itemList(a.items, "items");
+  const who = user !== undefined ? { user, items, exclude } : items !== undefined ? { items, exclude } : undefined;
   if (!who) throw new ConfigError("give --user ID (their training row), --items I1,I2,… (a new user) or both (a known user's history as it is now)");
   const out = rec.recommend(who, num(a.k, "k") ?? 20, a.variant);
   if (a.json) console.log(JSON.stringify(out));
@@ -36,10 +38,10 @@ export async function recommendCommand(a: Args): Promise<void> {
 }
 
 /** Every user's top-k as CSV lines user,rank,item,score, to --out (written whole or not at all) or stdout. */
-async function recommendAllCommand(a: Args, rec: Recommender): Promise<void> {
+async function recommendAllCommand(a: Args, rec: Recommender, exclude: number[] | undefined): Promise<void> {
   if (a.user !== undefined || a.items !== undefined) throw new ConfigError("--all lists every user from their training row: give it without --user or --items");
   if (a.json) throw new ConfigError("--all writes CSV (user,rank,item,score): give it without --json");
-  const table = rec.recommendAll(num(a.k, "k") ?? 20, a.variant);
+  const table = rec.recommendAll(num(a.k, "k") ?? 20, a.variant, { exclude });
   const lines = recommendationCsv(table, rec.ids);
   if (a.out !== undefined) await writeAtomic(a.out, lines);
   else for (const chunk of lines) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");

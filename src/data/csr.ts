@@ -32,6 +32,24 @@ export function csrFromPairs(rows: number, users: ArrayLike<number>, items: Arra
 export const rowOf = (c: Csr, u: number) => c.cols.subarray(c.rowptr[u], c.rowptr[u + 1]);
 export const nnz = (c: Csr) => c.rowptr[c.rows];
 
+/** The CSR whose row r is row r of a together with the ids of `extra` (both ascending, without repeats). */
+export function withEveryRow(a: Csr, extra: Int32Array): Csr {
+  const rowptr = new Int32Array(a.rows + 1), cols = new Int32Array(nnz(a) + a.rows * extra.length);
+  let n = 0;
+  for (let r = 0; r < a.rows; r++) {
+    let i = a.rowptr[r], j = 0;
+    const end = a.rowptr[r + 1];
+    while (i < end || j < extra.length) {
+      const x = i < end ? a.cols[i] : Infinity, y = j < extra.length ? extra[j] : Infinity;
+      cols[n++] = Math.min(x, y);
+      if (x <= y) i++;
+      if (y <= x) j++;
+    }
+    rowptr[r + 1] = n;
+  }
+  return { rows: a.rows, rowptr, cols: cols.subarray(0, n) };
+}
+
 /** The same rows holding the same items. */
 export function sameRows(a: Csr, b: Csr): boolean {
   return a.rows === b.rows && a.rowptr.every((x, u) => x === b.rowptr[u]) && a.cols.length === b.cols.length && a.cols.every((x, j) => x === b.cols[j]);

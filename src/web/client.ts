@@ -57,7 +57,7 @@ export class TrainingWorker {
     this.worker.postMessage({ type: "cancel" } as ToWorker);
   }
 
-  recommend(who: { user: number; items?: number[] } | { items: number[] }, k = 20, variant?: string): Promise<{ items: number[]; scores: number[] }> {
+  recommend(who: ({ user: number; items?: number[] } | { items: number[] }) & { exclude?: number[] }, k = 20, variant?: string): Promise<{ items: number[]; scores: number[] }> {
     return this.call({ type: "recommend", who, k, variant });
   }
 

@@ -46,7 +46,7 @@ export interface TrainSummary {
 export type ToWorker =
   | { type: "train"; id: number; data: DataSource; options: WorkerTrainOptions }
   | { type: "cancel" }
-  | { type: "recommend"; id: number; who: { user: number; items?: number[] } | { items: number[] }; k: number; variant?: string }
+  | { type: "recommend"; id: number; who: ({ user: number; items?: number[] } | { items: number[] }) & { exclude?: number[] }; k: number; variant?: string }
   | { type: "model"; id: number };
 
 export type FromWorker =
