@@ -4,14 +4,17 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
+const SUITE_TIMEOUT_S = 600;
 let passed = 0, failed = 0;
 const failures = [];
 
 function run(label, cmd, args, parse) {
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" }, maxBuffer: 64 << 20 });
-  const out = strip((r.stdout ?? "") + (r.stderr ?? ""));
-  const { pass, fail } = parse(out, r.status);
+  // a suite that hangs is killed and fails, rather than holding the run until CI gives up
+  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" }, maxBuffer: 64 << 20, timeout: SUITE_TIMEOUT_S * 1000, killSignal: "SIGKILL" });
+  const timedOut = r.error?.code === "ETIMEDOUT";
+  const out = strip((r.stdout ?? "") + (r.stderr ?? "")) + (timedOut ? `\n${label}: killed after ${SUITE_TIMEOUT_S} s` : "");
+  const { pass, fail } = timedOut ? { pass: 0, fail: 1 } : parse(out, r.status);
   passed += pass;
   failed += fail;
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
