@@ -3,7 +3,7 @@
 // the model it hands over serves the same recommendations in Node.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
@@ -160,6 +160,15 @@ test("the demo speaks a CSV's own ids: item ids typed in, item and user ids show
   await page.fill("#items", "book-1, nope");
   await page.click("#go");
   await page.waitForFunction(() => document.querySelector("#recs")?.textContent?.includes("not items of the data: nope"));
+  // every user's list, downloaded: Node's recommendAll of the same run, in the file's ids
+  await page.fill("#k", "3");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-all")]);
+  assert.is(download.suggestedFilename(), "recommendations.csv");
+  const rows = readFileSync(await download.path(), "utf8").trimEnd().split("\n");
+  assert.is(rows[0], "user,rank,item,score");
+  const all = recommender.recommendAll(3);
+  const expected = Array.from(all.users).flatMap((u, r) => [0, 1, 2].map((j) => `${recommender.ids!.users[u]},${j + 1},${recommender.ids!.items[all.items[r * 3 + j]]},${all.scores[r * 3 + j].toPrecision(9)}`));
+  assert.equal(rows.slice(1), expected);
   assert.equal(errors, []);
   await page.close();
 });

@@ -4,7 +4,8 @@ import { createCore, type Flavour } from "../../bindings/index.js";
 import { ConfigError } from "../errors.js";
 import type { DataIds } from "../data/dataset.js";
 import { loadCheckpoint, writeAtomic } from "../io/checkpoint.js";
-import type { Recommender, RecommendationTable } from "../recommender.js";
+import { recommendationCsv } from "../io/recommendations.js";
+import type { Recommender } from "../recommender.js";
 import { list, loadData, need, num, type Args } from "./args.js";
 import { metricsTable } from "./report.js";
 
@@ -46,24 +47,6 @@ async function recommendAllCommand(a: Args, rec: Recommender, exclude: number[] 
   if (a.out !== undefined) await writeAtomic(a.out, lines);
   else for (const chunk of lines) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
 }
-
-/** The table as CSV, a header and then one chunk per 1,024 users; ids where the model has them. */
-function* recommendationCsv(t: RecommendationTable, ids: DataIds | undefined): Generator<string> {
-  const user = (u: number) => (ids ? csvField(ids.users[u]) : String(u));
-  const item = (i: number) => (ids ? csvField(ids.items[i]) : String(i));
-  yield "user,rank,item,score\n";
-  for (let first = 0; first < t.users.length; first += 1024) {
-    let chunk = "";
-    for (let r = first; r < Math.min(first + 1024, t.users.length); r++) {
-      for (let j = 0; j < t.k && t.items[r * t.k + j] >= 0; j++) {
-        chunk += `${user(t.users[r])},${j + 1},${item(t.items[r * t.k + j])},${t.scores[r * t.k + j].toPrecision(9)}\n`;
-      }
-    }
-    yield chunk;
-  }
-}
-
-const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
 /** Where a model's ids and a data set's disagree (their counts agreeing), or undefined. */
 function idMismatch(model: DataIds | undefined, data: DataIds | undefined): string | undefined {

@@ -2,6 +2,7 @@
 // callbacks, cancellation. The worker script is build/worker.js (next to this bundle) unless
 // another URL is given.
 import type { ProgressEvent } from "../train/trainer.js";
+import type { RecommendationTable } from "../recommender.js";
 import type { DataSource, FromWorker, RunCheckpoint, ToWorker, TrainSummary, WorkerTrainOptions } from "./protocol.js";
 
 export type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions };
@@ -27,7 +28,7 @@ export class TrainingWorker {
         const e = new Error(m.message);
         e.name = m.name;
         p.reject(e);
-      } else p.resolve((m.type === "done" ? m.summary : m.type === "model" ? m.bytes : { items: m.items, scores: m.scores }) as never);
+      } else p.resolve((m.type === "done" ? m.summary : m.type === "model" ? m.bytes : m.type === "table" ? m.table : { items: m.items, scores: m.scores }) as never);
     };
     this.worker.onerror = (ev) => {
       for (const p of this.pending.values()) p.reject(new Error(`training worker failed: ${ev.message}`));
@@ -59,6 +60,11 @@ export class TrainingWorker {
 
   recommend(who: ({ user: number; items?: number[] } | { items: number[] }) & { exclude?: number[] }, k = 20, variant?: string): Promise<{ items: number[]; scores: number[] }> {
     return this.call({ type: "recommend", who, k, variant });
+  }
+
+  /** Every user's (or the given users') top k, as Recommender.recommendAll gives it. */
+  recommendAll(k = 20, variant?: string, options: { users?: number[]; exclude?: number[] } = {}): Promise<RecommendationTable> {
+    return this.call({ type: "recommendAll", k, variant, options });
   }
 
   /**

@@ -1,7 +1,8 @@
 // The demo page: pick data and a schedule, train in the worker, watch progress and loss curves,
 // then read the gate's routing, the metrics of every variant, ask for recommendations, and take
-// the model away.
+// the model and every user's recommendations away.
 import { TrainingWorker } from "./client.js";
+import { recommendationCsv } from "../io/recommendations.js";
 import type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions } from "./protocol.js";
 import { forgetRun, keepCheckpoint, savedRun, startRun } from "./saved-run.js";
 import type { ProgressEvent } from "../train/trainer.js";
@@ -11,9 +12,10 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const worker = new TrainingWorker(new URL("./worker.js", import.meta.url));
 const curves = new Map<string, { bar: HTMLProgressElement; canvas: HTMLCanvasElement; text: HTMLElement; losses: number[] }>();
 let drawPending = false;
-/** The trained data's item ids (CSV data) and their indices: the recommend panel speaks in them. */
+/** The trained data's item ids (CSV data) and their indices: the recommend panel speaks in them; and its user ids. */
 let itemIds: { names: string[]; index: Map<string, number> } | undefined;
 const itemName = (i: number) => itemIds?.names[i] ?? String(i);
+let userIds: string[] | undefined;
 
 $("source").addEventListener("change", () => ($("files-label").hidden = $<HTMLSelectElement>("source").value !== "files"));
 
@@ -76,6 +78,7 @@ function show(s: TrainSummary): void {
   $("results").hidden = false;
   $<HTMLSelectElement>("variant").innerHTML = Object.keys(s.variants).map((v) => `<option${v === "gate_k2" ? " selected" : ""}>${v}</option>`).join("");
   itemIds = s.itemIds && { names: s.itemIds, index: new Map(s.itemIds.map((id, i) => [id, i])) };
+  userIds = s.userIds;
   $("users").innerHTML = "Training users: " + s.sampleHistories.map((h) => `<button data-user="${h.user}" title="${escape(h.items.map(itemName).join(", "))}">user ${escape(h.id ?? String(h.user))}</button>`).join("");
   $("recommend").hidden = false;
 }
@@ -150,16 +153,26 @@ savedRun().then((saved) => {
 
 $("cancel").addEventListener("click", () => worker.cancel());
 
-$("download").addEventListener("click", async () => {
+/** Save what `parts` gives as a file named `name`, or say in the status line why not. */
+async function download(name: string, type: string, parts: () => Promise<BlobPart[]>): Promise<void> {
   try {
-    const url = URL.createObjectURL(new Blob([await worker.model()], { type: "application/octet-stream" }));
-    const a = Object.assign(document.createElement("a"), { href: url, download: "model.safetensors" });
+    const url = URL.createObjectURL(new Blob(await parts(), { type }));
+    const a = Object.assign(document.createElement("a"), { href: url, download: name });
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (e) {
     $("status").textContent = `${(e as Error).name}: ${(e as Error).message}`;
   }
-});
+}
+
+$("download").addEventListener("click", () => download("model.safetensors", "application/octet-stream", async () => [await worker.model()]));
+
+$("download-all").addEventListener("click", () =>
+  download("recommendations.csv", "text/csv", async () => {
+    const table = await worker.recommendAll(Number($<HTMLInputElement>("k").value), $<HTMLSelectElement>("variant").value);
+    return [...recommendationCsv(table, userIds && itemIds && { users: userIds, items: itemIds.names })];
+  }),
+);
 
 async function recommend(who: { user: number } | { items: number[] }) {
   const k = Number($<HTMLInputElement>("k").value);

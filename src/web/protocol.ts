@@ -4,6 +4,7 @@ import type { MetricTable } from "../eval/metrics.js";
 import type { Flavour } from "../../bindings/index.js";
 import type { SyntheticOptions } from "../data/synthetic.js";
 import type { TrainConfig } from "../train/config.js";
+import type { RecommendationTable } from "../recommender.js";
 
 export type DataSource =
   | { kind: "synthetic"; options?: Partial<SyntheticOptions> }
@@ -39,14 +40,16 @@ export interface TrainSummary {
   routing: { pairs: Record<string, number>; byNoise?: Record<string, Record<string, number>> };
   /** A few users' training items, for the recommend panel (with the user's id in the data, when it has ids). */
   sampleHistories: { user: number; id?: string; items: number[] }[];
-  /** The items' ids in the data, by index, when it has ids of its own (CSV). */
+  /** The items' and users' ids in the data, by index, when it has ids of its own (CSV). */
   itemIds?: string[];
+  userIds?: string[];
 }
 
 export type ToWorker =
   | { type: "train"; id: number; data: DataSource; options: WorkerTrainOptions }
   | { type: "cancel" }
   | { type: "recommend"; id: number; who: ({ user: number; items?: number[] } | { items: number[] }) & { exclude?: number[] }; k: number; variant?: string }
+  | { type: "recommendAll"; id: number; k: number; variant?: string; options: { users?: number[]; exclude?: number[] } }
   | { type: "model"; id: number };
 
 export type FromWorker =
@@ -54,5 +57,6 @@ export type FromWorker =
   | { type: "checkpoint"; id: number; checkpoint: RunCheckpoint }
   | { type: "done"; id: number; summary: TrainSummary }
   | { type: "recommendation"; id: number; items: number[]; scores: number[] }
+  | { type: "table"; id: number; table: RecommendationTable }
   | { type: "model"; id: number; bytes: Uint8Array<ArrayBuffer> }
   | { type: "error"; id: number; name: string; message: string };

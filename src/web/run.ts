@@ -86,7 +86,7 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
     weightsChecksum: rec.weightsChecksum(),
     routing: { pairs: share(everyone), byNoise },
     sampleHistories,
-    ...(data.ids && { itemIds: [...data.ids.items] }),
+    ...(data.ids && { itemIds: [...data.ids.items], userIds: [...data.ids.users] }),
   };
   return { summary, recommender: rec };
 }

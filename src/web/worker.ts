@@ -1,6 +1,6 @@
 // The training Web Worker: trains off the page's thread, streams progress and checkpoints, can
-// be cancelled or resumed, and answers recommendations from the model it trained last, or hands
-// that model over.
+// be cancelled or resumed, and answers recommendations (one user's, or every user's) from the
+// model it trained last, or hands that model over.
 import type { Recommender } from "../recommender.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { trainSummary } from "./run.js";
@@ -30,6 +30,9 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     } else if (msg.type === "recommend") {
       const r = model.recommend(msg.who, msg.k, msg.variant);
       post({ type: "recommendation", id: msg.id, items: r.items, scores: r.scores });
+    } else if (msg.type === "recommendAll") {
+      const table = model.recommendAll(msg.k, msg.variant, msg.options);
+      post({ type: "table", id: msg.id, table }, [table.users.buffer, table.items.buffer, table.scores.buffer]);
     } else {
       const bytes = model.toSafetensors();
       post({ type: "model", id: msg.id, bytes }, [bytes.buffer]);
