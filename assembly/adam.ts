@@ -21,6 +21,79 @@ export function adam_rows(p: usize, g: usize, m: usize, v: usize, last: usize, r
   }
 }
 
+// Dense Adam's steps that rows with a zero gradient skipped, taken when the rows are next
+// needed: each row r (rows[i] for i in [r0, r1), or i itself when rows is 0) of an R×H slab,
+// last updated at step last[r] ≥ base, takes steps last[r]+1 … t as adam_step takes them with
+// a zero gradient, bit for bit (the same operations in the same order per parameter); last[r]
+// becomes t. A row's values stay in registers through all its steps, so a row that skipped k
+// steps is read and written once instead of k times.
+// steps: f32 pairs (stepSize, invBc2Sqrt) of steps base+1 … t, step s at pair s−base−1.
+export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: usize, r0: i32, r1: i32, H: i32, t: i32, steps: usize, base: i32, beta1: f32, beta2: f32, eps: f32): void {
+  const rowBytes = <usize>H << 2;
+  for (let i = r0; i < r1; i++) {
+    const r = <usize>(rows ? load<i32>(rows + (<usize>i << 2)) : i);
+    const lastStep = last + (r << 2);
+    const from = load<i32>(lastStep);
+    if (from >= t) continue;
+    const o = r * rowBytes;
+    catchUpRow(p + o, m + o, v + o, H, steps + (<usize>(from - base) << 3), t - from, beta1, beta2, eps);
+    store<i32>(lastStep, t);
+  }
+}
+
+// k zero-gradient steps of H parameters, the steps' (stepSize, invBc2Sqrt) pairs at `steps`.
+function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, beta1: f32, beta2: f32, eps: f32): void {
+  const w1: f32 = 1 - beta1;
+  const w2: f32 = 1 - beta2;
+  const stepsEnd = steps + (<usize>k << 3);
+  const end = p + (<usize>H << 2);
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0), w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), epsv = f32x4.splat(eps);
+    // adam_step's v-update term (1−β2)·g·g at g = 0
+    const gg = f32x4.mul(f32x4.mul(f32x4.splat(w2), zero), zero);
+    // eight parameters per pass over the steps: two independent chains keep the divider busy
+    const end8 = p + ((<usize>H >> 3) << 5);
+    while (p < end8) {
+      let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
+      let p1 = v128.load(p, 16), m1 = v128.load(m, 16), v1 = v128.load(v, 16);
+      for (let s = steps; s < stepsEnd; s += 8) {
+        const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
+        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+        m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
+        v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
+        v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
+        p0 = f32x4.add(p0, f32x4.div(f32x4.mul(nsv, m0), f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+        p1 = f32x4.add(p1, f32x4.div(f32x4.mul(nsv, m1), f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
+      }
+      v128.store(p, p0);
+      v128.store(m, m0);
+      v128.store(v, v0);
+      v128.store(p, p1, 16);
+      v128.store(m, m1, 16);
+      v128.store(v, v1, 16);
+      p += 32;
+      m += 32;
+      v += 32;
+    }
+  }
+  while (p < end) {
+    let pi = load<f32>(p), mi = load<f32>(m), vi = load<f32>(v);
+    for (let s = steps; s < stepsEnd; s += 8) {
+      const g: f32 = 0;
+      mi = mi + w1 * (g - mi);
+      vi = vi * beta2 + (w2 * g) * g;
+      const denom = Mathf.sqrt(vi) * load<f32>(s, 4) + eps;
+      pi = pi + (-load<f32>(s) * mi) / denom;
+    }
+    store<f32>(p, pi);
+    store<f32>(m, mi);
+    store<f32>(v, vi);
+    p += 4;
+    m += 4;
+    v += 4;
+  }
+}
+
 // One row of lazy Adam (see adam_rows); lastStep: the row's i32 last step.
 @inline
 export function adamLazyRow(p: usize, g: usize, m: usize, v: usize, lastStep: usize, H: i32, t: i32, stepSize: f32, beta1: f32, beta2: f32, invBc2Sqrt: f32, eps: f32): void {

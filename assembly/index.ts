@@ -1,6 +1,6 @@
 // The ael-wasm compute core: every export is a kernel over pointers into the imported memory.
 // ABI_VERSION changes whenever an export's name, signature or meaning changes.
-export const ABI_VERSION: i32 = 9;
+export const ABI_VERSION: i32 = 10;
 
 export function abi_version(): i32 {
   return ABI_VERSION;
@@ -25,5 +25,5 @@ export { mse_forward, mse_backward, masked_mse_forward, masked_mse_backward } fr
 export { corrupt_mask_out, negative_sample, csr_rows_dense } from "./sampling";
 export { gate_forward, gate_backward, cv_squared, cv_squared_backward, gate_combine_forward, gate_combine_backward } from "./gate";
 export { topk_rows } from "./topk";
-export { adam_step, adam_rows, adam_spmm_rows, adam_embedding_rows } from "./adam";
+export { adam_step, adam_rows, adam_catch_up, adam_spmm_rows, adam_embedding_rows } from "./adam";
 export { rng_uniform, rng_normal, rng_int } from "./rng";

@@ -51,6 +51,7 @@ export interface Kernels {
 
   adam_step(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void;
   adam_rows(p: Ptr, g: Ptr, m: Ptr, v: Ptr, last: Ptr, rows: Ptr, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void;
+  adam_catch_up(p: Ptr, m: Ptr, v: Ptr, last: Ptr, rows: Ptr, r0: number, r1: number, H: number, t: number, steps: Ptr, base: number, beta1: number, beta2: number, eps: number): void;
   adam_spmm_rows(adam: Ptr, W: Ptr, d: Ptr, rowstart: Ptr, entries: Ptr, r0: number, r1: number, H: number): void;
   adam_embedding_rows(adam: Ptr, V: Ptr, d: Ptr, byUser: Ptr, B: number, r0: number, r1: number, H: number): void;
 
@@ -68,5 +69,5 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",
   "corrupt_mask_out", "negative_sample", "csr_rows_dense",
   "gate_forward", "gate_backward", "cv_squared", "cv_squared_backward", "gate_combine_forward", "gate_combine_backward",
-  "topk_rows", "adam_step", "adam_rows", "adam_spmm_rows", "adam_embedding_rows", "rng_uniform", "rng_normal", "rng_int",
+  "topk_rows", "adam_step", "adam_rows", "adam_catch_up", "adam_spmm_rows", "adam_embedding_rows", "rng_uniform", "rng_normal", "rng_int",
 ];

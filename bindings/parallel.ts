@@ -69,6 +69,17 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
 }
 
 /**
+ * Dense Adam's skipped zero-gradient steps, up to step t, for rows [0, count) of the list at
+ * `rows` (or rows [0, count) themselves when rows is 0): adam_catch_up, the rows spread over the
+ * threads when they hold enough steps to pay for it (steps · H · rows, at most, in total).
+ */
+export function adamCatchUp(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number): void {
+  const T = (t - base) * H * count >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), count) : 1;
+  const b = bounds(count, T);
+  run(core, Array.from({ length: T }, (_, i): Task => ["adam_catch_up", [p, m, v, last, rows, b[i], b[i + 1], H, t, steps, base, beta1, beta2, eps]]));
+}
+
+/**
  * Adam on an encoder's input weight W (n×H) and its user embedding V (users×H), their gradients
  * formed from the batch's pre-activation gradients d (B×H) as each row is updated
  * (adam_spmm_rows, adam_embedding_rows; recW, recV: their step records), the rows of both

@@ -284,6 +284,43 @@ for (const flavour of FLAVOURS) {
     }
   });
 
+  t("adam_catch_up: a row's skipped steps are adam_step's with a zero gradient, bit for bit", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(29);
+    const b1 = 0.9, b2 = 0.999, eps = 1e-8, base = 3;
+    const constants = (s: number) => [5e-4 / (1 - b1 ** s), 1 / Math.sqrt(1 - b2 ** s)];
+    for (const [R, H] of [[1, 1], [6, 3], [5, 4], [9, 13], [4, 128], [3, 5]]) {
+      await scoped(c, () => {
+        const p = randn(rng, R * H), m = randn(rng, R * H, 1e-9), v = Float32Array.from(randn(rng, R * H, 1e-9), (x) => x * x);
+        const t = base + 1 + rng.int(40);
+        // each row is up to date with some step in [base, t]; the steps after it are skipped
+        const last = Int32Array.from({ length: R }, () => base + rng.int(t - base + 1));
+        const steps = Float32Array.from({ length: 2 * (t - base) }, (_, i) => constants(base + 1 + (i >> 1))[i & 1]);
+        const [pp, pm, pv, pl, ps, pz] = put(c, p, m, v, last, steps, new Float32Array(H));
+        const rows = Int32Array.from(new Set(Array.from({ length: Math.max(1, R - 1) }, () => rng.int(R))));
+        const [prows] = put(c, rows);
+        c.kernels.adam_catch_up(pp, pm, pv, pl, prows, 0, rows.length, H, t, ps, base, b1, b2, eps);
+        for (let r = 0; r < R; r++) {
+          // the same row, step by step with adam_step and a zero gradient, in a slab of its own
+          const [qp, qm, qv] = put(c, p.subarray(r * H, (r + 1) * H), m.subarray(r * H, (r + 1) * H), v.subarray(r * H, (r + 1) * H));
+          const listed = rows.includes(r);
+          if (listed) for (let step = last[r] + 1; step <= t; step++) {
+            const [stepSize, inv] = constants(step);
+            c.kernels.adam_step(qp, pz, qm, qv, H, stepSize, b1, b2, inv, eps);
+          }
+          const o = r * H;
+          assert.equal(Array.from(getF32(c, pp, R * H).subarray(o, o + H)), Array.from(getF32(c, qp, H)), `p of row ${r} (${listed ? `${t - last[r]} steps` : "not listed"}), ${R}×${H}`);
+          assert.equal(Array.from(getF32(c, pm, R * H).subarray(o, o + H)), Array.from(getF32(c, qm, H)), `m of row ${r}`);
+          assert.equal(Array.from(getF32(c, pv, R * H).subarray(o, o + H)), Array.from(getF32(c, qv, H)), `v of row ${r}`);
+          assert.is(getI32(c, pl, R)[r], listed ? t : last[r], `row ${r}'s step`);
+        }
+        // without a row list, every row in [r0, r1)
+        c.kernels.adam_catch_up(pp, pm, pv, pl, 0, 0, R, H, t, ps, base, b1, b2, eps);
+        assert.ok(getI32(c, pl, R).every((s) => s === t), "every row up to date");
+      });
+    }
+  });
+
   t("adam_spmm_rows, adam_embedding_rows: the step of the gradients spmm_backward and embedding_scatter_add scatter, bit for bit, in any row ranges", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(31);

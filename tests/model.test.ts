@@ -257,7 +257,7 @@ for (const flavour of FLAVOURS) {
   });
 
   for (const lazyAdam of [false, true])
-    t(`stage 0 with Adam updates W_dec, b_dec, W_enc and V in its passes exactly as a separate Adam step would${lazyAdam ? " (lazy Adam)" : ""}`, async () => {
+    t(`stage 0 with Adam updates W_dec, b_dec, W_enc and V in its passes exactly as a separate Adam step would${lazyAdam ? " (lazy Adam)" : ", also with V's rows outside the batch caught up later"}`, async () => {
       const c = await core(flavour);
       await scoped(c, () => {
         const d = synthetic({ users: 30, items: 80, interactions: 5, factors: 3, noise: 0.2, seed: 6 });
@@ -265,18 +265,20 @@ for (const flavour of FLAVOURS) {
         const tr = uploadCsr(c, d.train);
         // the last batch holds one user three times: V's row takes the sum of their gradients
         const batches = [[3, 17, 8, 25, 0], [1, 8, 20, 29, 4], [2, 3, 11, 12, 13], [17, 21, 22, 5, 6], [9, 4, 9, 1, 9]];
-        const run = (inPass: boolean) => {
+        // deferred: V's rows outside a batch take their steps when next read or at a flush
+        const run = (inPass: boolean, deferred = false) => {
           const m = new AelModel(c, { users: d.users, items: d.items, hidden: cfg.hidden });
           m.init(4);
           const rng = rngSlab(c, 5, 2);
           const st = new Stage0(m, tr, cfg, rng.ptr);
           const lazy = lazyAdam ? st.lazyTensors() : [];
-          const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, lazy, inPass ? st.fusedTensors() : []);
-          for (const b of batches) {
+          const adam = new Adam(m.store, "sub.0", 1e-2, cfg.beta1, cfg.beta2, cfg.eps, lazy, inPass ? st.fusedTensors() : [], deferred ? st.deferredTensors() : []);
+          for (const [i, b] of batches.entries()) {
             const users = Int32Array.from(b);
             if (inPass) {
               st.step(users, 0, 5, adam);
               adam.step();
+              if (i === 2 || i === batches.length - 1) adam.flush();
             } else {
               // the rows each lazy tensor's gradient touches: W_enc the input's items, W_dec the mask's columns, V the users
               const draws = replayDraws(c, tr, cfg, d.items, users, Uint32Array.from(c.arena.u32View(rng.ptr, 4)));
@@ -293,6 +295,10 @@ for (const flavour of FLAVOURS) {
         };
         const separate = run(false), inPass = run(true);
         separate.forEach(([name, v], i) => assert.equal(v, inPass[i][1], `${name} differs`));
+        if (!lazyAdam) {
+          const deferred = run(true, true);
+          separate.forEach(([name, v], i) => assert.equal(v, deferred[i][1], `${name} differs with V's steps deferred`));
+        }
       });
     });
 

@@ -3,8 +3,11 @@
 // updated only at the rows given to each step, the rows their sparse gradient touched (the
 // lazy-Adam option); everything else in the group is updated densely. Tensors named `fused`
 // are updated by the stage's own kernel pass, from the step record fusedStep() hands it.
+// Tensors named `deferred` (fused, row-major) are updated densely, as the release does, but a
+// row with a zero gradient takes its steps when it is next read (catchUp) or at the end of the
+// epoch (flush), all at once and bit for bit as it would have taken them one by one.
 import { paddedLength, type Param, type ParamStore } from "../model/params.js";
-import { adamRows, adamStep } from "../../bindings/parallel.js";
+import { adamCatchUp, adamRows, adamStep } from "../../bindings/parallel.js";
 import type { Arena } from "../../bindings/arena.js";
 
 /** Rows of one lazily updated tensor that carry a gradient this step: an i32 slab and its length. */
@@ -31,8 +34,14 @@ export class Adam {
   private readonly lazyOwn: { p: Param; last: number }[];
   /** Per fused weight, the step record fusedStep() fills. */
   private readonly records = new Map<Param, number>();
+  /** Per deferred tensor, an i32 per row: the step it is up to date with. */
+  private readonly upTo: number[];
+  /** (stepSize, invBc2Sqrt) f32 pairs of the steps since `base`, the last flush; room for `room`. */
+  private stepTable = 0;
+  private room = 0;
+  private base = 0;
 
-  constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number, private readonly lazy: Param[] = [], private readonly fused: Param[] = []) {
+  constructor(private readonly store: ParamStore, group: string, private readonly lr: number, private readonly beta1: number, private readonly beta2: number, private readonly eps: number, private readonly lazy: Param[] = [], private readonly fused: Param[] = [], private readonly deferred: Param[] = []) {
     const r = store.group(group);
     this.start = r.start;
     this.count = r.end - r.start;
@@ -48,6 +57,12 @@ export class Adam {
     const a = store.core.arena;
     this.last = lazy.map((p) => {
       const ptr = a.alloc(p.shape[0] * 4, "lazy Adam row steps");
+      a.i32View(ptr, p.shape[0]).fill(0);
+      return ptr;
+    });
+    for (const p of deferred) if (!fused.includes(p) || lazy.includes(p)) throw new Error(`${p.name} is deferred, so it must be fused and not lazy`);
+    this.upTo = deferred.map((p) => {
+      const ptr = a.alloc(p.shape[0] * 4, "Adam row steps");
       a.i32View(ptr, p.shape[0]).fill(0);
       return ptr;
     });
@@ -85,7 +100,9 @@ export class Adam {
     const rows = views.reduce((n, v) => n + v.length, 0);
     if (rowSteps && rowSteps.length !== rows) throw new RangeError(`the saved lazy-Adam state holds ${rowSteps.length} row steps, this run ${rows}`);
     this.t = steps;
+    this.base = steps;
     const a = this.store.core.arena;
+    this.deferred.forEach((p, i) => a.i32View(this.upTo[i], p.shape[0]).fill(steps));
     a.f32View(this.store.m + this.start * 4, this.count).set(m);
     a.f32View(this.store.v + this.start * 4, this.count).set(v);
     let at = 0;
@@ -111,9 +128,43 @@ export class Adam {
     const record = this.records.get(W)!;
     const { stepSize, invBc2Sqrt } = this.constants(this.t + 1);
     a.f32View(record, 5).set([stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps]);
-    const lazy = this.lazy.indexOf(W);
-    a.u32View(record + RECORD_T, 6).set([this.t + 1, W.m, W.v, b?.m ?? 0, b?.v ?? 0, lazy >= 0 ? this.last[lazy] : 0]);
+    // a deferred tensor's batch rows are caught up: its step is lazy Adam's with nothing skipped
+    const lazy = this.lazy.indexOf(W), deferred = this.deferred.indexOf(W);
+    a.u32View(record + RECORD_T, 6).set([this.t + 1, W.m, W.v, b?.m ?? 0, b?.v ?? 0, lazy >= 0 ? this.last[lazy] : deferred >= 0 ? this.upTo[deferred] : 0]);
     return record;
+  }
+
+  /** Whether p's rows with a zero gradient take their steps later (see the top of this file). */
+  defers(p: Param): boolean {
+    return this.deferred.includes(p);
+  }
+
+  /** Bring the listed rows of deferred tensor p (i32 row ids, distinct) up to the steps taken. */
+  catchUp(p: Param, rows: number, count: number): void {
+    this.catchUpRows(this.deferred.indexOf(p), rows, count);
+  }
+
+  /** Bring every row of the deferred tensors up to the steps taken (the end of an epoch). */
+  flush(): void {
+    this.deferred.forEach((p, i) => this.catchUpRows(i, 0, p.shape[0]));
+    this.base = this.t;
+  }
+
+  private catchUpRows(i: number, rows: number, count: number): void {
+    const p = this.deferred[i];
+    adamCatchUp(this.store.core, p.ptr, p.m, p.v, this.upTo[i], rows, count, p.shape[1], this.t, this.stepTable, this.base, this.beta1, this.beta2, this.eps);
+  }
+
+  /** Keep step t's constants for the deferred rows' catching up. */
+  private recordStep(stepSize: number, invBc2Sqrt: number): void {
+    const a = this.store.core.arena;
+    const at = this.t - this.base - 1;
+    if (at >= this.room) {
+      const room = Math.max(1024, 2 * this.room), table = a.f32(2 * room, "Adam step constants");
+      if (this.room) a.f32View(table, 2 * this.room).set(a.f32View(this.stepTable, 2 * this.room));
+      [this.stepTable, this.room] = [table, room];
+    }
+    a.f32View(this.stepTable + 8 * at, 2).set([stepSize, invBc2Sqrt]);
   }
 
   /**
@@ -126,6 +177,7 @@ export class Adam {
     this.t++;
     const s = this.store;
     const { stepSize, invBc2Sqrt } = this.constants(this.t);
+    if (this.deferred.length) this.recordStep(stepSize, invBc2Sqrt);
     for (const [start, end] of this.dense) {
       const o = start * 4;
       adamStep(s.core, s.value + o, s.grad + o, s.m + o, s.v + o, end - start, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);

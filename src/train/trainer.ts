@@ -85,6 +85,7 @@ interface SparseStage {
   lazyTensors(): Param[];
   touchedRows?(): RowList[];
   fusedTensors?(): Param[];
+  deferredTensors?(): Param[];
 }
 
 const CODE_BATCH = 256;
@@ -155,7 +156,8 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
     const lazy = cfg.lazyAdam && sparse ? sparse.lazyTensors() : [];
-    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, sparse?.fusedTensors?.() ?? []);
+    const deferred = !cfg.lazyAdam && sparse ? (sparse.deferredTensors?.() ?? []) : [];
+    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, sparse?.fusedTensors?.() ?? [], deferred);
     let first = 1;
     best = -Infinity;
     since = 0;
@@ -178,6 +180,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
         adam.step(lazy.length ? (sparse!.touchedRows?.() ?? []) : []);
         batches++;
       }
+      adam.flush();
       const loss = sum / batches;
       if (!Number.isFinite(loss)) throw new NumericsError(`${name}, epoch ${epoch}: the loss is ${loss}; ${model.store.nonFinite(group) ?? "no parameter"} holds NaN/Inf; nothing was saved`);
       curve.push(loss);
