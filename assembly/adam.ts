@@ -75,6 +75,21 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
       m += 32;
       v += 32;
     }
+    if (H & 4) {
+      let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
+      for (let s = steps; s < stepsEnd; s += 8) {
+        const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
+        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+        v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
+        p0 = f32x4.add(p0, f32x4.div(f32x4.mul(nsv, m0), f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+      }
+      v128.store(p, p0);
+      v128.store(m, m0);
+      v128.store(v, v0);
+      p += 16;
+      m += 16;
+      v += 16;
+    }
   }
   while (p < end) {
     let pi = load<f32>(p), mi = load<f32>(m), vi = load<f32>(v);

@@ -3,9 +3,10 @@
 // updated only at the rows given to each step, the rows their sparse gradient touched (the
 // lazy-Adam option); everything else in the group is updated densely. Tensors named `fused`
 // are updated by the stage's own kernel pass, from the step record fusedStep() hands it.
-// Tensors named `deferred` (fused, row-major) are updated densely, as the release does, but a
-// row with a zero gradient takes its steps when it is next read (catchUp) or at the end of the
-// epoch (flush), all at once and bit for bit as it would have taken them one by one.
+// Tensors named `deferred` (row-major, not lazy) are updated densely, as the release does, but
+// a row with a zero gradient takes its steps when it is next read (catchUp) or at the end of the
+// epoch (flush), all at once and bit for bit as it would have taken them one by one; the rows
+// with a gradient are those given to each step, or, for a fused tensor, its pass's.
 import { paddedLength, type Param, type ParamStore } from "../model/params.js";
 import { adamCatchUp, adamRows, adamStep } from "../../bindings/parallel.js";
 import type { Arena } from "../../bindings/arena.js";
@@ -30,8 +31,8 @@ export class Adam {
   private readonly dense: [number, number][] = [];
   /** Per lazy tensor, an i32 per row: the step that last updated it. */
   private readonly last: number[];
-  /** The lazy tensors step() updates (those not fused), with their row-step slabs. */
-  private readonly lazyOwn: { p: Param; last: number }[];
+  /** The lazy and deferred tensors step() updates (those not fused) from row lists, with their row-step slabs. */
+  private readonly rowed: { p: Param; last: number }[];
   /** Per fused weight, the step record fusedStep() fills. */
   private readonly records = new Map<Param, number>();
   /** Per deferred tensor, an i32 per row: the step it is up to date with. */
@@ -46,7 +47,7 @@ export class Adam {
     this.start = r.start;
     this.count = r.end - r.start;
     store.resetOptimizer(group);
-    const holes = [...new Set([...lazy, ...fused])].map((p): [number, number] => [p.offset, p.offset + paddedLength(p.length)]).sort((a, b) => a[0] - b[0]);
+    const holes = [...new Set([...lazy, ...fused, ...deferred])].map((p): [number, number] => [p.offset, p.offset + paddedLength(p.length)]).sort((a, b) => a[0] - b[0]);
     let at = r.start;
     for (const [s, e] of holes) {
       if (s < r.start || e > r.end) throw new Error(`lazily updated tensor at ${s} is outside the group ${group}`);
@@ -60,14 +61,14 @@ export class Adam {
       a.i32View(ptr, p.shape[0]).fill(0);
       return ptr;
     });
-    for (const p of deferred) if (!fused.includes(p) || lazy.includes(p)) throw new Error(`${p.name} is deferred, so it must be fused and not lazy`);
+    for (const p of deferred) if (lazy.includes(p)) throw new Error(`${p.name} is deferred, so it cannot be lazy`);
     this.upTo = deferred.map((p) => {
       const ptr = a.alloc(p.shape[0] * 4, "Adam row steps");
       a.i32View(ptr, p.shape[0]).fill(0);
       return ptr;
     });
     for (const p of fused) this.records.set(p, a.alloc(RECORD_BYTES, "Adam step record"));
-    this.lazyOwn = lazy.map((p, i) => ({ p, last: this.last[i] })).filter(({ p }) => !fused.includes(p));
+    this.rowed = [...lazy.map((p, i) => ({ p, last: this.last[i] })), ...deferred.map((p, i) => ({ p, last: this.upTo[i] }))].filter(({ p }) => !fused.includes(p));
   }
 
   /** Each lazy tensor's row steps, as views into Wasm memory (made afresh: memory may have grown). */
@@ -134,6 +135,11 @@ export class Adam {
     return record;
   }
 
+  /** Whether step() needs row lists (lazy or deferred tensors it updates itself). */
+  get takesRows(): boolean {
+    return this.rowed.length > 0;
+  }
+
   /** Whether p's rows with a zero gradient take their steps later (see the top of this file). */
   defers(p: Param): boolean {
     return this.deferred.includes(p);
@@ -169,11 +175,11 @@ export class Adam {
 
   /**
    * One update from the accumulated gradients, which it leaves zeroed (at the updated rows, the
-   * only ones a lazy tensor's gradient touches). `rows` holds one list per lazy tensor that is
-   * not fused.
+   * only ones a lazy or deferred tensor's gradient touches). `rows` holds one list per lazy
+   * tensor, then per deferred tensor, that is not fused.
    */
   step(rows: RowList[] = []): void {
-    if (rows.length !== this.lazyOwn.length) throw new RangeError(`${rows.length} row lists for ${this.lazyOwn.length} lazily updated tensors`);
+    if (rows.length !== this.rowed.length) throw new RangeError(`${rows.length} row lists for ${this.rowed.length} tensors updated at some rows`);
     this.t++;
     const s = this.store;
     const { stepSize, invBc2Sqrt } = this.constants(this.t);
@@ -182,6 +188,7 @@ export class Adam {
       const o = start * 4;
       adamStep(s.core, s.value + o, s.grad + o, s.m + o, s.v + o, end - start, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps);
     }
-    this.lazyOwn.forEach(({ p, last }, i) => adamRows(s.core, p.ptr, p.grad, p.m, p.v, last, rows[i][0], rows[i][1], p.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps));
+    // a deferred tensor's rows are caught up: adam_rows's step is the dense one
+    this.rowed.forEach(({ p, last }, i) => adamRows(s.core, p.ptr, p.grad, p.m, p.v, last, rows[i][0], rows[i][1], p.shape[1], this.t, stepSize, this.beta1, this.beta2, invBc2Sqrt, this.eps));
   }
 }

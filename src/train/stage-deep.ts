@@ -3,7 +3,7 @@
 import type { AelModel } from "../model/ael.js";
 import { gemm } from "../../bindings/parallel.js";
 import type { Param } from "../model/params.js";
-import type { RowList } from "./adam.js";
+import type { Adam, RowList } from "./adam.js";
 
 export class StageDeep {
   /** The batch's user ids (i32[B]). */
@@ -27,12 +27,14 @@ export class StageDeep {
     this.dh = a.f32(B * h, "stage code gradients");
   }
 
-  step(users: Int32Array, start: number, B: number): number {
+  /** Forward and backward for users[start…start+B); returns the loss. Given an Adam that defers V, the batch's rows of V are first caught up. */
+  step(users: Int32Array, start: number, B: number, adam?: Adam): number {
     const c = this.model.core;
     const { kernels: k, arena } = c;
     const sub = this.model.subs[this.level];
     const { n, h } = sub;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
+    if (adam?.defers(sub.V)) adam.catchUp(sub.V, this.users, B);
     arena.f32View(this.t, B * n).fill(0);
     k.embedding_gather_add(this.t, this.codes, this.users, B, n);
     // h = σ(t·W_enc + b_enc + V[u])
@@ -62,6 +64,11 @@ export class StageDeep {
 
   /** The tensor whose gradient the step touches only at some rows: V (the codes are dense). */
   lazyTensors(): Param[] {
+    return [this.model.subs[this.level].V];
+  }
+
+  /** V's rows outside the batch take their dense steps when next read. */
+  deferredTensors(): Param[] {
     return [this.model.subs[this.level].V];
   }
 

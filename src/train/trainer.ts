@@ -177,7 +177,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       for (let start = 0; start < data.users; start += cfg.batchSize) {
         const B = Math.min(cfg.batchSize, data.users - start);
         sum += step(start, B, adam);
-        adam.step(lazy.length ? (sparse!.touchedRows?.() ?? []) : []);
+        adam.step(adam.takesRows ? sparse!.touchedRows!() : []);
         batches++;
       }
       adam.flush();
@@ -228,7 +228,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     const codes = encodeAllUsers(model, train, s - 1);
     timings[`stage${s}`] = (timings[`stage${s}`] ?? 0) + now() - t0;
     const st = new StageDeep(model, s, codes, cfg.batchSize);
-    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, { expert: s }, (start, B) => st.step(perm, start, B), st);
+    await runStage(s, cfg.epochs[s], `sub.${s}`, cfg.lr, { expert: s }, (start, B, adam) => st.step(perm, start, B, adam), st);
     arena.reset(mark);
   }
 
