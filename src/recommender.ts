@@ -105,9 +105,9 @@ export class Recommender {
    */
   recommendAll(k = 20, variant = "gate_k2", { users, exclude }: { users?: ArrayLike<number>; exclude?: ArrayLike<number> } = {}): RecommendationTable {
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a positive integer, got ${k}`);
-    const list = users === undefined ? Int32Array.from({ length: this.users }, (_, u) => u) : Int32Array.from(users);
-    const bad = list.find((u) => !Number.isInteger(u) || u < 0 || u >= this.users);
+    const bad = users === undefined ? undefined : Array.from(users).find((u) => !Number.isInteger(u) || u < 0 || u >= this.users);
     if (bad !== undefined) throw new ConfigError(`user ${bad} is outside 0…${this.users - 1}`);
+    const list = users === undefined ? Int32Array.from({ length: this.users }, (_, u) => u) : Int32Array.from(users);
     const { arena, kernels: K } = this.core;
     const kk = Math.min(k, this.items);
     const items = new Int32Array(list.length * k).fill(-1), scores = new Float32Array(list.length * k).fill(-Infinity);

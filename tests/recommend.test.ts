@@ -75,6 +75,7 @@ test("recommendAll: the given users in their order; slots past a user's candidat
   }
   assert.throws(() => recommender.recommendAll(0), (e: Error) => e instanceof ConfigError && /k must be a positive integer, got 0/.test(e.message));
   assert.throws(() => recommender.recommendAll(5, "gate_k2", { users: [3, 50] }), (e: Error) => e instanceof ConfigError && /user 50 is outside 0…49/.test(e.message));
+  assert.throws(() => recommender.recommendAll(5, "gate_k2", { users: [3, 1.5] }), (e: Error) => e instanceof ConfigError && /user 1.5 is outside 0…49/.test(e.message));
   assert.throws(() => recommender.recommendAll(5, "gate_k4"), (e: Error) => e instanceof ConfigError && /unknown variant "gate_k4"/.test(e.message));
 });
 
