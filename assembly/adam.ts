@@ -51,12 +51,15 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     const zero = f32x4.splat(0), w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), epsv = f32x4.splat(eps);
     // adam_step's v-update term (1−β2)·g·g at g = 0
     const gg = f32x4.mul(f32x4.mul(f32x4.splat(w2), zero), zero);
-    // eight parameters per pass over the steps: two independent chains keep the divider busy
+    // eight parameters per pass over the steps: two independent chains keep the divider busy.
+    // A moment decayed to +0 stays +0, and p then moves by −0 (p itself, bit for bit): once m is
+    // +0 in every lane the remaining steps only scale v, without the divider or m's subnormals.
     const end8 = p + ((<usize>H >> 3) << 5);
     while (p < end8) {
       let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
       let p1 = v128.load(p, 16), m1 = v128.load(m, 16), v1 = v128.load(v, 16);
-      for (let s = steps; s < stepsEnd; s += 8) {
+      let s = steps;
+      while (s < stepsEnd) {
         const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
         m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
         m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
@@ -64,6 +67,12 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
         p0 = f32x4.add(p0, f32x4.div(f32x4.mul(nsv, m0), f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
         p1 = f32x4.add(p1, f32x4.div(f32x4.mul(nsv, m1), f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
+        s += 8;
+        if (!v128.any_true(v128.or(m0, m1))) break;
+      }
+      for (; s < stepsEnd; s += 8) {
+        v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
+        v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
       }
       v128.store(p, p0);
       v128.store(m, m0);
@@ -77,12 +86,16 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     }
     if (H & 4) {
       let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
-      for (let s = steps; s < stepsEnd; s += 8) {
+      let s = steps;
+      while (s < stepsEnd) {
         const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
         m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
         v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
         p0 = f32x4.add(p0, f32x4.div(f32x4.mul(nsv, m0), f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+        s += 8;
+        if (!v128.any_true(m0)) break;
       }
+      for (; s < stepsEnd; s += 8) v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
       v128.store(p, p0);
       v128.store(m, m0);
       v128.store(v, v0);
@@ -93,13 +106,17 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
   }
   while (p < end) {
     let pi = load<f32>(p), mi = load<f32>(m), vi = load<f32>(v);
-    for (let s = steps; s < stepsEnd; s += 8) {
-      const g: f32 = 0;
+    const g: f32 = 0;
+    let s = steps;
+    while (s < stepsEnd) {
       mi = mi + w1 * (g - mi);
       vi = vi * beta2 + (w2 * g) * g;
       const denom = Mathf.sqrt(vi) * load<f32>(s, 4) + eps;
       pi = pi + (-load<f32>(s) * mi) / denom;
+      s += 8;
+      if (reinterpret<u32>(mi) == 0) break;
     }
+    for (; s < stepsEnd; s += 8) vi = vi * beta2 + (w2 * g) * g;
     store<f32>(p, pi);
     store<f32>(m, mi);
     store<f32>(v, vi);

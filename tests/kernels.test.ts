@@ -289,10 +289,13 @@ for (const flavour of FLAVOURS) {
     const rng = Rng.seeded(29);
     const b1 = 0.9, b2 = 0.999, eps = 1e-8, base = 3;
     const constants = (s: number) => [5e-4 / (1 - b1 ** s), 1 / Math.sqrt(1 - b2 ** s)];
-    for (const [R, H] of [[1, 1], [6, 3], [5, 4], [9, 13], [4, 128], [3, 5]]) {
+    // moments near the bottom of f32 too: ±0, subnormals, and values that decay into them
+    const tinyMoments = [0, -0, 1e-44, -3e-45, 2e-40, -1e-38, 3e-37];
+    for (const [R, H, tiny] of [[1, 1, 0], [6, 3, 0], [5, 4, 0], [9, 13, 0], [4, 128, 0], [3, 5, 0], [7, 8, 1], [5, 13, 1], [3, 128, 1], [6, 1, 1]]) {
       await scoped(c, () => {
-        const p = randn(rng, R * H), m = randn(rng, R * H, 1e-9), v = Float32Array.from(randn(rng, R * H, 1e-9), (x) => x * x);
-        const t = base + 1 + rng.int(40);
+        const p = randn(rng, R * H), v = Float32Array.from(randn(rng, R * H, 1e-9), (x) => x * x);
+        const m = tiny ? Float32Array.from({ length: R * H }, (_, i) => (i % 5 === 4 ? 1e-9 * rng.normal() : tinyMoments[rng.int(tinyMoments.length)])) : randn(rng, R * H, 1e-9);
+        const t = base + 1 + rng.int(tiny ? 400 : 40);
         // each row is up to date with some step in [base, t]; the steps after it are skipped
         const last = Int32Array.from({ length: R }, () => base + rng.int(t - base + 1));
         const steps = Float32Array.from({ length: 2 * (t - base) }, (_, i) => constants(base + 1 + (i >> 1))[i & 1]);
@@ -310,8 +313,11 @@ for (const flavour of FLAVOURS) {
           }
           const o = r * H;
           assert.equal(Array.from(getF32(c, pp, R * H).subarray(o, o + H)), Array.from(getF32(c, qp, H)), `p of row ${r} (${listed ? `${t - last[r]} steps` : "not listed"}), ${R}×${H}`);
-          assert.equal(Array.from(getF32(c, pm, R * H).subarray(o, o + H)), Array.from(getF32(c, qm, H)), `m of row ${r}`);
-          assert.equal(Array.from(getF32(c, pv, R * H).subarray(o, o + H)), Array.from(getF32(c, qv, H)), `v of row ${r}`);
+          // bit for bit, the sign of a zero included
+          const bits = (ptr: number, n: number, at: number) => Array.from(new Uint32Array(getF32(c, ptr, n).slice(at, at + H).buffer));
+          assert.equal(bits(pp, R * H, o), bits(qp, H, 0), `p bits of row ${r}`);
+          assert.equal(bits(pm, R * H, o), bits(qm, H, 0), `m of row ${r}`);
+          assert.equal(bits(pv, R * H, o), bits(qv, H, 0), `v of row ${r}`);
           assert.is(getI32(c, pl, R)[r], listed ? t : last[r], `row ${r}'s step`);
         }
         // without a row list, every row in [r0, r1)
