@@ -1,6 +1,6 @@
 // ael-wasm for browsers (and any runtime without Node's fs): the same API, data from text.
 export { train, checkDataset, type TrainOptions, type TrainResult } from "./api.js";
-export { Recommender, type Recommendation, type RecommendationTable, type Manifest, FORMAT, FORMAT_VERSION } from "./recommender.js";
+export { Recommender, type Recommendation, type RecommendationTable, type RecommendQuery, type RecommendAllOptions, type Manifest, FORMAT, FORMAT_VERSION } from "./recommender.js";
 export { resolveConfig, DEFAULTS, type TrainConfig } from "./train/config.js";
 export type { ProgressEvent, TrainHooks } from "./train/trainer.js";
 export { type EvalResult } from "./eval/evaluate.js";

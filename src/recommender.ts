@@ -9,7 +9,7 @@ import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forwa
 import { EVAL_BATCH, evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
 import { VariantScorer } from "./eval/variants.js";
 import { Gate } from "./model/gate.js";
-import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, type CheckpointParts, type Manifest } from "./io/format.js";
+import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, manifestOf, type CheckpointParts, type Manifest } from "./io/format.js";
 import type { TrainConfig } from "./train/config.js";
 
 export { FORMAT, FORMAT_VERSION, type Manifest };
@@ -19,6 +19,15 @@ export interface Recommendation {
   scores: number[];
   /** The items' ids in the source data, when the model has them (CSV data). */
   ids?: string[];
+}
+
+/** Whom recommend() ranks for: a known user, their current items, both; and items never to recommend. */
+export type RecommendQuery = ({ user: number; items?: ArrayLike<number> } | { items: ArrayLike<number> }) & { exclude?: ArrayLike<number> };
+
+/** recommendAll()'s users (default: every one) and items never to recommend. */
+export interface RecommendAllOptions {
+  users?: ArrayLike<number>;
+  exclude?: ArrayLike<number>;
 }
 
 /** Top-k lists of many users at once (Recommender.recommendAll). */
@@ -67,7 +76,7 @@ export class Recommender {
    * or for a new user given their items (cold start: a zero embedding row). Items in `exclude`
    * (out of stock, bought elsewhere) are never recommended; they do not enter the input.
    */
-  recommend(who: ({ user: number; items?: ArrayLike<number> } | { items: ArrayLike<number> }) & { exclude?: ArrayLike<number> }, k = 20, variant = "gate_k2"): Recommendation {
+  recommend(who: RecommendQuery, k = 20, variant = "gate_k2"): Recommendation {
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a positive integer, got ${k}`);
     const user = "user" in who ? who.user : undefined;
     if (user !== undefined && (!Number.isInteger(user) || user < 0 || user >= this.users)) throw new ConfigError(`user ${user} is outside 0…${this.users - 1}`);
@@ -103,7 +112,7 @@ export class Recommender {
    * excluded, and never the items in `exclude`: what recommend({ user, exclude }) gives each of
    * them, ranked in batches as evaluation ranks, for lists computed offline and served as they are.
    */
-  recommendAll(k = 20, variant = "gate_k2", { users, exclude }: { users?: ArrayLike<number>; exclude?: ArrayLike<number> } = {}): RecommendationTable {
+  recommendAll(k = 20, variant = "gate_k2", { users, exclude }: RecommendAllOptions = {}): RecommendationTable {
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a positive integer, got ${k}`);
     const bad = users === undefined ? undefined : Array.from(users).find((u) => !Number.isInteger(u) || u < 0 || u >= this.users);
     if (bad !== undefined) throw new ConfigError(`user ${bad} is outside 0…${this.users - 1}`);
@@ -216,13 +225,7 @@ export class Recommender {
   }
 
   manifest(): Manifest {
-    return {
-      format: FORMAT,
-      version: FORMAT_VERSION,
-      config: this.config,
-      data: { name: this.dataName, users: this.users, items: this.items, train: this.train.cols.length, ...this.source },
-      weights: this.weightsChecksum(),
-    };
+    return manifestOf({ config: this.config, dataName: this.dataName, users: this.users, items: this.items, train: this.train, source: this.source }, this.params());
   }
 
   toSafetensors(): Uint8Array<ArrayBuffer> {

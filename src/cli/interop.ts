@@ -2,10 +2,9 @@
 import { readFile } from "node:fs/promises";
 import { createCore } from "../../bindings/index.js";
 import { ConfigError } from "../errors.js";
-import { nnz } from "../data/csr.js";
 import type { Dataset } from "../data/dataset.js";
 import { saveCheckpoint, loadCheckpoint, writeAtomic } from "../io/checkpoint.js";
-import { checksum, FORMAT, FORMAT_VERSION, type Manifest } from "../io/format.js";
+import { manifestOf, runInfo } from "../io/format.js";
 import { fromPytorch, toPytorch } from "../io/pytorch.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import { paramSpecs } from "../model/ael.js";
@@ -35,7 +34,7 @@ export async function importCommand(a: Args): Promise<void> {
   const core = await createCore();
   const config = resolveConfig({ hidden, epochs: hidden.map(() => 0) });
   const ordered = orderParams(params, hidden, data);
-  const manifest: Manifest = { format: FORMAT, version: FORMAT_VERSION, config, data: { name: data.name, users: data.users, items: data.items, train: nnz(data.train), spec: a.data }, weights: checksum(Object.values(ordered)) };
+  const manifest = manifestOf(runInfo(data, config, { spec: a.data }), ordered);
   const rec = Recommender.fromParts(core, { manifest, params: ordered, train: data.train, ids: data.ids });
   await saveCheckpoint(rec, need(a.out, "out"));
   console.log(`imported ${file} (hidden ${hidden.join("→")}) into ${a.out}`);

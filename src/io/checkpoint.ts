@@ -7,7 +7,7 @@ import type { Core } from "../../bindings/index.js";
 import { CheckpointError } from "../errors.js";
 import { Recommender } from "../recommender.js";
 import type { TrainSnapshot } from "../train/trainer.js";
-import { decodeCheckpoint, encodeRunCheckpoint, runManifest, trainingPosition, type CheckpointParts, type RunInfo } from "./format.js";
+import { decodeCheckpoint, encodeRunCheckpoint, manifestOf, trainingPosition, type CheckpointParts, type RunInfo } from "./format.js";
 
 export async function writeAtomic(path: string, bytes: Uint8Array | string | Iterable<string>): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -31,7 +31,7 @@ export async function saveCheckpoint(rec: Recommender, dir: string): Promise<voi
 export async function saveTrainingCheckpoint(dir: string, snap: TrainSnapshot, info: RunInfo): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeAtomic(join(dir, "model.safetensors"), encodeRunCheckpoint(info, snap));
-  await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...runManifest(info, snap), training: trainingPosition(snap) }, null, 2) + "\n");
+  await writeAtomic(join(dir, "model.json"), JSON.stringify({ ...manifestOf(info, snap.params), training: trainingPosition(snap) }, null, 2) + "\n");
 }
 
 export async function readCheckpoint(dir: string): Promise<CheckpointParts> {

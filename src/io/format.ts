@@ -60,7 +60,7 @@ export function trainingPosition(s: TrainSnapshot): NonNullable<Manifest["traini
   return { stage, epoch, adamSteps, rng, losses, timings, ...(validation && { validation }) };
 }
 
-/** What a checkpoint of an unfinished run records of it besides its snapshot. */
+/** What a checkpoint records of a run besides its weights (and, unfinished, its snapshot). */
 export interface RunInfo {
   config: TrainConfig;
   dataName: string;
@@ -86,20 +86,20 @@ export function runToResume(parts: CheckpointParts, train: Csr, what: string, th
   return parts.training;
 }
 
-/** The manifest of an unfinished run's checkpoint (its position goes in as `training`). */
-export function runManifest(info: RunInfo, snap: TrainSnapshot): Manifest {
+/** The manifest of a checkpoint of the run with these weights (an unfinished run's position goes in as `training`). */
+export function manifestOf(info: RunInfo, params: Record<string, Float32Array>): Manifest {
   return {
     format: FORMAT,
     version: FORMAT_VERSION,
     config: info.config,
     data: { name: info.dataName, users: info.users, items: info.items, train: info.train.cols.length, ...info.source },
-    weights: checksum(Object.values(snap.params)),
+    weights: checksum(Object.values(params)),
   };
 }
 
 /** The checkpoint of an unfinished run, as bytes (what saveTrainingCheckpoint writes). */
 export function encodeRunCheckpoint(info: RunInfo, snap: TrainSnapshot): Uint8Array<ArrayBuffer> {
-  return encodeCheckpoint({ manifest: runManifest(info, snap), params: snap.params, train: info.train, ids: info.ids, training: snap });
+  return encodeCheckpoint({ manifest: manifestOf(info, snap.params), params: snap.params, train: info.train, ids: info.ids, training: snap });
 }
 
 export function encodeCheckpoint(parts: CheckpointParts): Uint8Array<ArrayBuffer> {

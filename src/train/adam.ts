@@ -56,17 +56,15 @@ export class Adam {
     }
     if (at < r.end) this.dense.push([at, r.end]);
     const a = store.core.arena;
-    this.last = lazy.map((p) => {
-      const ptr = a.alloc(p.shape[0] * 4, "lazy Adam row steps");
-      a.i32View(ptr, p.shape[0]).fill(0);
-      return ptr;
-    });
-    for (const p of deferred) if (lazy.includes(p)) throw new Error(`${p.name} is deferred, so it cannot be lazy`);
-    this.upTo = deferred.map((p) => {
+    // an i32 per row, each row at step 0
+    const rowSteps = (p: Param) => {
       const ptr = a.alloc(p.shape[0] * 4, "Adam row steps");
       a.i32View(ptr, p.shape[0]).fill(0);
       return ptr;
-    });
+    };
+    this.last = lazy.map(rowSteps);
+    for (const p of deferred) if (lazy.includes(p)) throw new Error(`${p.name} is deferred, so it cannot be lazy`);
+    this.upTo = deferred.map(rowSteps);
     for (const p of fused) this.records.set(p, a.alloc(RECORD_BYTES, "Adam step record"));
     this.rowed = [...lazy.map((p, i) => ({ p, last: this.last[i] })), ...deferred.map((p, i) => ({ p, last: this.upTo[i] }))].filter(({ p }) => !fused.includes(p));
   }
@@ -140,14 +138,13 @@ export class Adam {
     return this.rowed.length > 0;
   }
 
-  /** Whether p's rows with a zero gradient take their steps later (see the top of this file). */
-  defers(p: Param): boolean {
-    return this.deferred.includes(p);
-  }
-
-  /** Bring the listed rows of deferred tensor p (i32 row ids, distinct) up to the steps taken. */
+  /**
+   * Bring the listed rows of p (i32 row ids, distinct) up to the steps taken, before they are
+   * read; nothing to do unless p is deferred.
+   */
   catchUp(p: Param, rows: number, count: number): void {
-    this.catchUpRows(this.deferred.indexOf(p), rows, count);
+    const i = this.deferred.indexOf(p);
+    if (i >= 0) this.catchUpRows(i, rows, count);
   }
 
   /** Bring every row of the deferred tensors up to the steps taken (the end of an epoch). */

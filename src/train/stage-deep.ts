@@ -27,14 +27,14 @@ export class StageDeep {
     this.dh = a.f32(B * h, "stage code gradients");
   }
 
-  /** Forward and backward for users[start…start+B); returns the loss. Given an Adam that defers V, the batch's rows of V are first caught up. */
+  /** Forward and backward for users[start…start+B); returns the loss. Given an Adam, the batch's rows of V are first brought up to its steps. */
   step(users: Int32Array, start: number, B: number, adam?: Adam): number {
     const c = this.model.core;
     const { kernels: k, arena } = c;
     const sub = this.model.subs[this.level];
     const { n, h } = sub;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
-    if (adam?.defers(sub.V)) adam.catchUp(sub.V, this.users, B);
+    adam?.catchUp(sub.V, this.users, B);
     arena.f32View(this.t, B * n).fill(0);
     k.embedding_gather_add(this.t, this.codes, this.users, B, n);
     // h = σ(t·W_enc + b_enc + V[u])

@@ -70,7 +70,7 @@ export class Stage0 {
     const sub = this.model.subs[0];
     const H = sub.h, I = this.model.dims.items;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
-    if (adam?.defers(sub.V)) adam.catchUp(sub.V, this.users, B);
+    adam?.catchUp(sub.V, this.users, B);
     k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
     // z = σ(x̃·W_enc + b_enc + V[u]) (and, for Adam, the input regrouped by item), while another
     // thread draws the negatives and regroups the decoder's mask by column

@@ -2,7 +2,7 @@
 // callbacks, cancellation. The worker script is build/worker.js (next to this bundle) unless
 // another URL is given.
 import type { ProgressEvent } from "../train/trainer.js";
-import type { RecommendationTable } from "../recommender.js";
+import type { RecommendAllOptions, RecommendationTable, RecommendQuery } from "../recommender.js";
 import type { DataSource, FromWorker, RunCheckpoint, ToWorker, TrainSummary, WorkerTrainOptions } from "./protocol.js";
 
 export type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions };
@@ -58,12 +58,12 @@ export class TrainingWorker {
     this.worker.postMessage({ type: "cancel" } as ToWorker);
   }
 
-  recommend(who: ({ user: number; items?: number[] } | { items: number[] }) & { exclude?: number[] }, k = 20, variant?: string): Promise<{ items: number[]; scores: number[] }> {
+  recommend(who: RecommendQuery, k = 20, variant?: string): Promise<{ items: number[]; scores: number[] }> {
     return this.call({ type: "recommend", who, k, variant });
   }
 
   /** Every user's (or the given users') top k, as Recommender.recommendAll gives it. */
-  recommendAll(k = 20, variant?: string, options: { users?: number[]; exclude?: number[] } = {}): Promise<RecommendationTable> {
+  recommendAll(k = 20, variant?: string, options: RecommendAllOptions = {}): Promise<RecommendationTable> {
     return this.call({ type: "recommendAll", k, variant, options });
   }
 

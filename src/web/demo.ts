@@ -3,6 +3,7 @@
 // the model and every user's recommendations away.
 import { TrainingWorker } from "./client.js";
 import { recommendationCsv } from "../io/recommendations.js";
+import type { DataIds } from "../data/dataset.js";
 import type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions } from "./protocol.js";
 import { forgetRun, keepCheckpoint, savedRun, startRun } from "./saved-run.js";
 import type { ProgressEvent } from "../train/trainer.js";
@@ -12,10 +13,10 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const worker = new TrainingWorker(new URL("./worker.js", import.meta.url));
 const curves = new Map<string, { bar: HTMLProgressElement; canvas: HTMLCanvasElement; text: HTMLElement; losses: number[] }>();
 let drawPending = false;
-/** The trained data's item ids (CSV data) and their indices: the recommend panel speaks in them; and its user ids. */
-let itemIds: { names: string[]; index: Map<string, number> } | undefined;
-const itemName = (i: number) => itemIds?.names[i] ?? String(i);
-let userIds: string[] | undefined;
+/** The trained data's own ids (CSV data), which the recommend panel speaks in, and its items' indices by id. */
+let ids: DataIds | undefined;
+let itemIndex = new Map<string, number>();
+const itemName = (i: number) => ids?.items[i] ?? String(i);
 
 $("source").addEventListener("change", () => ($("files-label").hidden = $<HTMLSelectElement>("source").value !== "files"));
 
@@ -77,9 +78,9 @@ function show(s: TrainSummary): void {
     Object.entries(s.variants).map(([v, m]) => `<tr><td>${v}</td>${cols.map((c) => `<td>${m[c].toFixed(4)}</td>`).join("")}</tr>`).join("") + "</table>";
   $("results").hidden = false;
   $<HTMLSelectElement>("variant").innerHTML = Object.keys(s.variants).map((v) => `<option${v === "gate_k2" ? " selected" : ""}>${v}</option>`).join("");
-  itemIds = s.itemIds && { names: s.itemIds, index: new Map(s.itemIds.map((id, i) => [id, i])) };
-  userIds = s.userIds;
-  $("users").innerHTML = "Training users: " + s.sampleHistories.map((h) => `<button data-user="${h.user}" title="${escape(h.items.map(itemName).join(", "))}">user ${escape(h.id ?? String(h.user))}</button>`).join("");
+  ids = s.ids;
+  itemIndex = new Map(ids?.items.map((id, i) => [id, i]));
+  $("users").innerHTML = "Training users: " + s.sampleHistories.map((h) => `<button data-user="${h.user}" title="${escape(h.items.map(itemName).join(", "))}">user ${escape(ids?.users[h.user] ?? String(h.user))}</button>`).join("");
   $("recommend").hidden = false;
 }
 
@@ -170,7 +171,7 @@ $("download").addEventListener("click", () => download("model.safetensors", "app
 $("download-all").addEventListener("click", () =>
   download("recommendations.csv", "text/csv", async () => {
     const table = await worker.recommendAll(Number($<HTMLInputElement>("k").value), $<HTMLSelectElement>("variant").value);
-    return [...recommendationCsv(table, userIds && itemIds && { users: userIds, items: itemIds.names })];
+    return [...recommendationCsv(table, ids)];
   }),
 );
 
@@ -186,12 +187,12 @@ async function recommend(who: { user: number } | { items: number[] }) {
 
 $("go").addEventListener("click", () => {
   const typed = $<HTMLInputElement>("items").value.split(/[\s,]+/).filter(Boolean);
-  const unknown = itemIds ? typed.filter((id) => !itemIds!.index.has(id)) : [];
+  const unknown = ids ? typed.filter((id) => !itemIndex.has(id)) : [];
   if (unknown.length) {
     $("recs").innerHTML = `<li>not items of the data: ${escape(unknown.join(", "))}</li>`;
     return;
   }
-  recommend({ items: typed.map((id) => itemIds?.index.get(id) ?? Number(id)) });
+  recommend({ items: typed.map((id) => itemIndex.get(id) ?? Number(id)) });
 });
 $("users").addEventListener("click", (ev) => {
   const u = (ev.target as HTMLElement).dataset.user;

@@ -4,7 +4,8 @@ import type { MetricTable } from "../eval/metrics.js";
 import type { Flavour } from "../../bindings/index.js";
 import type { SyntheticOptions } from "../data/synthetic.js";
 import type { TrainConfig } from "../train/config.js";
-import type { RecommendationTable } from "../recommender.js";
+import type { DataIds } from "../data/dataset.js";
+import type { RecommendAllOptions, RecommendationTable, RecommendQuery } from "../recommender.js";
 
 export type DataSource =
   | { kind: "synthetic"; options?: Partial<SyntheticOptions> }
@@ -38,18 +39,17 @@ export interface TrainSummary {
   weightsChecksum: string;
   /** Share of users per selected expert pair (gate, k = 2), overall and per planted noise rate. */
   routing: { pairs: Record<string, number>; byNoise?: Record<string, Record<string, number>> };
-  /** A few users' training items, for the recommend panel (with the user's id in the data, when it has ids). */
-  sampleHistories: { user: number; id?: string; items: number[] }[];
-  /** The items' and users' ids in the data, by index, when it has ids of its own (CSV). */
-  itemIds?: string[];
-  userIds?: string[];
+  /** A few users' training items, for the recommend panel. */
+  sampleHistories: { user: number; items: number[] }[];
+  /** The users' and items' ids in the data, by index, when it has ids of its own (CSV). */
+  ids?: DataIds;
 }
 
 export type ToWorker =
   | { type: "train"; id: number; data: DataSource; options: WorkerTrainOptions }
   | { type: "cancel" }
-  | { type: "recommend"; id: number; who: ({ user: number; items?: number[] } | { items: number[] }) & { exclude?: number[] }; k: number; variant?: string }
-  | { type: "recommendAll"; id: number; k: number; variant?: string; options: { users?: number[]; exclude?: number[] } }
+  | { type: "recommend"; id: number; who: RecommendQuery; k: number; variant?: string }
+  | { type: "recommendAll"; id: number; k: number; variant?: string; options: RecommendAllOptions }
   | { type: "model"; id: number };
 
 export type FromWorker =

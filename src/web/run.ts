@@ -74,7 +74,7 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
     byNoise = {};
     for (const r of [...new Set(data.noiseRate)].sort((a, b) => a - b)) byNoise[`noise ${r.toFixed(2)}`] = share(everyone.filter((u) => data.noiseRate![u] === r));
   }
-  const sampleHistories = everyone.filter((u) => rowOf(data.train, u).length > 0).slice(0, 12).map((u) => ({ user: u, ...(data.ids && { id: data.ids.users[u] }), items: Array.from(rowOf(data.train, u)) }));
+  const sampleHistories = everyone.filter((u) => rowOf(data.train, u).length > 0).slice(0, 12).map((u) => ({ user: u, items: Array.from(rowOf(data.train, u)) }));
   const summary: TrainSummary = {
     dataset: { name: data.name, users: data.users, items: data.items, train: nnz(data.train), testUsers: evaluatedUsers(data.test).length },
     flavour: core.flavour,
@@ -86,7 +86,7 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
     weightsChecksum: rec.weightsChecksum(),
     routing: { pairs: share(everyone), byNoise },
     sampleHistories,
-    ...(data.ids && { itemIds: [...data.ids.items], userIds: [...data.ids.users] }),
+    ...(data.ids && { ids: { users: [...data.ids.users], items: [...data.ids.items] } }),
   };
   return { summary, recommender: rec };
 }
