@@ -24,10 +24,12 @@ export function adam_rows(p: usize, g: usize, m: usize, v: usize, last: usize, r
 // Dense Adam's steps that rows with a zero gradient skipped, taken when the rows are next
 // needed: each row r (rows[i] for i in [r0, r1), or i itself when rows is 0) of an R×H slab,
 // last updated at step last[r] ≥ base, takes steps last[r]+1 … t as adam_step takes them with
-// a zero gradient, bit for bit (the same operations in the same order per parameter); last[r]
-// becomes t. A row's values stay in registers through all its steps, so a row that skipped k
-// steps is read and written once instead of k times.
-// steps: f32 pairs (stepSize, invBc2Sqrt) of steps base+1 … t, step s at pair s−base−1.
+// a zero gradient, bit for bit (the same operations in the same order per parameter, save those
+// shown not to change a bit: catchUpRow); last[r] becomes t. A row's values stay in registers
+// through all its steps, so a row that skipped k steps is read and written once instead of k
+// times.
+// steps: f32 pairs (stepSize, invBc2Sqrt) of steps base+1 … t, step s at pair s−base−1, with
+// stepSize non-increasing and invBc2Sqrt > 0 (Adam's bias corrections make them so).
 export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: usize, r0: i32, r1: i32, H: i32, t: i32, steps: usize, base: i32, beta1: f32, beta2: f32, eps: f32): void {
   const rowBytes = <usize>H << 2;
   for (let i = r0; i < r1; i++) {
@@ -42,18 +44,25 @@ export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: u
 }
 
 // k zero-gradient steps of H parameters, the steps' (stepSize, invBc2Sqrt) pairs at `steps`.
+// A step moves p by u = −stepSize·m / (√v·bc + ε), and with g = 0 the moments only decay, so a
+// parameter's steps end in two cheaper phases, each the same bits as the full steps:
+// - p stays put once u is too small to change it; from then on the steps only decay m and v,
+//   without the divider (see pStaysPut);
+// - m reaches +0 and stays there (p then moves by −0, which leaves any p, ±0 included, as it
+//   is); from then on the steps only scale v.
+// v is never −0 after the first step (adam_step's v-update adds +0), so adding the +0 term of
+// the later steps changes nothing and they multiply alone.
 function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, beta1: f32, beta2: f32, eps: f32): void {
   const w1: f32 = 1 - beta1;
   const w2: f32 = 1 - beta2;
+  const invEpsUp = <f32>((1 / <f64>eps) * (1 + 1e-6));
   const stepsEnd = steps + (<usize>k << 3);
   const end = p + (<usize>H << 2);
   if (ASC_FEATURE_SIMD) {
     const zero = f32x4.splat(0), w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), epsv = f32x4.splat(eps);
     // adam_step's v-update term (1−β2)·g·g at g = 0
     const gg = f32x4.mul(f32x4.mul(f32x4.splat(w2), zero), zero);
-    // eight parameters per pass over the steps: two independent chains keep the divider busy.
-    // A moment decayed to +0 stays +0, and p then moves by −0 (p itself, bit for bit): once m is
-    // +0 in every lane the remaining steps only scale v, without the divider or m's subnormals.
+    // eight parameters per pass over the steps: two independent chains keep the divider busy
     const end8 = p + ((<usize>H >> 3) << 5);
     while (p < end8) {
       let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
@@ -65,14 +74,22 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
         v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
         v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
-        p0 = f32x4.add(p0, f32x4.div(f32x4.mul(nsv, m0), f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
-        p1 = f32x4.add(p1, f32x4.div(f32x4.mul(nsv, m1), f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
+        const n0 = f32x4.mul(nsv, m0), n1 = f32x4.mul(nsv, m1);
+        p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+        p1 = f32x4.add(p1, f32x4.div(n1, f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
         s += 8;
-        if (!v128.any_true(v128.or(m0, m1))) break;
+        // every eighth step: enough to catch the change of phase, rare enough to cost nothing
+        if (((s - steps) & 63) == 0 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
+      }
+      for (; s < stepsEnd && v128.any_true(v128.or(m0, m1)); s += 8) {
+        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+        m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
+        v0 = f32x4.mul(v0, b2v);
+        v1 = f32x4.mul(v1, b2v);
       }
       for (; s < stepsEnd; s += 8) {
-        v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
-        v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
+        v0 = f32x4.mul(v0, b2v);
+        v1 = f32x4.mul(v1, b2v);
       }
       v128.store(p, p0);
       v128.store(m, m0);
@@ -91,11 +108,16 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
         m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
         v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
-        p0 = f32x4.add(p0, f32x4.div(f32x4.mul(nsv, m0), f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+        const n0 = f32x4.mul(nsv, m0);
+        p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
         s += 8;
-        if (!v128.any_true(m0)) break;
+        if (((s - steps) & 63) == 0 && (i32x4.all_true(pStaysPut(p0, n0, invEpsUp)) || !v128.any_true(m0))) break;
       }
-      for (; s < stepsEnd; s += 8) v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
+      for (; s < stepsEnd && v128.any_true(m0); s += 8) {
+        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+        v0 = f32x4.mul(v0, b2v);
+      }
+      for (; s < stepsEnd; s += 8) v0 = f32x4.mul(v0, b2v);
       v128.store(p, p0);
       v128.store(m, m0);
       v128.store(v, v0);
@@ -111,12 +133,16 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     while (s < stepsEnd) {
       mi = mi + w1 * (g - mi);
       vi = vi * beta2 + (w2 * g) * g;
-      const denom = Mathf.sqrt(vi) * load<f32>(s, 4) + eps;
-      pi = pi + (-load<f32>(s) * mi) / denom;
+      const ni = -load<f32>(s) * mi;
+      pi = pi + ni / (Mathf.sqrt(vi) * load<f32>(s, 4) + eps);
       s += 8;
-      if (reinterpret<u32>(mi) == 0) break;
+      if (pStaysPutScalar(pi, ni, invEpsUp) || reinterpret<u32>(mi) == 0) break;
     }
-    for (; s < stepsEnd; s += 8) vi = vi * beta2 + (w2 * g) * g;
+    for (; s < stepsEnd && reinterpret<u32>(mi) != 0; s += 8) {
+      mi = mi + w1 * (g - mi);
+      vi = vi * beta2;
+    }
+    for (; s < stepsEnd; s += 8) vi = vi * beta2;
     store<f32>(p, pi);
     store<f32>(m, mi);
     store<f32>(v, vi);
@@ -125,6 +151,30 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     v += 4;
   }
 }
+
+// Whether every later zero-gradient step leaves p as it is, judged after a step with
+// numerator n = −stepSize·m (stepSize the table's, non-increasing as Adam's bias correction
+// makes it). The next step's numerator is no larger (|m| never grows without a gradient), its
+// denominator √v·bc + ε is at least ε, so |u| ≤ |n|/ε; and |n|·invEpsUp < |p|·2⁻²⁶·(1 − 2⁻²⁰),
+// with invEpsUp ≥ 1/ε, puts |n|/ε below |p|·2⁻²⁶ after every rounding. That is under a quarter
+// of p's ulp, under half the spacing on either side of p, so p + u rounds back to p, step after
+// step. A NaN p fails the test, and a NaN or negative v has made p NaN by the first step; a p
+// below 2⁻¹⁰⁰ is not judged (|p|·2⁻²⁶ would lose bits).
+@inline
+function pStaysPut(p: v128, n: v128, invEpsUp: f32): v128 {
+  const ap = f32x4.abs(p);
+  const small = f32x4.lt(f32x4.mul(f32x4.abs(n), f32x4.splat(invEpsUp)), f32x4.mul(ap, f32x4.splat(QUARTER_ULP_BOUND)));
+  return v128.and(small, f32x4.ge(ap, f32x4.splat(LOWEST_JUDGED)));
+}
+
+@inline
+function pStaysPutScalar(p: f32, n: f32, invEpsUp: f32): bool {
+  const ap = Mathf.abs(p);
+  return Mathf.abs(n) * invEpsUp < ap * QUARTER_ULP_BOUND && ap >= LOWEST_JUDGED;
+}
+
+const QUARTER_ULP_BOUND: f32 = reinterpret<f32>(0x327ffff0); // 2⁻²⁶·(1 − 2⁻²⁰)
+const LOWEST_JUDGED: f32 = reinterpret<f32>(0x0d800000); // 2⁻¹⁰⁰
 
 // One row of lazy Adam (see adam_rows); lastStep: the row's i32 last step.
 @inline

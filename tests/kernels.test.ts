@@ -327,6 +327,46 @@ for (const flavour of FLAVOURS) {
     }
   });
 
+  t("adam_catch_up: the long skip's cheaper phases (p put, then m at zero) change no bit, at the edge of their bound", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(37);
+    const b1 = 0.9, b2 = 0.999, eps = 1e-8, base = 0, K = 1500;
+    const constants = (s: number) => [5e-4 / (1 - b1 ** s), 1 / Math.sqrt(1 - b2 ** s)];
+    // p where rounding is tight (powers of two: a smaller spacing below), at and past the lowest
+    // judged magnitude, zeros, a subnormal, non-finite values and ordinary ones
+    const ps = [1, -1, 2 ** -10, -(2 ** -10), 2 ** -100, 2 ** -101, 0, -0, 1e-40, NaN, Infinity, -Infinity, 0.0371, -0.52];
+    // v: zero (the denominator is ε), tiny, moderate, large, −0, NaN
+    const vs = [0, 1e-30, 1e-18, 1e-8, -0, NaN];
+    // m puts the first skipped step's |stepSize·m|/ε at a factor of |p|·2⁻²⁶ (the bound), either sign
+    const factors = [0.5, 0.999, 1, 1.001, 2, 1e3, 1e6, 0];
+    for (const H of [13, 8, 1]) {
+      await scoped(c, () => {
+        const R = 40, n = R * H;
+        const p = Float32Array.from({ length: n }, () => ps[rng.int(ps.length)]);
+        const v = Float32Array.from({ length: n }, () => vs[rng.int(vs.length)]);
+        const m = Float32Array.from(p, (x) => {
+          const scale = Math.abs(x) > 0 && Number.isFinite(x) ? Math.abs(x) : 1e-3;
+          return (rng.uniform() < 0.5 ? -1 : 1) * factors[rng.int(factors.length)] * scale * 2 ** -26 * eps / constants(1)[0];
+        });
+        // most rows skip all K steps, some fewer
+        const last = Int32Array.from({ length: R }, (_, r) => (r % 4 === 3 ? rng.int(K) : base));
+        const steps = Float32Array.from({ length: 2 * K }, (_, i) => constants(base + 1 + (i >> 1))[i & 1]);
+        const [pp, pm, pv, pl, ps_, pz] = put(c, p, m, v, last, steps, new Float32Array(n));
+        c.kernels.adam_catch_up(pp, pm, pv, pl, 0, 0, R, H, K, ps_, base, b1, b2, eps);
+        // the reference: every row step by step with adam_step and a zero gradient
+        const [qp, qm, qv] = put(c, p, m, v);
+        for (let step = base + 1; step <= K; step++) {
+          const [stepSize, inv] = constants(step);
+          for (let r = 0; r < R; r++) if (step > last[r]) c.kernels.adam_step(qp + 4 * r * H, pz, qm + 4 * r * H, qv + 4 * r * H, H, stepSize, b1, b2, inv, eps);
+        }
+        const bits = (ptr: number) => Array.from(new Uint32Array(getF32(c, ptr, n).slice().buffer));
+        assert.equal(bits(pp), bits(qp), `p bits, H = ${H}`);
+        assert.equal(bits(pm), bits(qm), `m bits, H = ${H}`);
+        assert.equal(bits(pv), bits(qv), `v bits, H = ${H}`);
+      });
+    }
+  });
+
   t("adam_spmm_rows, adam_embedding_rows: the step of the gradients spmm_backward and embedding_scatter_add scatter, bit for bit, in any row ranges", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(31);
