@@ -50,8 +50,10 @@ export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: u
 //   without the divider (see pStaysPut);
 // - m reaches +0 and stays there (p then moves by −0, which leaves any p, ±0 included, as it
 //   is); from then on the steps only scale v.
-// v is never −0 after the first step (adam_step's v-update adds +0), so adding the +0 term of
-// the later steps changes nothing and they multiply alone.
+// Those phases take the shortest chains that give the same bits: v is never −0 after the first
+// step (adam_step's v-update adds +0), so the later steps' +0 term changes nothing and v only
+// multiplies; and m + w1·(0 − m) = m − w1·m exactly, for ±0 too (both give +0), one operation
+// fewer on m's chain.
 function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, beta1: f32, beta2: f32, eps: f32): void {
   const w1: f32 = 1 - beta1;
   const w2: f32 = 1 - beta2;
@@ -82,8 +84,8 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         if (((s - steps) & 63) == 0 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
       }
       for (; s < stepsEnd && v128.any_true(v128.or(m0, m1)); s += 8) {
-        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
-        m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
+        m0 = f32x4.sub(m0, f32x4.mul(w1v, m0));
+        m1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
         v0 = f32x4.mul(v0, b2v);
         v1 = f32x4.mul(v1, b2v);
       }
@@ -114,7 +116,7 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         if (((s - steps) & 63) == 0 && (i32x4.all_true(pStaysPut(p0, n0, invEpsUp)) || !v128.any_true(m0))) break;
       }
       for (; s < stepsEnd && v128.any_true(m0); s += 8) {
-        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+        m0 = f32x4.sub(m0, f32x4.mul(w1v, m0));
         v0 = f32x4.mul(v0, b2v);
       }
       for (; s < stepsEnd; s += 8) v0 = f32x4.mul(v0, b2v);
@@ -139,7 +141,7 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
       if (pStaysPutScalar(pi, ni, invEpsUp) || reinterpret<u32>(mi) == 0) break;
     }
     for (; s < stepsEnd && reinterpret<u32>(mi) != 0; s += 8) {
-      mi = mi + w1 * (g - mi);
+      mi = mi - w1 * mi;
       vi = vi * beta2;
     }
     for (; s < stepsEnd; s += 8) vi = vi * beta2;
