@@ -48,8 +48,10 @@ export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: u
 // parameter's steps end in two cheaper phases, each the same bits as the full steps:
 // - p stays put once u is too small to change it; from then on the steps only decay m and v,
 //   without the divider (see pStaysPut);
-// - m reaches +0 and stays there (p then moves by −0, which leaves any p, ±0 included, as it
-//   is); from then on the steps only scale v.
+// - m reaches a fixed point: +0, or a few subnormal units that (1−β1)·m rounds to nothing, so
+//   that m − (1−β1)·m is m again; from then on the steps only scale v.
+// A full step with m = +0 moves p by −0, which leaves any p (±0 included) as it is: parameters
+// whose m is +0 leave the full steps even where p is too small to be judged.
 // Those phases take the shortest chains that give the same bits: v is never −0 after the first
 // step (adam_step's v-update adds +0), so the later steps' +0 term changes nothing and v only
 // multiplies; and m + w1·(0 − m) = m − w1·m exactly, for ±0 too (both give +0), one operation
@@ -83,11 +85,15 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         // every eighth step: enough to catch the change of phase, rare enough to cost nothing
         if (((s - steps) & 63) == 0 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
       }
-      for (; s < stepsEnd && v128.any_true(v128.or(m0, m1)); s += 8) {
-        m0 = f32x4.sub(m0, f32x4.mul(w1v, m0));
-        m1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
+      while (s < stepsEnd) {
+        const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
         v0 = f32x4.mul(v0, b2v);
         v1 = f32x4.mul(v1, b2v);
+        s += 8;
+        const fixed = i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
+        m0 = next0;
+        m1 = next1;
+        if (fixed) break;
       }
       for (; s < stepsEnd; s += 8) {
         v0 = f32x4.mul(v0, b2v);
@@ -115,9 +121,13 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         s += 8;
         if (((s - steps) & 63) == 0 && (i32x4.all_true(pStaysPut(p0, n0, invEpsUp)) || !v128.any_true(m0))) break;
       }
-      for (; s < stepsEnd && v128.any_true(m0); s += 8) {
-        m0 = f32x4.sub(m0, f32x4.mul(w1v, m0));
+      while (s < stepsEnd) {
+        const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0));
         v0 = f32x4.mul(v0, b2v);
+        s += 8;
+        const fixed = i32x4.all_true(i32x4.eq(next0, m0));
+        m0 = next0;
+        if (fixed) break;
       }
       for (; s < stepsEnd; s += 8) v0 = f32x4.mul(v0, b2v);
       v128.store(p, p0);
@@ -140,9 +150,13 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
       s += 8;
       if (pStaysPutScalar(pi, ni, invEpsUp) || reinterpret<u32>(mi) == 0) break;
     }
-    for (; s < stepsEnd && reinterpret<u32>(mi) != 0; s += 8) {
-      mi = mi - w1 * mi;
+    while (s < stepsEnd) {
+      const next = mi - w1 * mi;
       vi = vi * beta2;
+      s += 8;
+      const fixed = reinterpret<u32>(next) == reinterpret<u32>(mi);
+      mi = next;
+      if (fixed) break;
     }
     for (; s < stepsEnd; s += 8) vi = vi * beta2;
     store<f32>(p, pi);
