@@ -82,8 +82,8 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
         p1 = f32x4.add(p1, f32x4.div(n1, f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
         s += 8;
-        // every eighth step: enough to catch the change of phase, rare enough to cost nothing
-        if (((s - steps) & 63) == 0 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
+        // after the first step (a row never yet moved leaves at once), then every eighth
+        if (((s - steps) & 63) == 8 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
       }
       while (s < stepsEnd) {
         const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
@@ -119,7 +119,7 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         const n0 = f32x4.mul(nsv, m0);
         p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
         s += 8;
-        if (((s - steps) & 63) == 0 && (i32x4.all_true(pStaysPut(p0, n0, invEpsUp)) || !v128.any_true(m0))) break;
+        if (((s - steps) & 63) == 8 && (i32x4.all_true(pStaysPut(p0, n0, invEpsUp)) || !v128.any_true(m0))) break;
       }
       while (s < stepsEnd) {
         const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0));

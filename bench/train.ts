@@ -168,7 +168,8 @@ async function stage0Epoch(data: Dataset, lazyAdam: boolean, epochs = 1, threads
   const st = core.arena.alloc(16);
   core.arena.u32View(st, 4).set(seedState(1, 2));
   const s0 = new Stage0(m, uploadCsr(core, data.train), cfg, st);
-  const adam = new Adam(m.store, "sub.0", cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, lazyAdam ? s0.lazyTensors() : [], s0.fusedTensors());
+  // as the trainer's stage 0: dense Adam defers the embedding rows outside a batch, each epoch ends with their steps
+  const adam = new Adam(m.store, "sub.0", cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, lazyAdam ? s0.lazyTensors() : [], s0.fusedTensors(), lazyAdam ? [] : s0.deferredTensors());
   const perm = Int32Array.from({ length: data.users }, (_, u) => u);
   const shuffle = Rng.seeded(1, 1);
   let steps = 0;
@@ -189,6 +190,7 @@ async function stage0Epoch(data: Dataset, lazyAdam: boolean, epochs = 1, threads
         window0 = now;
       }
     }
+    adam.flush();
   }
   const seconds = (performance.now() - t0) / 1000 / epochs;
   return { seconds, steps: steps / epochs, fastestWindowMs, wasmBytes: core.memory.buffer.byteLength, rss: Math.max(rss, process.memoryUsage().rss) };
