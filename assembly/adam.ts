@@ -66,45 +66,19 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     const zero = f32x4.splat(0), w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), epsv = f32x4.splat(eps);
     // adam_step's v-update term (1−β2)·g·g at g = 0
     const gg = f32x4.mul(f32x4.mul(f32x4.splat(w2), zero), zero);
-    // eight parameters per pass over the steps: two independent chains keep the divider busy
-    const end8 = p + ((<usize>H >> 3) << 5);
-    while (p < end8) {
-      let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
-      let p1 = v128.load(p, 16), m1 = v128.load(m, 16), v1 = v128.load(v, 16);
-      let s = steps;
-      while (s < stepsEnd) {
-        const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
-        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
-        m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
-        v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
-        v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
-        const n0 = f32x4.mul(nsv, m0), n1 = f32x4.mul(nsv, m1);
-        p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
-        p1 = f32x4.add(p1, f32x4.div(n1, f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
-        s += 8;
-        // after the first step (a row never yet moved leaves at once), then every eighth
-        if (((s - steps) & 63) == 8 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
-      }
-      while (s < stepsEnd) {
-        const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
-        v0 = f32x4.mul(v0, b2v);
-        v1 = f32x4.mul(v1, b2v);
-        s += 8;
-        const fixed = i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
-        m0 = next0;
-        m1 = next1;
-        if (fixed) break;
-      }
-      for (; s < stepsEnd; s += 8) {
-        v0 = f32x4.mul(v0, b2v);
-        v1 = f32x4.mul(v1, b2v);
-      }
-      v128.store(p, p0);
-      v128.store(m, m0);
-      v128.store(v, v0);
-      v128.store(p, p1, 16);
-      v128.store(m, m1, 16);
-      v128.store(v, v1, 16);
+    // eight parameters per pass over the full steps: two independent chains keep the divider
+    // busy; sixteen per pass over the decays, whose chains are short and latency-bound
+    const end16 = p + ((<usize>H >> 4) << 6);
+    while (p < end16) {
+      const sA = fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      const sB = fullSteps(p + 32, m + 32, v + 32, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      decayTwo(m, v, sA, sB, stepsEnd, w1v, b2v);
+      p += 64;
+      m += 64;
+      v += 64;
+    }
+    if (H & 8) {
+      decay(m, v, fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp), stepsEnd, w1v, b2v);
       p += 32;
       m += 32;
       v += 32;
@@ -166,6 +140,103 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     m += 4;
     v += 4;
   }
+}
+
+// catchUpRow's full steps of eight parameters from step pointer `steps`, until the end or until
+// p stays put (or m is +0) in every lane; p, m and v are stored. Returns the step pointer reached.
+@inline
+function fullSteps(p: usize, m: usize, v: usize, steps: usize, stepsEnd: usize, zero: v128, w1v: v128, b2v: v128, gg: v128, epsv: v128, invEpsUp: f32): usize {
+  let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
+  let p1 = v128.load(p, 16), m1 = v128.load(m, 16), v1 = v128.load(v, 16);
+  let s = steps;
+  while (s < stepsEnd) {
+    const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
+    m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+    m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
+    v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
+    v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
+    const n0 = f32x4.mul(nsv, m0), n1 = f32x4.mul(nsv, m1);
+    p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+    p1 = f32x4.add(p1, f32x4.div(n1, f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
+    s += 8;
+    // after the first step (a row never yet moved leaves at once), then every eighth
+    if (((s - steps) & 63) == 8 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
+  }
+  v128.store(p, p0);
+  v128.store(m, m0);
+  v128.store(v, v0);
+  v128.store(p, p1, 16);
+  v128.store(m, m1, 16);
+  v128.store(v, v1, 16);
+  return s;
+}
+
+// The remaining steps of eight parameters whose p stays put, from step pointer s: m decays to
+// its fixed point, v scales throughout.
+@inline
+function decay(m: usize, v: usize, s: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
+  let m0 = v128.load(m), m1 = v128.load(m, 16), v0 = v128.load(v), v1 = v128.load(v, 16);
+  while (s < stepsEnd) {
+    const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
+    v0 = f32x4.mul(v0, b2v);
+    v1 = f32x4.mul(v1, b2v);
+    s += 8;
+    const fixed = i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
+    m0 = next0;
+    m1 = next1;
+    if (fixed) break;
+  }
+  for (; s < stepsEnd; s += 8) {
+    v0 = f32x4.mul(v0, b2v);
+    v1 = f32x4.mul(v1, b2v);
+  }
+  v128.store(m, m0);
+  v128.store(m, m1, 16);
+  v128.store(v, v0);
+  v128.store(v, v1, 16);
+}
+
+// decay for two groups of eight (at m, v and 32 bytes on), from step pointers sA and sB, side
+// by side while both have steps left: twice the independent chains per step. A fixed m decays
+// to itself, so the group whose m is fixed first keeps stepping it unchanged.
+@inline
+function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
+  let a0 = v128.load(m), a1 = v128.load(m, 16), c0 = v128.load(m, 32), c1 = v128.load(m, 48);
+  let va0 = v128.load(v), va1 = v128.load(v, 16), vc0 = v128.load(v, 32), vc1 = v128.load(v, 48);
+  const together = min(stepsEnd - sA, stepsEnd - sB);
+  let i: usize = 0;
+  while (i < together) {
+    const na0 = f32x4.sub(a0, f32x4.mul(w1v, a0)), na1 = f32x4.sub(a1, f32x4.mul(w1v, a1));
+    const nc0 = f32x4.sub(c0, f32x4.mul(w1v, c0)), nc1 = f32x4.sub(c1, f32x4.mul(w1v, c1));
+    va0 = f32x4.mul(va0, b2v);
+    va1 = f32x4.mul(va1, b2v);
+    vc0 = f32x4.mul(vc0, b2v);
+    vc1 = f32x4.mul(vc1, b2v);
+    i += 8;
+    const fixed = i32x4.all_true(v128.and(v128.and(i32x4.eq(na0, a0), i32x4.eq(na1, a1)), v128.and(i32x4.eq(nc0, c0), i32x4.eq(nc1, c1))));
+    a0 = na0;
+    a1 = na1;
+    c0 = nc0;
+    c1 = nc1;
+    if (fixed) break;
+  }
+  for (; i < together; i += 8) {
+    va0 = f32x4.mul(va0, b2v);
+    va1 = f32x4.mul(va1, b2v);
+    vc0 = f32x4.mul(vc0, b2v);
+    vc1 = f32x4.mul(vc1, b2v);
+  }
+  v128.store(m, a0);
+  v128.store(m, a1, 16);
+  v128.store(m, c0, 32);
+  v128.store(m, c1, 48);
+  v128.store(v, va0);
+  v128.store(v, va1, 16);
+  v128.store(v, vc0, 32);
+  v128.store(v, vc1, 48);
+  // the group with steps left goes on alone
+  if (sA + i < stepsEnd) decay(m, v, sA + i, stepsEnd, w1v, b2v);
+  if (sB + i < stepsEnd) decay(m + 32, v + 32, sB + i, stepsEnd, w1v, b2v);
 }
 
 // Whether every later zero-gradient step leaves p as it is, judged after a step with
