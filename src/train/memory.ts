@@ -17,7 +17,7 @@ export function trainingBytes(users: number, items: number, trainNnz: number, ma
   const encode = 256 * (cfg.hidden.reduce((a, b) => a + b, 0) + 2 * Math.max(...widths) + E * items + maxRow) * 4;
   const gate = B * items * 4 * 3;
   const evaluation = 256 * items * 4 * (2 + E) + encode;
-  // a stage's Adam: each row's last step (V, and with lazy Adam W_enc and W_dec), and the
+  // a stage's Adam: each row's last step (V and W_enc, and with lazy Adam W_dec), and the
   // constants of an epoch's steps for catching rows up (a table that doubles as it fills)
   const adamRows = (users + 2 * items) * 4 + 16 * Math.ceil(users / B) + 8192;
   return slabs + csr + adamRows + Math.max(stage0, codes + encode, expertCache + encode + gate, evaluation) + (4 << 20);

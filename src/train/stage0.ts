@@ -35,6 +35,13 @@ export class Stage0 {
   private readonly byUser: number;
   /** user·B + row per batch row: sorted as numbers, the pairs in that order without a comparator. */
   private readonly byUserKeys: Float64Array;
+  /**
+   * Whether W_enc's rows outside the batch's input take their steps when next read: where a
+   * batch's input reads under a quarter of them on average (ModCloth: ~60 of 1,020). Where it
+   * reads most (MovieLens-100K: ~2,700 items a batch over 1,682 rows) catching them up every
+   * step costs more than the dense step. Either way the weights are the same, bit for bit.
+   */
+  private readonly defersEncoder: boolean;
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -57,6 +64,8 @@ export class Stage0 {
     this.inEntries = a.alloc(Math.max(1, B * train.maxRow) * 8, "stage-0 input by item");
     this.byUser = a.alloc(B * 8, "stage-0 batch by user");
     this.byUserKeys = new Float64Array(B);
+    const nnz = a.i32View(train.rowptr + 4 * train.rows, 1)[0];
+    this.defersEncoder = (B * nnz) / train.rows < I / 4;
     a.u8View(this.seen, I).fill(0);
   }
 
@@ -75,7 +84,11 @@ export class Stage0 {
     // z = σ(x̃·W_enc + b_enc + V[u]) (and, for Adam, the input regrouped by item), while another
     // thread draws the negatives and regroups the decoder's mask by column
     arena.f32View(this.z, B * H).fill(0);
+    const nnz = arena.i32View(this.inptr + 4 * B, 1)[0];
+    // W_enc's input rows first take their deferred steps (on this thread: a row may repeat)
+    const catchUp = adam?.catchUpTask(sub.W_enc, this.incols, nnz);
     const encode: Chain = [
+      ...(catchUp ? [catchUp] : []),
       ["bias_add", [this.z, sub.b_enc.ptr, B, H]],
       ["embedding_gather_add", [this.z, sub.V.ptr, this.users, B, H]],
       ["spmm_forward", [this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H]],
@@ -118,9 +131,13 @@ export class Stage0 {
     return [sub.W_enc, sub.W_dec, sub.V];
   }
 
-  /** The fused tensors whose rows outside the batch take their dense steps when next read: V. */
+  /**
+   * The fused tensors whose rows outside the batch take their dense steps when next read: V,
+   * and W_enc where a batch's input reads few of its rows.
+   */
   deferredTensors(): Param[] {
-    return [this.model.subs[0].V];
+    const sub = this.model.subs[0];
+    return this.defersEncoder ? [sub.V, sub.W_enc] : [sub.V];
   }
 
   /** The tensors the step updates itself when given an Adam: all but b_enc. */
