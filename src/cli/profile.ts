@@ -34,7 +34,11 @@ const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   adam_step: (_, a) => ({ bytes: 32 * a[4], params: a[4] }),
   adam_rows: (_, a) => ({ bytes: 32 * a[6] * a[7], params: a[6] * a[7] }),
   // rows [r0, r1) of H; in lazy mode (the step record's row steps set) only those with a gradient
-  adam_spmm_rows: (c, a) => ({ params: updatedRows(c, a[0], a[5], a[6], (r) => i32(c, a[3] + 4 * r + 4) > i32(c, a[3] + 4 * r)) * a[7] }),
+  adam_spmm_rows: (c, a) => {
+    // one view of the rows' entry bounds per call: a view per row cost more than the kernel
+    const rowstart = c.arena.i32View(a[3] + 4 * a[5], a[6] - a[5] + 1);
+    return { params: updatedRows(c, a[0], a[5], a[6], (r) => rowstart[r - a[5] + 1] > rowstart[r - a[5]]) * a[7] };
+  },
   adam_embedding_rows: (c, a) => ({ params: (isLazyStepRecord(c.arena, a[0]) ? c.arena.i32View(a[3], 2 * a[4]).filter((u, i) => i % 2 === 0 && u >= a[5] && u < a[6]).length : a[6] - a[5]) * a[7] }),
   sigmoid_forward: (_, a) => ({ bytes: 8 * a[2] }),
   sigmoid_backward: (_, a) => ({ bytes: 12 * a[3] }),

@@ -10,7 +10,6 @@
 import { paddedLength, type Param, type ParamStore } from "../model/params.js";
 import { adamCatchUp, adamRows, adamStep } from "../../bindings/parallel.js";
 import type { Arena } from "../../bindings/arena.js";
-import type { Task } from "../../bindings/pool.js";
 
 /** Rows of one lazily updated tensor that carry a gradient this step: an i32 slab and its length. */
 export type RowList = [rows: number, count: number];
@@ -146,16 +145,6 @@ export class Adam {
   catchUp(p: Param, rows: number, count: number): void {
     const i = this.deferred.indexOf(p);
     if (i >= 0) this.catchUpRows(i, rows, count);
-  }
-
-  /**
-   * catchUp as one task, for a chain on one thread: the rows may repeat (a row met again is
-   * already up to date); undefined unless p is deferred.
-   */
-  catchUpTask(p: Param, rows: number, count: number): Task | undefined {
-    const i = this.deferred.indexOf(p);
-    if (i < 0) return undefined;
-    return ["adam_catch_up", [p.ptr, p.m, p.v, this.upTo[i], rows, 0, count, p.shape[1], this.t, this.stepTable, this.base, this.beta1, this.beta2, this.eps]];
   }
 
   /** Bring every row of the deferred tensors up to the steps taken (the end of an epoch). */

@@ -11,7 +11,7 @@ export function trainingBytes(users: number, items: number, trainNnz: number, ma
   const slabs = 4 * params * 4; // values, gradients, two Adam moments
   const csr = (users + 1 + trainNnz) * 4;
   const mask = B * (maxRow + Math.min(cfg.negatives, items)) + 4;
-  const stage0 = mask * 4 * 6 + (items + 1) * 4 + B * maxRow * 4 + 2 * B * cfg.hidden[0] * 4 + items;
+  const stage0 = mask * 4 * 6 + (items + 1) * 4 + 2 * B * maxRow * 4 + 2 * B * cfg.hidden[0] * 4 + items; // the input, and its distinct items
   const codes = users * Math.max(...cfg.hidden) * 4;
   const expertCache = cachesExperts(users, E, items) ? users * E * items * 4 : 0;
   const encode = 256 * (cfg.hidden.reduce((a, b) => a + b, 0) + 2 * Math.max(...widths) + E * items + maxRow) * 4;

@@ -42,6 +42,9 @@ export class Stage0 {
    * step costs more than the dense step. Either way the weights are the same, bit for bit.
    */
   private readonly defersEncoder: boolean;
+  /** The distinct items of the batch's input (i32), and a mark per item for finding them. */
+  private readonly inputRows: number;
+  private readonly inputSeen: Uint8Array;
 
   constructor(private readonly model: AelModel, private readonly train: WasmCsr, private readonly cfg: TrainConfig, private readonly rngState: number) {
     const a = model.core.arena;
@@ -66,6 +69,8 @@ export class Stage0 {
     this.byUserKeys = new Float64Array(B);
     const nnz = a.i32View(train.rowptr + 4 * train.rows, 1)[0];
     this.defersEncoder = (B * nnz) / train.rows < I / 4;
+    this.inputRows = a.alloc(Math.max(1, B * train.maxRow) * 4, "stage-0 input items");
+    this.inputSeen = new Uint8Array(I);
     a.u8View(this.seen, I).fill(0);
   }
 
@@ -84,11 +89,8 @@ export class Stage0 {
     // z = σ(x̃·W_enc + b_enc + V[u]) (and, for Adam, the input regrouped by item), while another
     // thread draws the negatives and regroups the decoder's mask by column
     arena.f32View(this.z, B * H).fill(0);
-    const nnz = arena.i32View(this.inptr + 4 * B, 1)[0];
-    // W_enc's input rows first take their deferred steps (on this thread: a row may repeat)
-    const catchUp = adam?.catchUpTask(sub.W_enc, this.incols, nnz);
+    if (adam && this.defersEncoder) this.catchUpInputRows(adam, B);
     const encode: Chain = [
-      ...(catchUp ? [catchUp] : []),
       ["bias_add", [this.z, sub.b_enc.ptr, B, H]],
       ["embedding_gather_add", [this.z, sub.V.ptr, this.users, B, H]],
       ["spmm_forward", [this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H]],
@@ -123,6 +125,21 @@ export class Stage0 {
       spmmBackward(this.model.core, sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
     }
     return loss;
+  }
+
+  /** W_enc's rows that the batch's input reads take their deferred steps, each once. */
+  private catchUpInputRows(adam: Adam, B: number): void {
+    const arena = this.model.core.arena;
+    const input = arena.i32View(this.incols, arena.i32View(this.inptr + 4 * B, 1)[0]);
+    const rows = arena.i32View(this.inputRows, input.length);
+    let n = 0;
+    for (const i of input) {
+      if (this.inputSeen[i]) continue;
+      this.inputSeen[i] = 1;
+      rows[n++] = i;
+    }
+    for (let j = 0; j < n; j++) this.inputSeen[rows[j]] = 0;
+    adam.catchUp(this.model.subs[0].W_enc, this.inputRows, n);
   }
 
   /** The tensors whose gradient the step touches only at some rows: W_enc, W_dec, V. */
