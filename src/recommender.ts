@@ -123,8 +123,7 @@ export class Recommender {
     const mark = arena.mark();
     try {
       // every row's training items, and with them the excluded ones, are never recommended
-      const skip = exclude === undefined ? this.wasmTrain : uploadCsr(this.core, withEveryRow(this.train, this.itemSet(exclude)), "excluded items");
-      const skipRows = skip === this.wasmTrain ? undefined : new BatchRows(this.core, skip, EVAL_BATCH);
+      const skipRows = exclude === undefined ? undefined : new BatchRows(this.core, uploadCsr(this.core, withEveryRow(this.train, this.itemSet(exclude)), "excluded items"), EVAL_BATCH);
       const rows = new BatchRows(this.core, this.wasmTrain, EVAL_BATCH);
       const fwd = new ExpertForward(this.model, EVAL_BATCH);
       const scorer = new VariantScorer(this.model, EVAL_BATCH);

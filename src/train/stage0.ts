@@ -36,10 +36,11 @@ export class Stage0 {
   /** user·B + row per batch row: sorted as numbers, the pairs in that order without a comparator. */
   private readonly byUserKeys: Float64Array;
   /**
-   * Whether W_enc's rows outside the batch's input take their steps when next read: where a
-   * batch's input reads under a quarter of them on average (ModCloth: ~60 of 1,020). Where it
-   * reads most (MovieLens-100K: ~2,700 items a batch over 1,682 rows) catching them up every
-   * step costs more than the dense step. Either way the weights are the same, bit for bit.
+   * Whether W_enc's rows outside the batch's input take their steps when next read: with dense
+   * Adam (lazy Adam moves only the batch's rows anyway), where a batch's input reads under a
+   * quarter of them on average (ModCloth: ~60 of 1,020). Where it reads most (MovieLens-100K:
+   * ~2,700 items a batch over 1,682 rows) catching them up every step costs more than the dense
+   * step. Either way the weights are the same, bit for bit.
    */
   private readonly defersEncoder: boolean;
   /** The distinct items of the batch's input (i32), and a mark per item for finding them. */
@@ -68,7 +69,7 @@ export class Stage0 {
     this.byUser = a.alloc(B * 8, "stage-0 batch by user");
     this.byUserKeys = new Float64Array(B);
     const nnz = a.i32View(train.rowptr + 4 * train.rows, 1)[0];
-    this.defersEncoder = (B * nnz) / train.rows < I / 4;
+    this.defersEncoder = !cfg.lazyAdam && (B * nnz) / train.rows < I / 4;
     this.inputRows = a.alloc(Math.max(1, B * train.maxRow) * 4, "stage-0 input items");
     this.inputSeen = new Uint8Array(I);
     a.u8View(this.seen, I).fill(0);
