@@ -1,6 +1,6 @@
 // The ael-wasm compute core: every export is a kernel over pointers into the imported memory.
 // ABI_VERSION changes whenever an export's name, signature or meaning changes.
-export const ABI_VERSION: i32 = 10;
+export const ABI_VERSION: i32 = 11;
 
 export function abi_version(): i32 {
   return ABI_VERSION;

@@ -40,15 +40,18 @@ export function spmm_forward(out: usize, W: usize, rowptr: usize, cols: usize, B
   }
 }
 
-// dW[i,:] += dout[b,:] for i ∈ row b     dW: n×H, dout: B×H, both with rows ld floats apart
-// (ld > H updates a block of columns, which is how the bindings split the scatter over threads).
+// dW[i,:] += dout[b,:] for i ∈ row b with i0 ≤ i < i1     dW: n×H, dout: B×H
+// A range narrower than all ids needs each row's ids ascending: its entries are then one run of
+// the row, found by binary search. Ranges that do not overlap write disjoint rows of dW, which
+// is how the bindings split the scatter over threads.
 // dout's row is held in registers 32 floats at a time while it is added to each dW row.
-export function spmm_backward(dW: usize, dout: usize, rowptr: usize, cols: usize, B: i32, H: i32, ld: i32): void {
-  const rowBytes = <usize>ld << 2;
+export function spmm_backward(dW: usize, dout: usize, rowptr: usize, cols: usize, B: i32, H: i32, i0: i32, i1: i32): void {
+  const rowBytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const d = dout + <usize>b * rowBytes;
-    const start = load<i32>(rowptr + (<usize>b << 2));
-    const end = load<i32>(rowptr + (<usize>(b + 1) << 2));
+    const rowEnd = load<i32>(rowptr + (<usize>(b + 1) << 2));
+    const start = firstAtLeast(cols, load<i32>(rowptr + (<usize>b << 2)), rowEnd, i0);
+    const end = firstAtLeast(cols, start, rowEnd, i1);
     let k = 0;
     if (ASC_FEATURE_SIMD) {
       for (; k + 32 <= H; k += 32) {
@@ -74,6 +77,16 @@ export function spmm_backward(dW: usize, dout: usize, rowptr: usize, cols: usize
       }
     }
   }
+}
+
+// The first j in [lo, hi) with ids[j] ≥ x, or hi (ids ascending over [lo, hi)).
+function firstAtLeast(ids: usize, lo: i32, hi: i32, x: i32): i32 {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (load<i32>(ids + (<usize>mid << 2)) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 // The mask of the sampled decoder, regrouped by column: for each column c, the entries

@@ -146,7 +146,7 @@ await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
     const cs = a.alloc((I + 1) * 4), en = a.alloc(nnz * 8);
     c.kernels.mask_by_column(cs, en, pCP, pMC, B, I, H);
     add("spmm_forward_ml100k", flavour, await time(`spmm fwd ${flavour}`, () => c.kernels.spmm_forward(out, pW, pR, pC, B, H)), spmmFlops);
-    add("spmm_backward_ml100k", flavour, await time(`spmm bwd ${flavour}`, () => c.kernels.spmm_backward(dW, out, pR, pC, B, H, H)), spmmFlops);
+    add("spmm_backward_ml100k", flavour, await time(`spmm bwd ${flavour}`, () => c.kernels.spmm_backward(dW, out, pR, pC, B, H, 0, I)), spmmFlops);
     add("sampled_decoder_train_ml100k", flavour, await time(`decoder ${flavour}`, () => {
       c.kernels.mask_by_column(cs, en, pCP, pMC, B, I, H);
       c.kernels.sampled_decoder_train(parts, loss, dW, db, d, pz, pW, pb, pt, cs, en, pbounds, 0, DECODER_PARTS, B, H, scale, 0, 0, 0);
@@ -156,7 +156,7 @@ await gemmCase("gemm_nn_1024", 1024, 1024, 1024, "nn");
   }
   const out = new Float32Array(B * H), dW = new Float32Array(I * H), db = new Float32Array(I), dz = new Float32Array(B * H);
   add("spmm_forward_ml100k", "ts", await time("spmm fwd ts", () => ref.spmmForward(out, W, rowptr, cols, B, H)), spmmFlops);
-  add("spmm_backward_ml100k", "ts", await time("spmm bwd ts", () => ref.spmmBackward(dW, out, rowptr, cols, B, H)), spmmFlops);
+  add("spmm_backward_ml100k", "ts", await time("spmm bwd ts", () => ref.spmmBackward(dW, out, rowptr, cols, B, H, 0, I)), spmmFlops);
   add("sampled_decoder_train_ml100k", "ts", await time("decoder ts", () => ref.sampledDecoderTrain(dz, dW, db, z, W, bias, targets, colptr, mcols, B, H, scale)), decFlops);
 }
 

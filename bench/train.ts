@@ -90,7 +90,7 @@ function aelDenseStep(c: Core, encoder: Encoder): CdaeStep {
     k.column_sums(s.b_dec.grad, dr, B, I);
     gemm(c, "nn", dz, dr, s.W_dec.ptr, B, H, I, 1, 0);
     k.sigmoid_backward(dz, dz, z, B * H);
-    if (encoder === "sparse") spmmBackward(c, s.W_enc.grad, dz, x.rowptr, x.cols, B, H);
+    if (encoder === "sparse") spmmBackward(c, s.W_enc.grad, dz, x.rowptr, x.cols, B, I, H);
     else gemm(c, "tn", s.W_enc.grad, pX, dz, I, H, B, 1, 1);
     k.column_sums(s.b_enc.grad, dz, B, H);
     k.embedding_scatter_add(s.V.grad, dz, pu, B, H);

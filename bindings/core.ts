@@ -7,7 +7,7 @@ import { readWasmFile } from "./read-file.js";
 import { ThreadPool } from "./pool.js";
 import { defaultThreads, spawnWorker } from "./spawn.js";
 
-export const ABI_VERSION = 10;
+export const ABI_VERSION = 11;
 
 /** simd: the default; scalar: no SIMD; relaxed: SIMD with fused multiply-add, where the runtime has relaxed SIMD. */
 export type Flavour = "simd" | "scalar" | "relaxed";

@@ -15,7 +15,7 @@ export interface Kernels {
   gemm_tile(c: Ptr, ldc: number, ap: Ptr, bp: Ptr, kc: number, tile: Ptr): void;
 
   spmm_forward(out: Ptr, W: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number): void;
-  spmm_backward(dW: Ptr, dout: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number, ld: number): void;
+  spmm_backward(dW: Ptr, dout: Ptr, rowptr: Ptr, cols: Ptr, B: number, H: number, i0: number, i1: number): void;
   mask_by_column(colstart: Ptr, entries: Ptr, colptr: Ptr, cols: Ptr, B: number, n: number, H: number): void;
   sampled_decoder_train(dzParts: Ptr, lossParts: Ptr, dW: Ptr, dbias: Ptr, d: Ptr, z: Ptr, W: Ptr, bias: Ptr, t: Ptr, colstart: Ptr, entries: Ptr, bounds: Ptr, p0: number, p1: number, B: number, H: number, scale: number, adam: Ptr, gradRows: Ptr, gradRowBytes: number): void;
   sum_parts(out: Ptr, parts: Ptr, P: number, n: number): void;

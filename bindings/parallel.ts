@@ -105,14 +105,17 @@ export function spmmForward(core: Core, out: number, W: number, rowptr: number, 
   run(core, Array.from({ length: T }, (_, t): Task => ["spmm_forward", [out + r[t] * H * 4, W, rowptr + r[t] * 4, cols, r[t + 1] - r[t], H]]));
 }
 
-/** dW[i,:] += dout[b,:] for i ∈ row b (spmm_backward; dW: n×H, dout: B×H), split by blocks of columns. */
-export function spmmBackward(core: Core, dW: number, dout: number, rowptr: number, cols: number, B: number, H: number): void {
+/**
+ * dW[i,:] += dout[b,:] for i ∈ row b (spmm_backward; dW: n×H, dout: B×H, each row's ids
+ * ascending), split by ranges of ids, so that each thread writes whole rows of dW of its own.
+ */
+export function spmmBackward(core: Core, dW: number, dout: number, rowptr: number, cols: number, B: number, n: number, H: number): void {
   const ptr = core.arena.i32View(rowptr, B + 1), nnz = ptr[B] - ptr[0];
-  // Split only large scatters: both threads read every dout row, and below ~1M floats of
-  // scatter (a stage-0 batch is ~350k) the second pass over them costs more than it saves.
-  const T = nnz * H >= SCATTER_SPLIT ? Math.min(core.threads, Math.ceil(H / 32)) : 1;
-  const c = bounds(H, T, 32);
-  run(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW + c[t] * 4, dout + c[t] * 4, rowptr, cols, B, c[t + 1] - c[t], H]]));
+  // Split only large scatters: every thread reads every dout row, and below ~1M floats of
+  // scatter (a stage-0 batch is ~350k) the extra passes over them cost more than they save.
+  const T = nnz * H >= SCATTER_SPLIT ? Math.min(tasksFor(core), n) : 1;
+  const r = bounds(n, T);
+  run(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW, dout, rowptr, cols, B, H, r[t], r[t + 1]]]));
 }
 
 /** Parts the decoder's columns are cut into: a constant, so sums do not depend on the thread count. */

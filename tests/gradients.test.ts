@@ -71,7 +71,7 @@ for (const flavour of FLAVOURS) {
       const W = randn(rng, n * Hd), R = randn(rng, B * Hd);
       const users = Int32Array.from([3, 0, 3, 1, 2]);
       const [pR, prp, pc, pdW, pu, pdV, pdb] = put(c, R, rowptr, cols, new Float32Array(n * Hd), users, new Float32Array(4 * Hd), new Float32Array(Hd));
-      c.kernels.spmm_backward(pdW, pR, prp, pc, B, Hd, Hd);
+      c.kernels.spmm_backward(pdW, pR, prp, pc, B, Hd, 0, n);
       c.kernels.embedding_scatter_add(pdV, pR, pu, B, Hd);
       c.kernels.column_sums(pdb, pR, B, Hd);
       const w = f64(W), out = new Float64Array(B * Hd);

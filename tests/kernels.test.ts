@@ -103,16 +103,20 @@ for (const flavour of FLAVOURS) {
         c.kernels.spmm_forward(pOut2, pW, pR, pC, b0, H);
         c.kernels.spmm_forward(pOut2 + 4 * b0 * H, pW, pR + 4 * b0, pC, B - b0, H);
         assert.equal(Array.from(getF32(c, pOut2, B * H)), Array.from(getF32(c, pOut, B * H)), `spmm_forward ${B}x${n}x${H} in row blocks ${b0} + ${B - b0}`);
-        c.kernels.spmm_backward(pdW, pD, pR, pC, B, H, H);
+        c.kernels.spmm_backward(pdW, pD, pR, pC, B, H, 0, n);
         const wantdW = Float32Array.from(dW0);
-        ref.spmmBackward(wantdW, dout, rowptr, cols, B, H);
+        ref.spmmBackward(wantdW, dout, rowptr, cols, B, H, 0, n);
         assertClose(getF32(c, pdW, n * H), wantdW, 1e-5, `spmm_backward ${B}x${n}x${H}`);
-        // the same scatter in two blocks of columns (rows ld = H apart), as threads split it
-        const h0 = H >= 64 ? 32 : H >> 1;
+        // the same scatter in three ranges of ids (one may be empty), as threads split it
+        const i1 = rng.int(n + 1), i2 = i1 + rng.int(n - i1 + 1);
         const [pdW2] = put(c, dW0);
-        c.kernels.spmm_backward(pdW2, pD, pR, pC, B, h0, H);
-        c.kernels.spmm_backward(pdW2 + 4 * h0, pD + 4 * h0, pR, pC, B, H - h0, H);
-        assert.equal(Array.from(getF32(c, pdW2, n * H)), Array.from(getF32(c, pdW, n * H)), `spmm_backward ${B}x${n}x${H} in column blocks ${h0} + ${H - h0}`);
+        for (const [lo, hi] of [[i2, n], [0, i1], [i1, i2]]) c.kernels.spmm_backward(pdW2, pD, pR, pC, B, H, lo, hi);
+        const wantRange = Float32Array.from(dW0);
+        ref.spmmBackward(wantRange, dout, rowptr, cols, B, H, i1, i2);
+        const [pdW3] = put(c, dW0);
+        c.kernels.spmm_backward(pdW3, pD, pR, pC, B, H, i1, i2);
+        assertClose(getF32(c, pdW3, n * H), wantRange, 1e-5, `spmm_backward ${B}x${n}x${H} on ids [${i1}, ${i2}) alone`);
+        assert.equal(Array.from(getF32(c, pdW2, n * H)), Array.from(getF32(c, pdW, n * H)), `spmm_backward ${B}x${n}x${H} in id ranges [0, ${i1}), [${i1}, ${i2}), [${i2}, ${n})`);
       });
     }
   });
@@ -402,7 +406,7 @@ for (const flavour of FLAVOURS) {
             const items = Int32Array.from(new Set(cols)).sort();
             const sortedUsers = Int32Array.from(new Set(users)).sort();
             // two kernels per tensor
-            c.kernels.spmm_backward(sW.pg, pD, pR, pC, B, H, H);
+            c.kernels.spmm_backward(sW.pg, pD, pR, pC, B, H, 0, n);
             c.kernels.embedding_scatter_add(sV.pg, pD, pU, B, H);
             for (const [s, rows, R] of [[sW, items, n], [sV, sortedUsers, U]] as const) {
               if (!lazy) c.kernels.adam_step(s.pp, s.pg, s.pm, s.pv, R * H, stepSize, b1, b2, inv, eps);
@@ -426,7 +430,7 @@ for (const flavour of FLAVOURS) {
             c.kernels.adam_embedding_rows(pRecV, fV.pp, pD, pByUser, B, cutV, U, H);
             // the reference
             const gW = new Float32Array(n * H), gV = new Float32Array(U * H);
-            ref.spmmBackward(gW, dz, rowptr, cols, B, H);
+            ref.spmmBackward(gW, dz, rowptr, cols, B, H, 0, n);
             ref.embeddingScatterAdd(gV, dz, users, B, H);
             for (const [r, g, rows, R] of [[refW, gW, items, n], [refV, gV, sortedUsers, U]] as const) {
               if (!lazy) ref.adamStep(r.p, g, r.m, r.v, R * H, stepSize, b1, b2, inv, eps);

@@ -28,8 +28,16 @@ describe("sparse-input matmul", () => {
   });
   it("scatters each row's gradient to its items", () => {
     const dW = new StaticArray<f32>(6);
-    spmm_backward(at(dW), at(f32s([1, 1, 9, 9, 2, 3])), at(rowptr), at(cols), 3, 2, 2);
+    spmm_backward(at(dW), at(f32s([1, 1, 9, 9, 2, 3])), at(rowptr), at(cols), 3, 2, 0, 3);
     expect(dW[0]).toBe(1);
+    expect(dW[2]).toBe(2);
+    expect(dW[3]).toBe(3);
+    expect(dW[4]).toBe(1);
+  });
+  it("scatters only to the items of the range it is given", () => {
+    const dW = new StaticArray<f32>(6);
+    spmm_backward(at(dW), at(f32s([1, 1, 9, 9, 2, 3])), at(rowptr), at(cols), 3, 2, 1, 3);
+    expect(dW[0]).toBe(0);
     expect(dW[2]).toBe(2);
     expect(dW[3]).toBe(3);
     expect(dW[4]).toBe(1);

@@ -8,9 +8,9 @@ export function spmmForward(out: F, W: F, rowptr: I, cols: I, B: number, H: numb
     for (let j = rowptr[b]; j < rowptr[b + 1]; j++) for (let h = 0; h < H; h++) out[b * H + h] += W[cols[j] * H + h];
 }
 
-export function spmmBackward(dW: F, dout: F, rowptr: I, cols: I, B: number, H: number): void {
+export function spmmBackward(dW: F, dout: F, rowptr: I, cols: I, B: number, H: number, i0: number, i1: number): void {
   for (let b = 0; b < B; b++)
-    for (let j = rowptr[b]; j < rowptr[b + 1]; j++) for (let h = 0; h < H; h++) dW[cols[j] * H + h] += dout[b * H + h];
+    for (let j = rowptr[b]; j < rowptr[b + 1]; j++) if (cols[j] >= i0 && cols[j] < i1) for (let h = 0; h < H; h++) dW[cols[j] * H + h] += dout[b * H + h];
 }
 
 /**

@@ -4,6 +4,7 @@
 // 0's fastest epoch (after the first) split per step, which bursts of load from elsewhere on the
 // machine disturb least, with the time spent outside the kernels.
 import { createCore, type Core, type Flavour } from "../../bindings/index.js";
+import { lowerBound } from "../../bindings/search.js";
 import { train } from "../api.js";
 import { list, loadData, num, type Args } from "./args.js";
 import type { Kernels } from "../../bindings/kernels.js";
@@ -22,13 +23,21 @@ function updatedRows(c: Core, record: number, r0: number, r1: number, touched: (
   return n;
 }
 
+/** Entries of B CSR rows (ids ascending) whose ids lie in [i0, i1). */
+function entriesInRange(c: Core, rowptr: number, cols: number, B: number, i0: number, i1: number): number {
+  const ptr = c.arena.i32View(rowptr, B + 1), ids = c.arena.i32View(cols, ptr[B]);
+  let n = 0;
+  for (let b = 0; b < B; b++) n += lowerBound(ids, i1, ptr[b], ptr[b + 1]) - lowerBound(ids, i0, ptr[b], ptr[b + 1]);
+  return n;
+}
+
 /** Work per call, from the call's arguments (and the index arrays they point to). */
 const COSTS: Partial<Record<keyof Kernels, Cost>> = {
   gemm_nn: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
   gemm_nt: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
   gemm_tn: (_, a) => ({ flops: 2 * a[3] * a[4] * a[5] }),
   spmm_forward: (c, a) => ({ flops: (i32(c, a[2] + 4 * a[4]) - i32(c, a[2])) * a[5] }),
-  spmm_backward: (c, a) => ({ flops: (i32(c, a[2] + 4 * a[4]) - i32(c, a[2])) * a[5] }),
+  spmm_backward: (c, a) => ({ flops: entriesInRange(c, a[2], a[3], a[4], a[6], a[7]) * a[5] }),
   // three products of H per mask entry: the logit, its share of dW and of dz
   sampled_decoder_train: (c, a) => ({ flops: 6 * (i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[13])) - i32(c, a[9] + 4 * i32(c, a[11] + 4 * a[12]))) * a[15] }),
   adam_step: (_, a) => ({ bytes: 32 * a[4], params: a[4] }),

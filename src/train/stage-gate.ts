@@ -79,8 +79,8 @@ export class StageGate {
     arena.f32View(this.dprob, B * E).fill(0);
     k.bias_add(this.dprob, this.dLoad, B, E);
     k.gate_backward(this.dclean, this.draw, this.dgates, this.dprob, g.gates, g.logits, g.stddev, g.top, g.clean, g.raw, g.eps, B, E, this.k, true);
-    k.spmm_backward(this.model.W_g.grad, this.dclean, rows.rowptr, rows.cols, B, E, E);
-    k.spmm_backward(this.model.W_n.grad, this.draw, rows.rowptr, rows.cols, B, E, E);
+    k.spmm_backward(this.model.W_g.grad, this.dclean, rows.rowptr, rows.cols, B, E, 0, I);
+    k.spmm_backward(this.model.W_n.grad, this.draw, rows.rowptr, rows.cols, B, E, 0, I);
     return loss;
   }
 }

@@ -123,7 +123,7 @@ export class Stage0 {
       adamEncoder(this.model.core, adam.fusedStep(sub.W_enc), sub.W_enc.ptr, adam.fusedStep(sub.V), sub.V.ptr, this.dz, this.inColstart, this.inEntries, I, this.byUser, B, this.model.dims.users, H);
     } else {
       k.embedding_scatter_add(sub.V.grad, this.dz, this.users, B, H);
-      spmmBackward(this.model.core, sub.W_enc.grad, this.dz, this.inptr, this.incols, B, H);
+      spmmBackward(this.model.core, sub.W_enc.grad, this.dz, this.inptr, this.incols, B, I, H);
     }
     return loss;
   }
