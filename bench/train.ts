@@ -18,6 +18,7 @@ import { uploadCsr } from "../src/model/forward.js";
 import { Adam } from "../src/train/adam.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Stage0 } from "../src/train/stage0.js";
+import { stageAdam } from "../src/train/trainer.js";
 import { adamCatchUp, adamStep, biasAdd, gemm, maskedMseBackward, sigmoidBackward, sigmoidForward, spmmBackward, spmmForward } from "../bindings/parallel.js";
 import { tfjsWasm } from "./tfjs.js";
 
@@ -178,8 +179,8 @@ async function stage0Epoch(data: Dataset, lazyAdam: boolean, epochs = 1, threads
   const st = core.arena.alloc(16);
   core.arena.u32View(st, 4).set(seedState(1, 2));
   const s0 = new Stage0(m, uploadCsr(core, data.train), cfg, st);
-  // as the trainer's stage 0: dense Adam defers the embedding rows outside a batch, each epoch ends with their steps
-  const adam = new Adam(m.store, "sub.0", cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, lazyAdam ? s0.lazyTensors() : [], s0.fusedTensors(), lazyAdam ? [] : s0.deferredTensors());
+  // the trainer's stage-0 Adam; each epoch ends with the deferred rows' steps, as in training
+  const adam = stageAdam(m, "sub.0", cfg.lr, cfg, s0);
   const perm = Int32Array.from({ length: data.users }, (_, u) => u);
   const shuffle = Rng.seeded(1, 1);
   let steps = 0;

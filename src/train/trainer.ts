@@ -81,11 +81,22 @@ export interface TrainRun {
  * A stage whose gradients touch some tensors only at some rows (Stage0, StageDeep). Adam.step
  * takes the touched rows of those it does not leave to the stage's own pass (fusedTensors).
  */
-interface SparseStage {
+export interface SparseStage {
   lazyTensors(): Param[];
   touchedRows?(): RowList[];
   fusedTensors?(): Param[];
   deferredTensors?(): Param[];
+}
+
+/**
+ * The Adam a stage trains its group with: with the lazy-Adam option the sparse stage's lazy
+ * tensors move only at their touched rows; otherwise its deferred tensors' untouched rows take
+ * their dense steps when next read; either way its fused tensors are left to its own pass.
+ */
+export function stageAdam(model: AelModel, group: string, lr: number, cfg: TrainConfig, sparse?: SparseStage): Adam {
+  const lazy = cfg.lazyAdam && sparse ? sparse.lazyTensors() : [];
+  const deferred = !cfg.lazyAdam && sparse ? (sparse.deferredTensors?.() ?? []) : [];
+  return new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, sparse?.fusedTensors?.() ?? [], deferred);
 }
 
 const CODE_BATCH = 256;
@@ -155,9 +166,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   const runStage = async (index: number, epochs: number, group: string, lr: number, target: ValidationTarget, step: (start: number, B: number, adam: Adam) => number, sparse?: SparseStage) => {
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
-    const lazy = cfg.lazyAdam && sparse ? sparse.lazyTensors() : [];
-    const deferred = !cfg.lazyAdam && sparse ? (sparse.deferredTensors?.() ?? []) : [];
-    const adam = new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, sparse?.fusedTensors?.() ?? [], deferred);
+    const adam = stageAdam(model, group, lr, cfg, sparse);
     let first = 1;
     best = -Infinity;
     since = 0;
