@@ -34,11 +34,11 @@ function runChains(core: Core, chains: Chain[]): void {
 }
 
 /**
- * Two independent chains of kernel calls (disjoint outputs) on two threads when there are two,
- * else one after the other; each chain's calls run in order on one thread.
+ * Independent chains of kernel calls (disjoint outputs) spread over the threads when there are
+ * several, else one after the other; each chain's calls run in order on one thread.
  */
-export function together(core: Core, a: Chain, b: Chain): void {
-  runChains(core, [a, b]);
+export function together(core: Core, ...chains: Chain[]): void {
+  runChains(core, chains);
 }
 
 /** Below this many floats, a streaming kernel runs on one thread: the fork and join would cost more. */
@@ -74,9 +74,14 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
  * threads when they hold enough steps to pay for it (steps · H · rows, at most, in total).
  */
 export function adamCatchUp(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number): void {
+  run(core, adamCatchUpTasks(core, p, m, v, last, rows, count, H, t, steps, base, beta1, beta2, eps));
+}
+
+/** adamCatchUp's tasks, for a caller that runs them beside other work (each writes rows of its own). */
+export function adamCatchUpTasks(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number): Task[] {
   const T = (t - base) * H * count >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), count) : 1;
   const b = bounds(count, T);
-  run(core, Array.from({ length: T }, (_, i): Task => ["adam_catch_up", [p, m, v, last, rows, b[i], b[i + 1], H, t, steps, base, beta1, beta2, eps]]));
+  return Array.from({ length: T }, (_, i): Task => ["adam_catch_up", [p, m, v, last, rows, b[i], b[i + 1], H, t, steps, base, beta1, beta2, eps]]);
 }
 
 /**

@@ -8,7 +8,8 @@
 // epoch (flush), all at once and bit for bit as it would have taken them one by one; the rows
 // with a gradient are those given to each step, or, for a fused tensor, its pass's.
 import { paddedLength, type Param, type ParamStore } from "../model/params.js";
-import { adamCatchUp, adamRows, adamStep } from "../../bindings/parallel.js";
+import { adamCatchUp, adamCatchUpTasks, adamRows, adamStep } from "../../bindings/parallel.js";
+import type { Task } from "../../bindings/pool.js";
 import type { Arena } from "../../bindings/arena.js";
 
 /** Rows of one lazily updated tensor that carry a gradient this step: an i32 slab and its length. */
@@ -145,6 +146,12 @@ export class Adam {
   catchUp(p: Param, rows: number, count: number): void {
     const i = this.deferred.indexOf(p);
     if (i >= 0) this.catchUpRows(i, rows, count);
+  }
+
+  /** catchUp's kernel calls, for a pass that runs them beside its own (none unless p is deferred). */
+  catchUpTasks(p: Param, rows: number, count: number): Task[] {
+    const i = this.deferred.indexOf(p);
+    return i < 0 ? [] : adamCatchUpTasks(this.store.core, p.ptr, p.m, p.v, this.upTo[i], rows, count, p.shape[1], this.t, this.stepTable, this.base, this.beta1, this.beta2, this.eps);
   }
 
   /** Bring every row of the deferred tensors up to the steps taken (the end of an epoch). */

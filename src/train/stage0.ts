@@ -85,23 +85,25 @@ export class Stage0 {
     const sub = this.model.subs[0];
     const H = sub.h, I = this.model.dims.items;
     arena.i32View(this.users, B).set(users.subarray(start, start + B));
-    adam?.catchUp(sub.V, this.users, B);
     k.corrupt_mask_out(this.inptr, this.incols, this.train.rowptr, this.train.cols, this.users, B, this.cfg.corruption, this.rngState);
-    // z = σ(x̃·W_enc + b_enc + V[u]) (and, for Adam, the input regrouped by item), while another
-    // thread draws the negatives and regroups the decoder's mask by column
+    // z = σ(x̃·W_enc + b_enc + V[u]) (and, for Adam, the input regrouped by item), while other
+    // threads draw the negatives, regroup the decoder's mask by column and bring the batch's V
+    // rows up to date (dense Adam's deferred steps); V[u] is added once they are
     arena.f32View(this.z, B * H).fill(0);
     if (adam && this.defersEncoder) this.catchUpInputRows(adam, B);
     const encode: Chain = [
       ["bias_add", [this.z, sub.b_enc.ptr, B, H]],
-      ["embedding_gather_add", [this.z, sub.V.ptr, this.users, B, H]],
       ["spmm_forward", [this.z, sub.W_enc.ptr, this.inptr, this.incols, B, H]],
-      ["sigmoid_forward", [this.z, this.z, B * H]],
     ];
     if (adam) encode.push(["mask_by_column", [this.inColstart, this.inEntries, this.inptr, this.incols, B, I, H]]);
-    together(this.model.core, encode, [
+    const sample: Chain = [
       ["negative_sample", [this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen]],
       ["mask_by_column", [this.colstart, this.entries, this.colptr, this.cols, B, I, H]],
-    ]);
+    ];
+    const catchUp = adam ? adam.catchUpTasks(sub.V, this.users, B).map((t): Chain => [t]) : [];
+    together(this.model.core, encode, sample, ...catchUp);
+    k.embedding_gather_add(this.z, sub.V.ptr, this.users, B, H);
+    k.sigmoid_forward(this.z, this.z, B * H);
     const total = arena.i32View(this.colptr + 4 * B, 1)[0];
     // y = σ(z·W_decᵀ + b_dec) at the mask only, the loss and its gradients back to dz.
     // The reference's scaling: a mean over all B×I entries, then a division by Σm.
