@@ -4,8 +4,14 @@ import { Arena, PAGE, MAX_PAGES } from "./arena.js";
 import { WasmLoadError } from "./errors.js";
 import { KERNEL_NAMES, type Kernels } from "./kernels.js";
 import { readWasmFile } from "./read-file.js";
-import { ThreadPool } from "./pool.js";
+import { MAX_TASKS, ThreadPool } from "./pool.js";
 import { defaultThreads, spawnWorker } from "./spawn.js";
+
+/**
+ * The most threads a core runs: some kernels split into one task per thread, and a parallel
+ * call holds at most MAX_TASKS tasks. The default, every core, stops here too.
+ */
+export const MAX_THREADS = MAX_TASKS;
 
 export const ABI_VERSION = 11;
 
@@ -33,9 +39,9 @@ export interface CoreOptions {
   /** Initial memory in bytes (grows on demand). */
   initialBytes?: number;
   /**
-   * Threads for the kernels that split (default: every core in Node; in browsers every core
-   * when the page is cross-origin isolated, else 1). Results do not depend on it. A module or
-   * bytes given by the caller run on 1.
+   * Threads for the kernels that split, at most MAX_THREADS (default: every core in Node, up to
+   * MAX_THREADS; in browsers the same when the page is cross-origin isolated, else 1). Results
+   * do not depend on it. A module or bytes given by the caller run on 1.
    */
   threads?: number;
 }
@@ -104,7 +110,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     return instantiateCore(await compile(toBytes(wasmBinary), from), from, options.flavour, initialBytes);
   }
   const flavour = options.flavour ?? (simdSupported() ? "simd" : "scalar");
-  const threads = checkThreads(options.threads ?? (flavour === "simd" && !embedded.simd ? defaultThreads() : 1));
+  const threads = checkThreads(options.threads ?? (flavour === "simd" && !embedded.simd ? Math.min(defaultThreads(), MAX_THREADS) : 1));
   if (threads > 1 && embedded.simd) throw new WasmLoadError(ONE_THREAD);
   if (threads > 1 && flavour !== "simd") throw new WasmLoadError(`several threads need the simd flavour (got ${flavour})`);
   const { bytes, from } = embedded[flavour] && options.wasmUrl === undefined
@@ -120,7 +126,7 @@ function checkFlavour(flavour: Flavour): void {
 }
 
 function checkThreads(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new WasmLoadError(`threads must be an integer in [1, 64], got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new WasmLoadError(`threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
   return threads;
 }
 

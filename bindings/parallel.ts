@@ -77,9 +77,12 @@ export function adamCatchUp(core: Core, p: number, m: number, v: number, last: n
   run(core, adamCatchUpTasks(core, p, m, v, last, rows, count, H, t, steps, base, beta1, beta2, eps));
 }
 
-/** adamCatchUp's tasks, for a caller that runs them beside other work (each writes rows of its own). */
-export function adamCatchUpTasks(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number): Task[] {
-  const T = (t - base) * H * count >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), count) : 1;
+/**
+ * adamCatchUp's tasks, at most maxTasks of them, for a caller that runs them beside other work
+ * in one parallel call (each writes rows of its own).
+ */
+export function adamCatchUpTasks(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number, maxTasks = MAX_TASKS): Task[] {
+  const T = (t - base) * H * count >= ELEMENTWISE_SPLIT ? Math.max(1, Math.min(tasksFor(core), count, maxTasks)) : 1;
   const b = bounds(count, T);
   return Array.from({ length: T }, (_, i): Task => ["adam_catch_up", [p, m, v, last, rows, b[i], b[i + 1], H, t, steps, base, beta1, beta2, eps]]);
 }
@@ -92,7 +95,8 @@ export function adamCatchUpTasks(core: Core, p: number, m: number, v: number, la
  */
 export function adamEncoder(core: Core, recW: number, W: number, recV: number, V: number, d: number, rowstart: number, entries: number, n: number, byUser: number, B: number, users: number, H: number): void {
   const T = tasksFor(core);
-  const tW = Math.max(1, Math.round((T * n) / (n + users))), tV = Math.max(1, T - tW);
+  // at least one task each, and T in all when T ≥ 2 (a call holds at most MAX_TASKS)
+  const tW = Math.max(1, Math.min(T - 1, Math.round((T * n) / (n + users)))), tV = Math.max(1, T - tW);
   const w = bounds(n, tW), v = bounds(users, tV);
   run(core, [
     ...Array.from({ length: tW }, (_, i): Task => ["adam_spmm_rows", [recW, W, d, rowstart, entries, w[i], w[i + 1], H]]),

@@ -87,7 +87,8 @@ test("options that cannot work together are refused before anything is loaded", 
   assert.match(await refusal({ wasmModule: simd, threads: 2 }), "several threads need the threads build located next to the bindings");
   assert.match(await refusal({ flavour: "gpu" as "simd" }), 'unknown flavour "gpu": expected "simd", "scalar" or "relaxed"');
   assert.match(await refusal({ flavour: "scalar", threads: 2 }), "several threads need the simd flavour (got scalar)");
-  assert.match(await refusal({ threads: 0 }), "threads must be an integer in [1, 64], got 0");
+  assert.match(await refusal({ threads: 0 }), "threads must be an integer in [1, 16], got 0");
+  assert.match(await refusal({ threads: 17 }), "threads must be an integer in [1, 16], got 17");
 });
 
 test("a missing file and a module built for shared memory are refused with where they came from", async () => {

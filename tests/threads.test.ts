@@ -31,6 +31,24 @@ for (const [what, options] of [["", {}], [" (lazy Adam)", { lazyAdam: true }], [
     assert.equal(records[2], records[0], "3 threads' validation checks");
   });
 
+// With 4 threads a long kernel is cut into MAX_TASKS tasks. Stage 0 runs the batch's embedding
+// catch-up (split once an epoch has taken 16 steps at H = 128 and a batch of 32) beside the
+// encoder and the sampling in one call, and the encoder's Adam splits W_enc's rows and V's rows
+// in proportion to their counts (all but one task go to W_enc when items far outnumber users):
+// both must stay within one call's MAX_TASKS.
+for (const [what, users, items] of [["embedding catch-up split", 600, 200], ["items outnumbering users 50 to 1", 40, 2000]] as const)
+  test(`stage 0 on 4 threads, where parallel calls fill their ${MAX_TASKS} tasks (${what}), gives the weights of 1 thread`, async () => {
+    const d = synthetic({ users, items, interactions: 8, seed: 3 });
+    const sums: string[] = [];
+    for (const threads of [1, 4]) {
+      const core = await createCore({ threads });
+      const r = await train(d, { core, hidden: [128, 8, 4], epochs: [2, 1, 1], gateEpochs: 1, seed: 4 });
+      sums.push(r.recommender.weightsChecksum());
+      core.pool?.terminate();
+    }
+    assert.is(sums[1], sums[0]);
+  });
+
 test("the sparse-input encoder split across threads (spmmForward) sums what one thread sums, bit for bit", async () => {
   const [one, two] = [await createCore({ threads: 1 }), await createCore({ threads: 2 })];
   const rng = Rng.seeded(8);

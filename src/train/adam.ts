@@ -148,10 +148,10 @@ export class Adam {
     if (i >= 0) this.catchUpRows(i, rows, count);
   }
 
-  /** catchUp's kernel calls, for a pass that runs them beside its own (none unless p is deferred). */
-  catchUpTasks(p: Param, rows: number, count: number): Task[] {
+  /** catchUp's kernel calls, at most maxTasks, for a pass that runs them beside its own (none unless p is deferred). */
+  catchUpTasks(p: Param, rows: number, count: number, maxTasks: number): Task[] {
     const i = this.deferred.indexOf(p);
-    return i < 0 ? [] : adamCatchUpTasks(this.store.core, p.ptr, p.m, p.v, this.upTo[i], rows, count, p.shape[1], this.t, this.stepTable, this.base, this.beta1, this.beta2, this.eps);
+    return i < 0 ? [] : adamCatchUpTasks(this.store.core, p.ptr, p.m, p.v, this.upTo[i], rows, count, p.shape[1], this.t, this.stepTable, this.base, this.beta1, this.beta2, this.eps, maxTasks);
   }
 
   /** Bring every row of the deferred tensors up to the steps taken (the end of an epoch). */

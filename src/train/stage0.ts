@@ -10,7 +10,7 @@ import type { Param } from "../model/params.js";
 import type { WasmCsr } from "../model/forward.js";
 import type { TrainConfig } from "./config.js";
 import { adamEncoder, decoderScratch, sampledDecoderTrain, spmmBackward, together, type DecoderScratch } from "../../bindings/parallel.js";
-import type { Chain } from "../../bindings/pool.js";
+import { MAX_TASKS, type Chain } from "../../bindings/pool.js";
 import type { Adam } from "./adam.js";
 
 export class Stage0 {
@@ -100,7 +100,7 @@ export class Stage0 {
       ["negative_sample", [this.colptr, this.cols, this.targets, this.train.rowptr, this.train.cols, this.users, B, I, this.cfg.negatives, this.rngState, this.seen]],
       ["mask_by_column", [this.colstart, this.entries, this.colptr, this.cols, B, I, H]],
     ];
-    const catchUp = adam ? adam.catchUpTasks(sub.V, this.users, B).map((t): Chain => [t]) : [];
+    const catchUp = adam ? adam.catchUpTasks(sub.V, this.users, B, MAX_TASKS - encode.length - sample.length).map((t): Chain => [t]) : [];
     together(this.model.core, encode, sample, ...catchUp);
     k.embedding_gather_add(this.z, sub.V.ptr, this.users, B, H);
     k.sigmoid_forward(this.z, this.z, B * H);
