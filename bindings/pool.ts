@@ -96,6 +96,7 @@ export class ThreadPool {
       this.ctrl[CHAIN + 2 * c] = t;
       this.ctrl[CHAIN + 2 * c + 1] = chain.length;
       for (const [kernel, a] of chain) {
+        if (a.length > MAX_ARGS) throw new RangeError(`${kernel} is given ${a.length} arguments; a parallel task holds at most ${MAX_ARGS}`);
         this.ctrl[SLOT + 2 * t] = KERNEL_NAMES.indexOf(kernel);
         this.ctrl[SLOT + 2 * t + 1] = a.length;
         this.args.set(a, t * MAX_ARGS);

@@ -5,7 +5,7 @@ import { createCore } from "../bindings/index.js";
 import { train } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
-import { MAX_TASKS, type Chain, type Task } from "../bindings/pool.js";
+import { MAX_ARGS, MAX_TASKS, type Chain, type Task } from "../bindings/pool.js";
 import { AelModel } from "../src/model/ael.js";
 import { Rng } from "../bindings/rng.js";
 import { spmmForward } from "../bindings/parallel.js";
@@ -114,7 +114,7 @@ test("a chain's tasks run in order on one thread, every chain once, call after c
   core.pool!.terminate();
 });
 
-test("a parallel call of more tasks than the pool holds is refused before any runs, and the pool still serves", async () => {
+test("a parallel call of more tasks, or of longer argument lists, than the pool holds is refused before any runs, and the pool still serves", async () => {
   const core = await createCore({ threads: 2 });
   const N = 4, out = core.arena.f32(N), bias = core.arena.f32(N);
   core.arena.f32View(out, N).fill(0);
@@ -122,6 +122,9 @@ test("a parallel call of more tasks than the pool holds is refused before any ru
   const add: Task = ["bias_add", [out, bias, 1, N]];
   assert.throws(() => core.pool!.run([Array.from({ length: MAX_TASKS }, () => add), [add]]), new RegExp(`more than ${MAX_TASKS} tasks`));
   assert.is(core.arena.f32View(out, N)[0], 0, "no task of the refused call ran");
+  const long: Task = ["bias_add", [out, bias, 1, N, ...Array.from({ length: MAX_ARGS - 3 }, () => 0)]];
+  assert.throws(() => core.pool!.run([[add], [long]]), new RegExp(`bias_add is given ${MAX_ARGS + 1} arguments; a parallel task holds at most ${MAX_ARGS}`));
+  assert.is(core.arena.f32View(out, N)[0], 0, "no task of the call with too many arguments ran");
   core.pool!.run([[add], [add]]);
   assert.is(core.arena.f32View(out, N)[0], 2);
   core.pool!.terminate();
