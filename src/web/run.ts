@@ -86,7 +86,7 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
     weightsChecksum: rec.weightsChecksum(),
     routing: { pairs: share(everyone), byNoise },
     sampleHistories,
-    ...(data.ids && { ids: { users: [...data.ids.users], items: [...data.ids.items] } }),
+    ...(data.ids && { ids: data.ids }),
   };
   return { summary, recommender: rec };
 }
