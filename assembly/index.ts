@@ -25,5 +25,6 @@ export { mse_forward, mse_backward, masked_mse_forward, masked_mse_backward } fr
 export { corrupt_mask_out, negative_sample, csr_rows_dense } from "./sampling";
 export { gate_forward, gate_backward, cv_squared, cv_squared_backward, gate_combine_forward, gate_combine_backward } from "./gate";
 export { topk_rows } from "./topk";
-export { adam_step, adam_rows, adam_catch_up, adam_spmm_rows, adam_embedding_rows } from "./adam";
+export { adam_step, adam_rows, adam_spmm_rows, adam_embedding_rows } from "./adam";
+export { adam_catch_up } from "./adam-catch-up";
 export { rng_uniform, rng_normal, rng_int } from "./rng";

@@ -1,0 +1,243 @@
+// Deferred dense Adam: the zero-gradient steps of adam_step (adam.ts), taken late and at once.
+
+// Dense Adam's steps that rows with a zero gradient skipped, taken when the rows are next
+// needed: each row r (rows[i] for i in [r0, r1), or i itself when rows is 0) of an R×H slab,
+// last updated at step last[r] ≥ base, takes steps last[r]+1 … t as adam_step takes them with
+// a zero gradient, bit for bit (the same operations in the same order per parameter, save those
+// shown not to change a bit: catchUpRow); last[r] becomes t. A row's values stay in registers
+// through all its steps, so a row that skipped k steps is read and written once instead of k
+// times.
+// steps: f32 pairs (stepSize, invBc2Sqrt) of steps base+1 … t, step s at pair s−base−1, with
+// stepSize non-increasing and invBc2Sqrt > 0 (Adam's bias corrections make them so).
+export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: usize, r0: i32, r1: i32, H: i32, t: i32, steps: usize, base: i32, beta1: f32, beta2: f32, eps: f32): void {
+  const rowBytes = <usize>H << 2;
+  for (let i = r0; i < r1; i++) {
+    const r = <usize>(rows ? load<i32>(rows + (<usize>i << 2)) : i);
+    const lastStep = last + (r << 2);
+    const from = load<i32>(lastStep);
+    if (from >= t) continue;
+    const o = r * rowBytes;
+    catchUpRow(p + o, m + o, v + o, H, steps + (<usize>(from - base) << 3), t - from, beta1, beta2, eps);
+    store<i32>(lastStep, t);
+  }
+}
+
+// k zero-gradient steps of H parameters, the steps' (stepSize, invBc2Sqrt) pairs at `steps`.
+// A step moves p by u = −stepSize·m / (√v·bc + ε), and with g = 0 the moments only decay, so a
+// parameter's steps end in two cheaper phases, each the same bits as the full steps:
+// - p stays put once u is too small to change it; from then on the steps only decay m and v,
+//   without the divider (see pStaysPut);
+// - m reaches a fixed point: +0, or a few subnormal units that (1−β1)·m rounds to nothing, so
+//   that m − (1−β1)·m is m again; from then on the steps only scale v.
+// A full step with m = +0 moves p by −0, which leaves any p (±0 included) as it is: parameters
+// whose m is +0 leave the full steps even where p is too small to be judged.
+// Those phases take the shortest chains that give the same bits: v is never −0 after the first
+// step (adam_step's v-update adds +0), so the later steps' +0 term changes nothing and v only
+// multiplies; and m + w1·(0 − m) = m − w1·m exactly, for ±0 too (both give +0), one operation
+// fewer on m's chain.
+function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, beta1: f32, beta2: f32, eps: f32): void {
+  const w1: f32 = 1 - beta1;
+  const w2: f32 = 1 - beta2;
+  const invEpsUp = <f32>((1 / <f64>eps) * (1 + 1e-6));
+  const stepsEnd = steps + (<usize>k << 3);
+  const end = p + (<usize>H << 2);
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0), w1v = f32x4.splat(w1), b2v = f32x4.splat(beta2), epsv = f32x4.splat(eps);
+    // adam_step's v-update term (1−β2)·g·g at g = 0
+    const gg = f32x4.mul(f32x4.mul(f32x4.splat(w2), zero), zero);
+    // eight parameters per pass over the full steps: two independent chains keep the divider
+    // busy; sixteen per pass over the decays, whose chains are short and latency-bound
+    const end16 = p + ((<usize>H >> 4) << 6);
+    while (p < end16) {
+      const sA = fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      const sB = fullSteps(p + 32, m + 32, v + 32, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      decayTwo(m, v, sA, sB, stepsEnd, w1v, b2v);
+      p += 64;
+      m += 64;
+      v += 64;
+    }
+    if (H & 8) {
+      decay(m, v, fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp), stepsEnd, w1v, b2v);
+      p += 32;
+      m += 32;
+      v += 32;
+    }
+    if (H & 4) {
+      let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
+      let s = steps;
+      while (s < stepsEnd) {
+        const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
+        m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+        v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
+        const n0 = f32x4.mul(nsv, m0);
+        p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+        s += 8;
+        if (((s - steps) & 63) == 8 && (i32x4.all_true(pStaysPut(p0, n0, invEpsUp)) || !v128.any_true(m0))) break;
+      }
+      while (s < stepsEnd) {
+        const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0));
+        v0 = f32x4.mul(v0, b2v);
+        s += 8;
+        const fixed = i32x4.all_true(i32x4.eq(next0, m0));
+        m0 = next0;
+        if (fixed) break;
+      }
+      for (; s < stepsEnd; s += 8) v0 = f32x4.mul(v0, b2v);
+      v128.store(p, p0);
+      v128.store(m, m0);
+      v128.store(v, v0);
+      p += 16;
+      m += 16;
+      v += 16;
+    }
+  }
+  while (p < end) {
+    let pi = load<f32>(p), mi = load<f32>(m), vi = load<f32>(v);
+    const g: f32 = 0;
+    let s = steps;
+    while (s < stepsEnd) {
+      mi = mi + w1 * (g - mi);
+      vi = vi * beta2 + (w2 * g) * g;
+      const ni = -load<f32>(s) * mi;
+      pi = pi + ni / (Mathf.sqrt(vi) * load<f32>(s, 4) + eps);
+      s += 8;
+      if (pStaysPutScalar(pi, ni, invEpsUp) || reinterpret<u32>(mi) == 0) break;
+    }
+    while (s < stepsEnd) {
+      const next = mi - w1 * mi;
+      vi = vi * beta2;
+      s += 8;
+      const fixed = reinterpret<u32>(next) == reinterpret<u32>(mi);
+      mi = next;
+      if (fixed) break;
+    }
+    for (; s < stepsEnd; s += 8) vi = vi * beta2;
+    store<f32>(p, pi);
+    store<f32>(m, mi);
+    store<f32>(v, vi);
+    p += 4;
+    m += 4;
+    v += 4;
+  }
+}
+
+// catchUpRow's full steps of eight parameters from step pointer `steps`, until the end or until
+// p stays put (or m is +0) in every lane; p, m and v are stored. Returns the step pointer reached.
+@inline
+function fullSteps(p: usize, m: usize, v: usize, steps: usize, stepsEnd: usize, zero: v128, w1v: v128, b2v: v128, gg: v128, epsv: v128, invEpsUp: f32): usize {
+  let p0 = v128.load(p), m0 = v128.load(m), v0 = v128.load(v);
+  let p1 = v128.load(p, 16), m1 = v128.load(m, 16), v1 = v128.load(v, 16);
+  let s = steps;
+  while (s < stepsEnd) {
+    const nsv = f32x4.neg(v128.load32_splat(s)), bcv = v128.load32_splat(s, 4);
+    m0 = f32x4.add(m0, f32x4.mul(w1v, f32x4.sub(zero, m0)));
+    m1 = f32x4.add(m1, f32x4.mul(w1v, f32x4.sub(zero, m1)));
+    v0 = f32x4.add(f32x4.mul(v0, b2v), gg);
+    v1 = f32x4.add(f32x4.mul(v1, b2v), gg);
+    const n0 = f32x4.mul(nsv, m0), n1 = f32x4.mul(nsv, m1);
+    p0 = f32x4.add(p0, f32x4.div(n0, f32x4.add(f32x4.mul(f32x4.sqrt(v0), bcv), epsv)));
+    p1 = f32x4.add(p1, f32x4.div(n1, f32x4.add(f32x4.mul(f32x4.sqrt(v1), bcv), epsv)));
+    s += 8;
+    // after the first step (a row never yet moved leaves at once), then every eighth
+    if (((s - steps) & 63) == 8 && (i32x4.all_true(v128.and(pStaysPut(p0, n0, invEpsUp), pStaysPut(p1, n1, invEpsUp))) || !v128.any_true(v128.or(m0, m1)))) break;
+  }
+  v128.store(p, p0);
+  v128.store(m, m0);
+  v128.store(v, v0);
+  v128.store(p, p1, 16);
+  v128.store(m, m1, 16);
+  v128.store(v, v1, 16);
+  return s;
+}
+
+// The remaining steps of eight parameters whose p stays put, from step pointer s: m decays to
+// its fixed point, v scales throughout.
+@inline
+function decay(m: usize, v: usize, s: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
+  let m0 = v128.load(m), m1 = v128.load(m, 16), v0 = v128.load(v), v1 = v128.load(v, 16);
+  while (s < stepsEnd) {
+    const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
+    v0 = f32x4.mul(v0, b2v);
+    v1 = f32x4.mul(v1, b2v);
+    s += 8;
+    const fixed = i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
+    m0 = next0;
+    m1 = next1;
+    if (fixed) break;
+  }
+  for (; s < stepsEnd; s += 8) {
+    v0 = f32x4.mul(v0, b2v);
+    v1 = f32x4.mul(v1, b2v);
+  }
+  v128.store(m, m0);
+  v128.store(m, m1, 16);
+  v128.store(v, v0);
+  v128.store(v, v1, 16);
+}
+
+// decay for two groups of eight (at m, v and 32 bytes on), from step pointers sA and sB, side
+// by side while both have steps left: twice the independent chains per step. A fixed m decays
+// to itself, so the group whose m is fixed first keeps stepping it unchanged.
+@inline
+function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
+  let a0 = v128.load(m), a1 = v128.load(m, 16), c0 = v128.load(m, 32), c1 = v128.load(m, 48);
+  let va0 = v128.load(v), va1 = v128.load(v, 16), vc0 = v128.load(v, 32), vc1 = v128.load(v, 48);
+  const together = min(stepsEnd - sA, stepsEnd - sB);
+  let i: usize = 0;
+  while (i < together) {
+    const na0 = f32x4.sub(a0, f32x4.mul(w1v, a0)), na1 = f32x4.sub(a1, f32x4.mul(w1v, a1));
+    const nc0 = f32x4.sub(c0, f32x4.mul(w1v, c0)), nc1 = f32x4.sub(c1, f32x4.mul(w1v, c1));
+    va0 = f32x4.mul(va0, b2v);
+    va1 = f32x4.mul(va1, b2v);
+    vc0 = f32x4.mul(vc0, b2v);
+    vc1 = f32x4.mul(vc1, b2v);
+    i += 8;
+    const fixed = i32x4.all_true(v128.and(v128.and(i32x4.eq(na0, a0), i32x4.eq(na1, a1)), v128.and(i32x4.eq(nc0, c0), i32x4.eq(nc1, c1))));
+    a0 = na0;
+    a1 = na1;
+    c0 = nc0;
+    c1 = nc1;
+    if (fixed) break;
+  }
+  for (; i < together; i += 8) {
+    va0 = f32x4.mul(va0, b2v);
+    va1 = f32x4.mul(va1, b2v);
+    vc0 = f32x4.mul(vc0, b2v);
+    vc1 = f32x4.mul(vc1, b2v);
+  }
+  v128.store(m, a0);
+  v128.store(m, a1, 16);
+  v128.store(m, c0, 32);
+  v128.store(m, c1, 48);
+  v128.store(v, va0);
+  v128.store(v, va1, 16);
+  v128.store(v, vc0, 32);
+  v128.store(v, vc1, 48);
+  // the group with steps left goes on alone
+  if (sA + i < stepsEnd) decay(m, v, sA + i, stepsEnd, w1v, b2v);
+  if (sB + i < stepsEnd) decay(m + 32, v + 32, sB + i, stepsEnd, w1v, b2v);
+}
+
+// Whether every later zero-gradient step leaves p as it is, judged after a step with
+// numerator n = −stepSize·m (stepSize the table's, non-increasing as Adam's bias correction
+// makes it). The next step's numerator is no larger (|m| never grows without a gradient), its
+// denominator √v·bc + ε is at least ε, so |u| ≤ |n|/ε; and |n|·invEpsUp < |p|·2⁻²⁶·(1 − 2⁻²⁰),
+// with invEpsUp ≥ 1/ε, puts |n|/ε below |p|·2⁻²⁶ after every rounding. That is under a quarter
+// of p's ulp, under half the spacing on either side of p, so p + u rounds back to p, step after
+// step. A NaN p fails the test, and a NaN or negative v has made p NaN by the first step; a p
+// below 2⁻¹⁰⁰ is not judged (|p|·2⁻²⁶ would lose bits).
+@inline
+function pStaysPut(p: v128, n: v128, invEpsUp: f32): v128 {
+  const ap = f32x4.abs(p);
+  const small = f32x4.lt(f32x4.mul(f32x4.abs(n), f32x4.splat(invEpsUp)), f32x4.mul(ap, f32x4.splat(QUARTER_ULP_BOUND)));
+  return v128.and(small, f32x4.ge(ap, f32x4.splat(LOWEST_JUDGED)));
+}
+
+@inline
+function pStaysPutScalar(p: f32, n: f32, invEpsUp: f32): bool {
+  const ap = Mathf.abs(p);
+  return Mathf.abs(n) * invEpsUp < ap * QUARTER_ULP_BOUND && ap >= LOWEST_JUDGED;
+}
+
+const QUARTER_ULP_BOUND: f32 = reinterpret<f32>(0x327ffff0); // 2⁻²⁶·(1 − 2⁻²⁰)
+const LOWEST_JUDGED: f32 = reinterpret<f32>(0x0d800000); // 2⁻¹⁰⁰
