@@ -24,7 +24,8 @@ function columnBounds(core: Core, colstart: number, n: number, parts: number): n
   return b;
 }
 
-function run(core: Core, tasks: Task[]): void {
+/** Independent kernel calls (disjoint outputs) spread over the threads when there are several, else one after the other. */
+export function runTasks(core: Core, tasks: Task[]): void {
   runChains(core, tasks.map((t) => [t]));
 }
 
@@ -55,7 +56,7 @@ const tasksFor = (core: Core) => (core.pool ? Math.min(MAX_TASKS, 4 * core.threa
 function byElements(core: Core, n: number, pieces: number, align: number, task: (o: number, count: number) => Task): void {
   const T = n >= ELEMENTWISE_SPLIT ? pieces : 1;
   const b = bounds(n, T, align);
-  run(core, Array.from({ length: T }, (_, t) => task(b[t] * 4, b[t + 1] - b[t])));
+  runTasks(core, Array.from({ length: T }, (_, t) => task(b[t] * 4, b[t + 1] - b[t])));
 }
 
 export function adamStep(core: Core, p: number, g: number, m: number, v: number, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
@@ -65,7 +66,7 @@ export function adamStep(core: Core, p: number, g: number, m: number, v: number,
 export function adamRows(core: Core, p: number, g: number, m: number, v: number, last: number, rows: number, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
   const T = nrows * H >= ELEMENTWISE_SPLIT ? tasksFor(core) : 1;
   const b = bounds(nrows, T);
-  run(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
+  runTasks(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
 }
 
 /**
@@ -74,7 +75,7 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
  * threads when they hold enough steps to pay for it (steps · H · rows, at most, in total).
  */
 export function adamCatchUp(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number): void {
-  run(core, adamCatchUpTasks(core, p, m, v, last, rows, count, H, t, steps, base, beta1, beta2, eps));
+  runTasks(core, adamCatchUpTasks(core, p, m, v, last, rows, count, H, t, steps, base, beta1, beta2, eps));
 }
 
 /**
@@ -98,7 +99,7 @@ export function adamEncoder(core: Core, recW: number, W: number, recV: number, V
   // at least one task each, and T in all when T ≥ 2 (a call holds at most MAX_TASKS)
   const tW = Math.max(1, Math.min(T - 1, Math.round((T * n) / (n + users)))), tV = Math.max(1, T - tW);
   const w = bounds(n, tW), v = bounds(users, tV);
-  run(core, [
+  runTasks(core, [
     ...Array.from({ length: tW }, (_, i): Task => ["adam_spmm_rows", [recW, W, d, rowstart, entries, w[i], w[i + 1], H]]),
     ...Array.from({ length: tV }, (_, i): Task => ["adam_embedding_rows", [recV, V, d, byUser, B, v[i], v[i + 1], H]]),
   ]);
@@ -111,7 +112,7 @@ export function spmmForward(core: Core, out: number, W: number, rowptr: number, 
   const ptr = core.arena.i32View(rowptr, B + 1), nnz = ptr[B] - ptr[0];
   const T = nnz * H >= SCATTER_SPLIT ? Math.min(core.threads, B) : 1;
   const r = bounds(B, T);
-  run(core, Array.from({ length: T }, (_, t): Task => ["spmm_forward", [out + r[t] * H * 4, W, rowptr + r[t] * 4, cols, r[t + 1] - r[t], H]]));
+  runTasks(core, Array.from({ length: T }, (_, t): Task => ["spmm_forward", [out + r[t] * H * 4, W, rowptr + r[t] * 4, cols, r[t + 1] - r[t], H]]));
 }
 
 /**
@@ -124,7 +125,7 @@ export function spmmBackward(core: Core, dW: number, dout: number, rowptr: numbe
   // scatter (a stage-0 batch is ~350k) the extra passes over them cost more than they save.
   const T = nnz * H >= SCATTER_SPLIT ? Math.min(tasksFor(core), n) : 1;
   const r = bounds(n, T);
-  run(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW, dout, rowptr, cols, B, H, r[t], r[t + 1]]]));
+  runTasks(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW, dout, rowptr, cols, B, H, r[t], r[t + 1]]]));
 }
 
 /** Parts the decoder's columns are cut into: a constant, so sums do not depend on the thread count. */
@@ -162,7 +163,7 @@ export function sampledDecoderTrain(core: Core, s: DecoderScratch, dz: number, d
   a.i32View(s.bounds, DECODER_PARTS + 1).set(columnBounds(core, colstart, n, DECODER_PARTS));
   const T = core.pool ? DECODER_PARTS : 1;
   const p = bounds(DECODER_PARTS, T);
-  run(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale, adam, s.gradRows, s.gradRowBytes]]));
+  runTasks(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale, adam, s.gradRows, s.gradRowBytes]]));
   core.kernels.sum_parts(dz, s.dzParts, DECODER_PARTS, B * H);
   const parts = a.f64View(s.lossParts, DECODER_PARTS);
   let sum = 0;
@@ -183,7 +184,7 @@ export function gemm(core: Core, orient: "nn" | "nt" | "tn", C: number, A: numbe
   const tA = orient === "tn", tB = orient === "nt";
   const lda = tA ? M : K, ldb = tB ? K : N;
   const b = bounds(M, T, 5);
-  run(core, Array.from({ length: T }, (_, t): Task => ["gemm", [C + b[t] * N * 4, N, A + (tA ? b[t] : b[t] * K) * 4, lda, B, ldb, b[t + 1] - b[t], N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]]));
+  runTasks(core, Array.from({ length: T }, (_, t): Task => ["gemm", [C + b[t] * N * 4, N, A + (tA ? b[t] : b[t] * K) * 4, lda, B, ldb, b[t + 1] - b[t], N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]]));
 }
 
 /** y = σ(x) over n values (y may alias x), split by element ranges. */
@@ -200,7 +201,7 @@ export function sigmoidBackward(core: Core, dx: number, dy: number, y: number, n
 export function biasAdd(core: Core, out: number, bias: number, B: number, N: number): void {
   const T = B * N >= ELEMENTWISE_SPLIT ? Math.min(core.threads, B) : 1;
   const r = bounds(B, T);
-  run(core, Array.from({ length: T }, (_, t): Task => ["bias_add", [out + r[t] * N * 4, bias, r[t + 1] - r[t], N]]));
+  runTasks(core, Array.from({ length: T }, (_, t): Task => ["bias_add", [out + r[t] * N * 4, bias, r[t + 1] - r[t], N]]));
 }
 
 /** dy = 2·scale·(m ⊙ y − t) ⊙ m over n values (masked_mse_backward), split by element ranges. */

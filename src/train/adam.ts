@@ -8,8 +8,8 @@
 // epoch (flush), all at once and bit for bit as it would have taken them one by one; the rows
 // with a gradient are those given to each step, or, for a fused tensor, its pass's.
 import { paddedLength, type Param, type ParamStore } from "../model/params.js";
-import { adamCatchUpTasks, adamRows, adamStep, together } from "../../bindings/parallel.js";
-import { MAX_TASKS, type Chain, type Task } from "../../bindings/pool.js";
+import { adamCatchUpTasks, adamRows, adamStep, runTasks } from "../../bindings/parallel.js";
+import { MAX_TASKS, type Task } from "../../bindings/pool.js";
 import type { Arena } from "../../bindings/arena.js";
 
 /** Rows of one lazily updated tensor that carry a gradient this step: an i32 slab and its length. */
@@ -161,11 +161,11 @@ export class Adam {
   }
 
   private catchUpRows(i: number, rows: number, count: number): void {
-    together(this.store.core, ...this.rowTasks(i, rows, count, MAX_TASKS).map((t): Chain => [t]));
+    runTasks(this.store.core, this.rowTasks(i, rows, count));
   }
 
   /** The adam_catch_up calls that bring the listed rows of deferred tensor i up to the steps taken. */
-  private rowTasks(i: number, rows: number, count: number, maxTasks: number): Task[] {
+  private rowTasks(i: number, rows: number, count: number, maxTasks = MAX_TASKS): Task[] {
     const p = this.deferred[i];
     return adamCatchUpTasks(this.store.core, p.ptr, p.m, p.v, this.upTo[i], rows, count, p.shape[1], this.t, this.stepTable, this.base, this.beta1, this.beta2, this.eps, maxTasks);
   }
