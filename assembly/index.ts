@@ -18,7 +18,8 @@ export function heap_base(): usize {
 }
 
 export { gemm, gemm_nn, gemm_nt, gemm_tn, gemm_tile, gemm_workspace_bytes } from "./gemm";
-export { spmm_forward, spmm_backward, mask_by_column, sampled_decoder_train, sum_parts } from "./sparse";
+export { spmm_forward, spmm_backward } from "./sparse";
+export { mask_by_column, sampled_decoder_train, sum_parts } from "./sampled-decoder";
 export { embedding_gather_add, embedding_scatter_add, bias_add, column_sums } from "./embedding";
 export { sigmoid_forward, sigmoid_backward, softplus_forward, softplus_backward, normal_cdf } from "./activations";
 export { mse_forward, mse_backward, masked_mse_forward, masked_mse_backward } from "./loss";
