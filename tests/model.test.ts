@@ -11,7 +11,7 @@ import { BatchRows, uploadCsr, ExpertForward, type WasmCsr } from "../src/model/
 import { Stage0 } from "../src/train/stage0.js";
 import { StageDeep } from "../src/train/stage-deep.js";
 import { StageGate } from "../src/train/stage-gate.js";
-import { encodeAllUsers, expertOutputsAllUsers } from "../src/train/trainer.js";
+import { encodeAllUsers, expertOutputsAllUsers } from "../src/train/caches.js";
 import { resolveConfig, type TrainConfig } from "../src/train/config.js";
 import { Adam } from "../src/train/adam.js";
 import { synthetic } from "../src/data/synthetic.js";

@@ -7,13 +7,17 @@ import type { Dataset } from "../data/dataset.js";
 import type { Csr } from "../data/csr.js";
 import { heldOutRecall, type ValidationTarget } from "../eval/validation.js";
 import { AelModel } from "../model/ael.js";
-import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
+import { BatchRows, type WasmCsr } from "../model/forward.js";
 import { Adam, type RowList } from "./adam.js";
 import type { Param } from "../model/params.js";
 import type { TrainConfig } from "./config.js";
+import { encodeAllUsers, expertOutputsAllUsers } from "./caches.js";
+import { EarlyStopping, type EarlyStoppingState, type StageValidation } from "./early-stopping.js";
 import { Stage0 } from "./stage0.js";
 import { StageDeep } from "./stage-deep.js";
 import { StageGate, cachesExperts } from "./stage-gate.js";
+
+export type { StageValidation } from "./early-stopping.js";
 
 export type StageName = `stage${number}` | "gate";
 
@@ -27,14 +31,6 @@ export interface ProgressEvent {
   seconds: number;
   /** Recall@20 on the validation split, when early stopping checked it after this epoch. */
   validRecall?: number;
-}
-
-/** Early stopping's record of one stage: its checks, the best one's epoch, where it stopped. */
-export interface StageValidation {
-  checks: { epoch: number; recall: number }[];
-  bestEpoch: number;
-  /** The epoch after which the stage stopped early; absent when it ran all its epochs. */
-  stoppedAt?: number;
 }
 
 /**
@@ -56,7 +52,7 @@ export interface TrainSnapshot {
   losses: Record<string, number[]>;
   timings: Record<string, number>;
   /** Early stopping: every stage's record so far, and the stage in progress's best weights. */
-  validation?: { stages: Record<string, StageValidation>; best: number; since: number; bestParams?: Float32Array };
+  validation?: { stages: Record<string, StageValidation> } & EarlyStoppingState;
 }
 
 export interface TrainHooks {
@@ -99,7 +95,6 @@ export function stageAdam(model: AelModel, group: string, lr: number, cfg: Train
   return new Adam(model.store, group, lr, cfg.beta1, cfg.beta2, cfg.eps, lazy, sparse?.fusedTensors?.() ?? [], deferred);
 }
 
-const CODE_BATCH = 256;
 /** Independent random streams derived from the seed. */
 export const STREAM = { init: 0, shuffle: 1, sampling: 2, gateNoise: 3, validation: 4 } as const;
 
@@ -135,13 +130,12 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     perm.set(resume.perm);
   } else model.init(cfg.seed);
 
-  // early stopping: each stage's record, and the stage in progress's best check so far
+  // early stopping: each stage's record
   const validating = cfg.patience > 0 && valid !== undefined;
   const validation: Record<string, StageValidation> = structuredClone(resume?.validation?.stages ?? {});
-  let best = -Infinity, since = 0, bestParams: Float32Array | undefined;
   const groupValues = (group: string) => model.store.groupView(model.store.value, group);
 
-  const snapshot = (stage: number, epoch: number, adam: Adam, group: string): TrainSnapshot => ({
+  const snapshot = (stage: number, epoch: number, adam: Adam, group: string, stopping?: EarlyStopping): TrainSnapshot => ({
     stage,
     epoch,
     adamSteps: adam.steps,
@@ -153,31 +147,25 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     rowSteps: adam.rowSteps(),
     losses: Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, [...v]])),
     timings: { ...timings },
-    validation: validating ? { stages: structuredClone(validation), best, since, bestParams: bestParams?.slice() } : undefined,
+    validation: stopping ? { stages: structuredClone(validation), ...stopping.state() } : undefined,
   });
 
   // step(start, B, adam) runs a batch and returns its loss. A sparse stage names, for the
   // lazy-Adam option, the tensors its gradients touch only at some rows; it may update some
   // tensors itself, in its own passes, from adam's step records, and names after each step the
-  // touched rows of the others.
-  // With early stopping, every validEvery epochs (and after the last) the stage's `target` is
-  // measured on the validation split; the stage stops after `patience` checks without a better
-  // one and leaves its group at the weights of the best check.
+  // touched rows of the others. With early stopping, the stage's `target` is what its checks
+  // measure.
   const runStage = async (index: number, epochs: number, group: string, lr: number, target: ValidationTarget, step: (start: number, B: number, adam: Adam) => number, sparse?: SparseStage) => {
     const name = names[index];
     const t0 = now() - (timings[name] ?? 0);
     const adam = stageAdam(model, group, lr, cfg, sparse);
+    const resumed = resume?.stage === index ? resume : undefined;
+    const stopping = validating ? new EarlyStopping((validation[name] ??= { checks: [], bestEpoch: 0 }), cfg, resumed?.validation) : undefined;
     let first = 1;
-    best = -Infinity;
-    since = 0;
-    bestParams = undefined;
-    if (resume && resume.stage === index) {
-      adam.restore(resume.adamSteps, resume.m, resume.v, resume.rowSteps);
-      first = resume.epoch + 1;
-      if (resume.validation) ({ best, since, bestParams } = resume.validation);
-      if (validating && since >= cfg.patience) first = epochs + 1; // it had stopped
+    if (resumed) {
+      adam.restore(resumed.adamSteps, resumed.m, resumed.v, resumed.rowSteps);
+      first = stopping?.stopped ? epochs + 1 : resumed.epoch + 1;
     }
-    const record = validating ? (validation[name] ??= { checks: [], bestEpoch: 0 }) : undefined;
     const curve: number[] = (losses[name] ??= []);
     for (let epoch = first; epoch <= epochs; epoch++) {
       if (hooks.signal?.aborted) throw new AbortError(`training cancelled in ${name} at epoch ${epoch}`);
@@ -193,28 +181,23 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
       const loss = sum / batches;
       if (!Number.isFinite(loss)) throw new NumericsError(`${name}, epoch ${epoch}: the loss is ${loss}; ${model.store.nonFinite(group) ?? "no parameter"} holds NaN/Inf; nothing was saved`);
       curve.push(loss);
-      let validRecall: number | undefined;
-      if (record && (epoch % cfg.validEvery === 0 || epoch === epochs)) {
+      let validRecall: number | undefined, stops = false;
+      if (stopping?.due(epoch, epochs)) {
         validRecall = heldOutRecall(model, train, valid!, target);
-        record.checks.push({ epoch, recall: validRecall });
-        if (validRecall > best) {
-          best = validRecall;
-          since = 0;
-          record.bestEpoch = epoch;
-          bestParams = groupValues(group).slice();
-        } else if (++since >= cfg.patience && epoch < epochs) record.stoppedAt = epoch;
+        stops = stopping.check(epoch, epochs, validRecall, () => groupValues(group));
       }
       timings[name] = now() - t0;
       hooks.onProgress?.({ stage: name, epoch, epochs, loss, seconds: timings[name], validRecall });
       if (hooks.onCheckpoint && hooks.checkpointEvery && epoch % hooks.checkpointEvery === 0) {
         const bad = model.store.nonFinite(group);
         if (bad) throw new NumericsError(`${name}, epoch ${epoch}: parameter ${bad} holds NaN/Inf; the last checkpoint was kept`);
-        await hooks.onCheckpoint(snapshot(index, epoch, adam, group));
+        await hooks.onCheckpoint(snapshot(index, epoch, adam, group, stopping));
       }
       await yieldToEventLoop();
-      if (record?.stoppedAt !== undefined) break;
+      if (stops) break;
     }
-    if (bestParams) groupValues(group).set(bestParams);
+    const best = stopping?.bestWeights;
+    if (best) groupValues(group).set(best);
     const bad = model.store.nonFinite(group);
     if (bad) throw new NumericsError(`${name}: parameter ${bad} holds NaN/Inf after training; nothing was saved`);
     timings[name] = now() - t0;
@@ -256,49 +239,8 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   return { model, timings, losses, validation: validating ? validation : undefined };
 }
 
-/** Run `visit` over every user in batches of CODE_BATCH (rows and forward pass released after). */
-function forEveryUserBatch(model: AelModel, train: WasmCsr, visit: (fwd: ExpertForward, rows: BatchRows, first: number, B: number) => void): void {
-  const { arena } = model.core;
-  const U = model.dims.users;
-  const mark = arena.mark();
-  const rows = new BatchRows(model.core, train, CODE_BATCH);
-  const fwd = new ExpertForward(model, CODE_BATCH);
-  const all = Int32Array.from({ length: U }, (_, u) => u);
-  for (let s = 0; s < U; s += CODE_BATCH) {
-    const B = Math.min(CODE_BATCH, U - s);
-    rows.load(all, s, B);
-    visit(fwd, rows, s, B);
-  }
-  arena.reset(mark);
-}
-
-/** z_level for every user from the raw interactions, U×h_level. */
-export function encodeAllUsers(model: AelModel, train: WasmCsr, level: number): number {
-  const { arena } = model.core;
-  const h = model.subs[level].h;
-  const out = arena.f32(model.dims.users * h, "code cache");
-  forEveryUserBatch(model, train, (fwd, rows, s, B) => {
-    fwd.encode(rows, false, level + 1);
-    arena.f32View(out + s * h * 4, B * h).set(arena.f32View(fwd.z[level], B * h));
-  });
-  return out;
-}
-
-/** Every expert's output for every user, U×E×I. */
-export function expertOutputsAllUsers(model: AelModel, train: WasmCsr): number {
-  const { arena } = model.core;
-  const E = model.experts, I = model.dims.items;
-  const out = arena.f32(model.dims.users * E * I, "expert output cache");
-  forEveryUserBatch(model, train, (fwd, rows, s, B) => {
-    fwd.experts(rows);
-    for (let b = 0; b < B; b++)
-      for (let e = 0; e < E; e++) arena.f32View(out + ((s + b) * E + e) * I * 4, I).set(arena.f32View(fwd.expert(e, B) + b * I * 4, I));
-  });
-  return out;
-}
-
 /** Let other work run (progress rendering, cancellation) between epochs. */
-export function yieldToEventLoop(): Promise<void> {
+function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === "function") return new Promise((r) => setImmediate(r));
   return new Promise((r) => {
     const ch = new MessageChannel();
