@@ -9,7 +9,8 @@ import { uploadCsr } from "./model/forward.js";
 import { Recommender } from "./recommender.js";
 import { resolveConfig, type TrainConfig } from "./train/config.js";
 import { trainingBytes } from "./train/memory.js";
-import { STREAM, trainModel, type StageValidation, type TrainHooks, type TrainSnapshot } from "./train/trainer.js";
+import { STREAM, trainModel, type TrainHooks, type TrainSnapshot } from "./train/trainer.js";
+import type { StageValidation } from "./train/early-stopping.js";
 import { holdOut } from "./data/holdout.js";
 import { Rng } from "../bindings/rng.js";
 

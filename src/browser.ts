@@ -2,7 +2,8 @@
 export { train, checkDataset, type TrainOptions, type TrainResult } from "./api.js";
 export { Recommender, type Recommendation, type RecommendationTable, type RecommendQuery, type RecommendAllOptions, type Manifest, FORMAT, FORMAT_VERSION } from "./recommender.js";
 export { resolveConfig, DEFAULTS, type TrainConfig } from "./train/config.js";
-export type { ProgressEvent, TrainHooks } from "./train/trainer.js";
+export type { ProgressEvent, TrainHooks, TrainSnapshot } from "./train/trainer.js";
+export type { StageValidation } from "./train/early-stopping.js";
 export { type EvalResult } from "./eval/evaluate.js";
 export { CUTOFFS, METRICS, MetricSums, type MetricTable } from "./eval/metrics.js";
 export { variantNames, expertNames } from "./eval/variants.js";

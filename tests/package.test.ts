@@ -1,6 +1,7 @@
-// The packed tarball, installed into an empty project: it imports and trains under Node, a
-// browser bundle made with esbuild from `ael-wasm/embedded` keeps its wasm and trains in Chromium,
-// and a bundle for an edge runtime that forbids compiling WebAssembly trains from a module.
+// The packed tarball, installed into an empty project: it imports and trains under Node, its
+// declarations type-check a strict TypeScript consumer, a browser bundle made with esbuild from
+// `ael-wasm/embedded` keeps its wasm and trains in Chromium, and a bundle for an edge runtime
+// that forbids compiling WebAssembly trains from a module.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
@@ -37,8 +38,38 @@ test("the installed package imports and trains under Node", () => {
   const out = JSON.parse(run(process.execPath, ["node.mjs"], dir));
   assert.match(out.checksum, /^[0-9a-f]{16}$/);
   assert.ok(out.recall >= 0 && out.recall <= 1);
-  const types = readFileSync(join(dir, "node_modules/ael-wasm/build/types/src/index.d.ts"), "utf8");
-  assert.match(types, /export \{ train/);
+});
+
+// A TypeScript program that names the types the API's options and results use, and misuses it
+// once: strict tsc over the installed declarations accepts the program and flags the misuse.
+const CONSUMER = `
+import { train, synthetic, createCore, loadCheckpoint, type TrainResult, type TrainSnapshot, type StageValidation, type ProgressEvent, type Recommendation } from "ael-wasm";
+const snapshots: TrainSnapshot[] = [];
+const result: TrainResult = await train(synthetic({ users: 20, items: 30 }), {
+  epochs: [2, 1, 1], gateEpochs: 1, patience: 1,
+  onProgress: (e: ProgressEvent) => console.log(e.stage, e.loss),
+  checkpointEvery: 1, onCheckpoint: (s) => { snapshots.push(s); },
+});
+const checks: Record<string, StageValidation> | undefined = result.validation;
+const top: Recommendation = result.recommender.recommend({ items: [0, 1] }, 5);
+const again = await loadCheckpoint(await createCore({ threads: 1 }), "model");
+console.log(checks, top.items, again.recommend({ user: 0 }, 3).scores, snapshots[0]?.epoch);
+// @ts-expect-error: epochs are numbers
+await train(synthetic(), { epochs: ["2500"] });
+`;
+
+test("the installed package's declarations type-check a strict TypeScript consumer", () => {
+  writeFileSync(join(dir, "consumer.ts"), CONSUMER);
+  const tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
+  const flags = ["--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--types", "node", "--typeRoots", join(root, "node_modules/@types"), "consumer.ts"];
+  try {
+    run(process.execPath, [tsc, ...flags], dir);
+  } catch (e) {
+    assert.unreachable(`tsc refused the consumer:\n${(e as { stdout?: string }).stdout}`);
+  }
+  // and the same checker does flag a wrong type: the test above can fail
+  writeFileSync(join(dir, "wrong.ts"), `import { train, synthetic } from "ael-wasm";\nawait train(synthetic(), { epochs: ["2500"] });\n`);
+  assert.throws(() => run(process.execPath, [tsc, ...flags.slice(0, -1), "wrong.ts"], dir), (e: { stdout?: string }) => /wrong\.ts.*TS2322/s.test(e.stdout ?? ""));
 });
 
 test("an esbuild browser bundle of ael-wasm/embedded keeps the wasm and trains in Chromium", async () => {

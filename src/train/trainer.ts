@@ -17,8 +17,6 @@ import { Stage0 } from "./stage0.js";
 import { StageDeep } from "./stage-deep.js";
 import { StageGate, cachesExperts } from "./stage-gate.js";
 
-export type { StageValidation } from "./early-stopping.js";
-
 export type StageName = `stage${number}` | "gate";
 
 export interface ProgressEvent {
