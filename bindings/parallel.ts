@@ -26,12 +26,7 @@ function columnBounds(core: Core, colstart: number, n: number, parts: number): n
 
 /** Independent kernel calls (disjoint outputs) spread over the threads when there are several, else one after the other. */
 export function runTasks(core: Core, tasks: Task[]): void {
-  runChains(core, tasks.map((t) => [t]));
-}
-
-function runChains(core: Core, chains: Chain[]): void {
-  if (core.pool && chains.length > 1) core.pool.run(chains);
-  else for (const chain of chains) runChain(core.kernels, chain);
+  together(core, ...tasks.map((t): Chain => [t]));
 }
 
 /**
@@ -39,7 +34,8 @@ function runChains(core: Core, chains: Chain[]): void {
  * several, else one after the other; each chain's calls run in order on one thread.
  */
 export function together(core: Core, ...chains: Chain[]): void {
-  runChains(core, chains);
+  if (core.pool && chains.length > 1) core.pool.run(chains);
+  else for (const chain of chains) runChain(core.kernels, chain);
 }
 
 /** Below this many floats, a streaming kernel runs on one thread: the fork and join would cost more. */

@@ -144,24 +144,19 @@ export class Adam {
    * read; nothing to do unless p is deferred.
    */
   catchUp(p: Param, rows: number, count: number): void {
-    const i = this.deferred.indexOf(p);
-    if (i >= 0) this.catchUpRows(i, rows, count);
+    runTasks(this.store.core, this.catchUpTasks(p, rows, count));
   }
 
   /** catchUp's kernel calls, at most maxTasks, for a pass that runs them beside its own (none unless p is deferred). */
-  catchUpTasks(p: Param, rows: number, count: number, maxTasks: number): Task[] {
+  catchUpTasks(p: Param, rows: number, count: number, maxTasks = MAX_TASKS): Task[] {
     const i = this.deferred.indexOf(p);
     return i < 0 ? [] : this.rowTasks(i, rows, count, maxTasks);
   }
 
   /** Bring every row of the deferred tensors up to the steps taken (the end of an epoch). */
   flush(): void {
-    this.deferred.forEach((p, i) => this.catchUpRows(i, 0, p.shape[0]));
+    this.deferred.forEach((p, i) => runTasks(this.store.core, this.rowTasks(i, 0, p.shape[0])));
     this.base = this.t;
-  }
-
-  private catchUpRows(i: number, rows: number, count: number): void {
-    runTasks(this.store.core, this.rowTasks(i, rows, count));
   }
 
   /** The adam_catch_up calls that bring the listed rows of deferred tensor i up to the steps taken. */
