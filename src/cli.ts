@@ -7,6 +7,7 @@ import { ablateCommand, trainCommand } from "./cli/train.js";
 import { evalCommand, recommendCommand } from "./cli/model.js";
 import { profileCommand } from "./cli/profile.js";
 import { exportCommand, importCommand } from "./cli/interop.js";
+import { relaunchForRelaxedSimd } from "./cli/relaunch.js";
 
 const COMMANDS: Record<string, (a: Args) => Promise<void>> = {
   train: trainCommand,
@@ -27,7 +28,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const run = COMMANDS[cmd];
   if (!run) throw new ConfigError(`unknown command "${cmd}"\n${USAGE}`);
-  await run(a);
+  const relaunched = relaunchForRelaxedSimd(a.flavour);
+  if (relaunched !== undefined) process.exitCode = relaunched;
+  else await run(a);
 }
 
 // a reader that stops early (`ael recommend --all | head`) ends the command, as it does any filter

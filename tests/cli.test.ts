@@ -155,6 +155,16 @@ test("profile times every kernel of a short training run", () => {
   assert.ok(e.outside_us_per_step >= 0 && Math.abs(kernelSum + e.outside_us_per_step - e.step_us) < 1e-6 * e.step_us);
 });
 
+test("--flavour relaxed works from a Node that keeps relaxed SIMD behind a flag", () => {
+  // this suite starts the command without the flag, as a user's shell does
+  const t = ael("train", "--data", DATA, "--epochs", "3,2,2", "--gate-epochs", "2", "--flavour", "relaxed", "--json");
+  assert.is(t.status, 0, t.stderr);
+  assert.is(JSON.parse(t.stdout).flavour, "relaxed");
+  const p = ael("profile", "--data", DATA, "--epochs", "2,1,1", "--gate-epochs", "1", "--flavour=relaxed", "--json");
+  assert.is(p.status, 0, p.stderr);
+  assert.is(JSON.parse(p.stdout).flavour, "relaxed");
+});
+
 test("bad input exits with status 2 and a message naming the problem", () => {
   const cases: [string[], RegExp][] = [
     [["train", "--data", "nope:x"], /unknown data spec "nope:x"/],
