@@ -41,7 +41,7 @@ export interface CoreOptions {
   /**
    * Threads for the kernels that split, at most MAX_THREADS (default: every core in Node, up to
    * MAX_THREADS; in browsers the same when the page is cross-origin isolated, else 1). Results
-   * do not depend on it. A module or bytes given by the caller run on 1.
+   * do not depend on it. The scalar flavour, and a module or bytes given by the caller, run on 1.
    */
   threads?: number;
 }
@@ -77,7 +77,7 @@ export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
 
-/** The file of a flavour; several threads need the build with shared memory. */
+/** The file of a flavour; several threads need its build with shared memory (simd and relaxed have one). */
 export function wasmFileName(flavour: Flavour, threaded = false): string {
   return `ael.${flavour}${threaded ? "-threads" : ""}.wasm`;
 }
@@ -110,9 +110,9 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
     return instantiateCore(await compile(toBytes(wasmBinary), from), from, options.flavour, initialBytes);
   }
   const flavour = options.flavour ?? (simdSupported() ? "simd" : "scalar");
-  const threads = checkThreads(options.threads ?? (flavour === "simd" && !embedded.simd ? Math.min(defaultThreads(), MAX_THREADS) : 1));
+  const threads = checkThreads(options.threads ?? (flavour !== "scalar" && !embedded.simd ? Math.min(defaultThreads(), MAX_THREADS) : 1));
   if (threads > 1 && embedded.simd) throw new WasmLoadError(ONE_THREAD);
-  if (threads > 1 && flavour !== "simd") throw new WasmLoadError(`several threads need the simd flavour (got ${flavour})`);
+  if (threads > 1 && flavour === "scalar") throw new WasmLoadError("several threads need a SIMD flavour (simd or relaxed), not scalar");
   const { bytes, from } = embedded[flavour] && options.wasmUrl === undefined
     ? { bytes: embedded[flavour]!, from: `the embedded ${flavour} core` }
     : await locate(wasmFileName(flavour, threads > 1), options.wasmUrl);

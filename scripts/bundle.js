@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "build");
-const wasm = readdirSync(out).filter((f) => /^ael\.(simd|scalar|relaxed|simd-threads)\.wasm$/.test(f));
+const wasm = readdirSync(out).filter((f) => /^ael\.(simd|scalar|relaxed)(-threads)?\.wasm$/.test(f));
 const common = { bundle: true, format: "esm", sourcemap: "linked", logLevel: "warning", loader: { ".wasm": "binary" } };
 const node = { ...common, platform: "node", target: "node20", banner: { js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" } };
 // browser bundles read no files: swap the Node file reader for its browser twin

@@ -86,7 +86,7 @@ test("options that cannot work together are refused before anything is loaded", 
   assert.match(await refusal({ wasmModule: simd, wasmBinary: bytesOf("ael.simd.wasm") }), "give wasmModule or wasmBinary, not both");
   assert.match(await refusal({ wasmModule: simd, threads: 2 }), "several threads need the threads build located next to the bindings");
   assert.match(await refusal({ flavour: "gpu" as "simd" }), 'unknown flavour "gpu": expected "simd", "scalar" or "relaxed"');
-  assert.match(await refusal({ flavour: "scalar", threads: 2 }), "several threads need the simd flavour (got scalar)");
+  assert.match(await refusal({ flavour: "scalar", threads: 2 }), "several threads need a SIMD flavour (simd or relaxed), not scalar");
   assert.match(await refusal({ threads: 0 }), "threads must be an integer in [1, 16], got 0");
   assert.match(await refusal({ threads: 17 }), "threads must be an integer in [1, 16], got 17");
 });

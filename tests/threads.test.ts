@@ -1,7 +1,7 @@
 // Kernels split across threads give the weights of one thread, bit for bit.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createCore } from "../bindings/index.js";
+import { createCore, relaxedSimdSupported } from "../bindings/index.js";
 import { train } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
@@ -29,6 +29,20 @@ for (const [what, options] of [["", {}], [" (lazy Adam)", { lazyAdam: true }], [
     assert.is(sums[2], sums[0], "3 threads");
     assert.equal(records[1], records[0], "2 threads' validation checks");
     assert.equal(records[2], records[0], "3 threads' validation checks");
+  });
+
+// relaxed SIMD has its own threads build (tests/run.js starts Node with relaxed SIMD enabled)
+if (relaxedSimdSupported())
+  test("the relaxed flavour runs on several threads and gives the weights of its one thread", async () => {
+    const sums: string[] = [];
+    for (const threads of [1, 2]) {
+      const core = await createCore({ flavour: "relaxed", threads });
+      assert.equal([core.flavour, core.threads], ["relaxed", threads]);
+      const r = await train(data, { core, hidden: [64, 16, 4], epochs: [6, 3, 3], gateEpochs: 2, batchSize: 16, seed: 2 });
+      sums.push(r.recommender.weightsChecksum());
+      core.pool?.terminate();
+    }
+    assert.is(sums[1], sums[0]);
   });
 
 // With 4 threads a long kernel is cut into MAX_TASKS tasks. Stage 0 runs the batch's embedding
@@ -135,7 +149,7 @@ test("threads are refused for the scalar flavour, with the reason", async () => 
     await createCore({ flavour: "scalar", threads: 2 });
     assert.unreachable("expected an error");
   } catch (e) {
-    assert.match((e as Error).message, /several threads need the simd flavour/);
+    assert.match((e as Error).message, /several threads need a SIMD flavour \(simd or relaxed\), not scalar/);
   }
 });
 
