@@ -14,6 +14,9 @@ export { synthetic, SYNTHETIC_DEFAULTS, type SyntheticOptions } from "./data/syn
 export { injectNoise } from "./data/noise.js";
 export { parseInteractions } from "./data/parse.js";
 export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
+export { profileTraining, type ProfileOptions, type ProfileReport, type FastestEpoch } from "./profile/profile.js";
+export type { KernelProfile } from "./profile/instrument.js";
+export type { Ceilings } from "./profile/ceilings.js";
 export { AelError, DataError, ConfigError, NumericsError, CheckpointError, AbortError } from "./errors.js";
 export { TrainingWorker, type DataSource, type TrainSummary, type WorkerTrainOptions } from "./web/client.js";
 export * from "../bindings/index.js";

@@ -16,5 +16,8 @@ export { parseInteractions } from "./data/parse.js";
 export { loadDataSpec } from "./data/spec.js";
 export { saveCheckpoint, loadCheckpoint } from "./io/checkpoint.js";
 export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
+export { profileTraining, type ProfileOptions, type ProfileReport, type FastestEpoch } from "./profile/profile.js";
+export type { KernelProfile } from "./profile/instrument.js";
+export type { Ceilings } from "./profile/ceilings.js";
 export { AelError, DataError, ConfigError, NumericsError, CheckpointError, AbortError } from "./errors.js";
 export * from "../bindings/index.js";

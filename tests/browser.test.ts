@@ -1,6 +1,6 @@
 // The same training in Node and in Chromium (Debian's, driven by playwright-core) gives the
-// same metrics and bit-identical weights per flavour; the demo page trains and is captured, and
-// the model it hands over serves the same recommendations in Node.
+// same metrics and bit-identical weights per flavour; the demo page trains and is captured, the
+// model it hands over serves the same recommendations in Node, and it profiles the kernels.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
@@ -10,7 +10,8 @@ import { chromium, type Browser } from "playwright-core";
 import { createCore, relaxedSimdSupported } from "../bindings/index.js";
 import { loadCheckpoint } from "../src/io/checkpoint.js";
 import { serve } from "../src/web/serve.js";
-import { trainSummary } from "../src/web/run.js";
+import { loadSource, trainSummary } from "../src/web/run.js";
+import { profileTraining, type ProfileReport } from "../src/profile/profile.js";
 import { PARITY_DATA, PARITY_OPTIONS } from "../src/web/parity-config.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -82,6 +83,30 @@ test("the demo page trains in a worker, shows every panel, recommends, hands the
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });
   console.log(`  screenshot: tests/artifacts/demo.png`);
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test("the demo profiles the kernels in its worker: the kernel calls of Node's profile, each with its pace", async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${base}/`);
+  const node = await profileTraining(loadSource({ kind: "synthetic" }, 1));
+  const calls = (r: ProfileReport) => Object.fromEntries(r.kernels.map((k) => [k.kernel, k.calls]));
+  for (const flavour of ["simd", "relaxed"]) {
+    await page.selectOption("#profile-flavour", flavour);
+    await page.evaluate(() => delete (globalThis as Record<string, unknown>).__aelProfile);
+    await page.click("#profile");
+    await page.waitForFunction(() => (globalThis as Record<string, unknown>).__aelProfile, null, { timeout: 120_000 });
+    const web = (await page.evaluate(() => (globalThis as Record<string, unknown>).__aelProfile)) as ProfileReport;
+    assert.equal([web.flavour, web.threads], [flavour, 1]);
+    assert.equal(calls(web), calls(node), `${flavour}: the calls Node's profile counts`);
+    const decoder = web.kernels.find((k) => k.kernel === "sampled_decoder_train")!;
+    assert.ok(decoder.gflops! > 0 && web.ceilings.gflops > 0);
+    assert.match(await page.locator("#profile-table").innerText(), new RegExp(`sampled_decoder_train\t${decoder.calls}\t[\\d.]+\t[\\d.]+%\t[\\d.]+ GFLOP/s \\(\\d+% of ceiling\\)`));
+    assert.ok(web.stage0_fastest_epoch && (await page.locator("#profile-step tr").count()) === web.stage0_fastest_epoch.kernels.length + 2, "a header, each kernel and the time outside them");
+  }
   assert.equal(errors, []);
   await page.close();
 });

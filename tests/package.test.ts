@@ -72,7 +72,7 @@ test("the installed package trains under Deno and Bun, on 1 and 2 threads, to th
 // A TypeScript program that names the types the API's options and results use, and misuses it
 // once: strict tsc over the installed declarations accepts the program and flags the misuse.
 const CONSUMER = `
-import { train, synthetic, createCore, loadCheckpoint, type TrainResult, type TrainSnapshot, type StageValidation, type ProgressEvent, type Recommendation } from "ael-wasm";
+import { train, synthetic, createCore, loadCheckpoint, profileTraining, type TrainResult, type TrainSnapshot, type StageValidation, type ProgressEvent, type Recommendation, type ProfileReport, type KernelProfile } from "ael-wasm";
 const snapshots: TrainSnapshot[] = [];
 const result: TrainResult = await train(synthetic({ users: 20, items: 30 }), {
   epochs: [2, 1, 1], gateEpochs: 1, patience: 1,
@@ -83,6 +83,9 @@ const checks: Record<string, StageValidation> | undefined = result.validation;
 const top: Recommendation = result.recommender.recommend({ items: [0, 1] }, 5);
 const again = await loadCheckpoint(await createCore({ threads: 1 }), "model");
 console.log(checks, top.items, again.recommend({ user: 0 }, 3).scores, snapshots[0]?.epoch);
+const report: ProfileReport = await profileTraining(synthetic({ users: 20, items: 30 }), { flavour: "simd", epochs: [2, 1, 1] });
+const slowest: KernelProfile | undefined = report.kernels[0];
+console.log(slowest?.gflops, report.ceilings.gflops, report.stage0_fastest_epoch?.step_us);
 // @ts-expect-error: epochs are numbers
 await train(synthetic(), { epochs: ["2500"] });
 `;

@@ -4,6 +4,7 @@
 import type { ProgressEvent } from "../train/trainer.js";
 import type { RecommendAllOptions, RecommendationTable, RecommendQuery } from "../recommender.js";
 import type { DataSource, FromWorker, RunCheckpoint, ToWorker, TrainSummary, WorkerTrainOptions } from "./protocol.js";
+import type { ProfileOptions, ProfileReport } from "../profile/profile.js";
 
 export type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions };
 
@@ -28,7 +29,7 @@ export class TrainingWorker {
         const e = new Error(m.message);
         e.name = m.name;
         p.reject(e);
-      } else p.resolve((m.type === "done" ? m.summary : m.type === "model" ? m.bytes : m.type === "table" ? m.table : { items: m.items, scores: m.scores }) as never);
+      } else p.resolve((m.type === "done" ? m.summary : m.type === "model" ? m.bytes : m.type === "table" ? m.table : m.type === "profile" ? m.report : { items: m.items, scores: m.scores }) as never);
     };
     this.worker.onerror = (ev) => {
       for (const p of this.pending.values()) p.reject(new Error(`training worker failed: ${ev.message}`));
@@ -74,6 +75,14 @@ export class TrainingWorker {
    */
   model(): Promise<Uint8Array<ArrayBuffer>> {
     return this.call({ type: "model" });
+  }
+
+  /**
+   * Profile the kernels on a short training (profileTraining) in the worker, on a core of its own:
+   * every kernel's calls, time, share and pace beside this device's ceilings.
+   */
+  profile(data: DataSource, options: ProfileOptions = {}): Promise<ProfileReport> {
+    return this.call({ type: "profile", data, options });
   }
 
   terminate(): void {

@@ -1,6 +1,6 @@
 // The demo page: pick data and a schedule, train in the worker, watch progress and loss curves,
 // then read the gate's routing, the metrics of every variant, ask for recommendations, and take
-// the model and every user's recommendations away.
+// the model and every user's recommendations away; or profile the kernels on a short run.
 import { TrainingWorker } from "./client.js";
 import { recommendationCsv } from "../io/recommendations.js";
 import type { DataIds } from "../data/dataset.js";
@@ -8,6 +8,7 @@ import type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions } from
 import { forgetRun, keepCheckpoint, savedRun, startRun } from "./saved-run.js";
 import type { ProgressEvent } from "../train/trainer.js";
 import { drawCurve } from "./plot.js";
+import { achieved, type ProfileReport } from "../profile/profile.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new TrainingWorker(new URL("./worker.js", import.meta.url));
@@ -91,7 +92,8 @@ const CHECKPOINT_EVERY = 25;
 async function run(data: DataSource, options: WorkerTrainOptions, resumed = false): Promise<void> {
   curves.clear();
   $("stages").innerHTML = "";
-  $<HTMLButtonElement>("train").disabled = true;
+  // one job at a time in the worker: a profile beside a training would time both
+  $<HTMLButtonElement>("train").disabled = $<HTMLButtonElement>("profile").disabled = true;
   $<HTMLButtonElement>("resume").hidden = true;
   $<HTMLButtonElement>("cancel").disabled = false;
   $("status").textContent = "training…";
@@ -128,7 +130,7 @@ async function run(data: DataSource, options: WorkerTrainOptions, resumed = fals
   } catch (e) {
     $("status").textContent = `${(e as Error).name}: ${(e as Error).message}`;
   } finally {
-    $<HTMLButtonElement>("train").disabled = false;
+    $<HTMLButtonElement>("train").disabled = $<HTMLButtonElement>("profile").disabled = false;
     $<HTMLButtonElement>("cancel").disabled = true;
   }
 }
@@ -197,4 +199,29 @@ $("go").addEventListener("click", () => {
 $("users").addEventListener("click", (ev) => {
   const u = (ev.target as HTMLElement).dataset.user;
   if (u !== undefined) recommend({ user: Number(u) });
+});
+
+function showProfile(p: ProfileReport): void {
+  const c = p.ceilings;
+  $("profile-status").textContent = `${p.dataset}, ${p.flavour} core, ${p.threads} thread${p.threads > 1 ? "s" : ""}: ${(p.total_ms / 1000).toFixed(2)} s; ceilings ${c.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${c.gbps.toFixed(1)} GB/s (streaming), ${c.adamMparams.toFixed(0)} M params/s (Adam in L2)`;
+  $("profile-kernels").innerHTML = `<table id="profile-table"><tr><th>kernel</th><th>calls</th><th>total ms</th><th>share</th><th>achieved</th></tr>` +
+    p.kernels.map((r) => `<tr><td title="${escape(r.note ?? "")}">${escape(r.kernel)}</td><td>${r.calls}</td><td>${r.ms.toFixed(1)}</td><td>${(100 * r.share).toFixed(1)}%</td><td>${achieved(r, c)}</td></tr>`).join("") + "</table>";
+  const e = p.stage0_fastest_epoch;
+  $("profile-epoch").innerHTML = !e ? "" : `<h3>stage 0, fastest epoch (${e.epoch}): ${e.step_us.toFixed(0)} µs per step over ${e.steps} steps</h3><table id="profile-step"><tr><th>kernel</th><th>per step</th><th>share</th></tr>` +
+    [...e.kernels.map((k) => [k.kernel, k.us_per_step] as const), ["outside the kernels", e.outside_us_per_step] as const].map(([name, us]) => `<tr><td>${escape(name)}</td><td>${us.toFixed(1)} µs</td><td>${((100 * us) / e.step_us).toFixed(1)}%</td></tr>`).join("") + "</table>";
+}
+
+$("profile").addEventListener("click", async () => {
+  const buttons = ["profile", "train", "resume"].map((id) => $<HTMLButtonElement>(id));
+  for (const b of buttons) b.disabled = true;
+  $("profile-status").textContent = "profiling…";
+  try {
+    const report = await worker.profile(await dataSource(), { flavour: $<HTMLSelectElement>("profile-flavour").value as ProfileReport["flavour"] });
+    showProfile(report);
+    (globalThis as Record<string, unknown>).__aelProfile = report;
+  } catch (e) {
+    $("profile-status").textContent = `${(e as Error).name}: ${(e as Error).message}`;
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
 });

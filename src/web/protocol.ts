@@ -6,6 +6,7 @@ import type { SyntheticOptions } from "../data/synthetic.js";
 import type { TrainConfig } from "../train/config.js";
 import type { DataIds } from "../data/dataset.js";
 import type { RecommendAllOptions, RecommendationTable, RecommendQuery } from "../recommender.js";
+import type { ProfileOptions, ProfileReport } from "../profile/profile.js";
 
 export type DataSource =
   | { kind: "synthetic"; options?: Partial<SyntheticOptions> }
@@ -50,7 +51,8 @@ export type ToWorker =
   | { type: "cancel" }
   | { type: "recommend"; id: number; who: RecommendQuery; k: number; variant?: string }
   | { type: "recommendAll"; id: number; k: number; variant?: string; options: RecommendAllOptions }
-  | { type: "model"; id: number };
+  | { type: "model"; id: number }
+  | { type: "profile"; id: number; data: DataSource; options: ProfileOptions };
 
 export type FromWorker =
   | { type: "progress"; id: number; event: ProgressEvent }
@@ -59,4 +61,5 @@ export type FromWorker =
   | { type: "recommendation"; id: number; items: number[]; scores: number[] }
   | { type: "table"; id: number; table: RecommendationTable }
   | { type: "model"; id: number; bytes: Uint8Array<ArrayBuffer> }
+  | { type: "profile"; id: number; report: ProfileReport }
   | { type: "error"; id: number; name: string; message: string };

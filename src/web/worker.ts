@@ -1,9 +1,10 @@
 // The training Web Worker: trains off the page's thread, streams progress and checkpoints, can
 // be cancelled or resumed, and answers recommendations (one user's, or every user's) from the
-// model it trained last, or hands that model over.
+// model it trained last, or hands that model over; it also profiles the kernels on a short run.
 import type { Recommender } from "../recommender.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
-import { trainSummary } from "./run.js";
+import { loadSource, trainSummary } from "./run.js";
+import { profileTraining } from "../profile/profile.js";
 
 let abort: AbortController | null = null;
 let model: Recommender | null = null;
@@ -25,6 +26,8 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       });
       model = recommender;
       post({ type: "done", id: msg.id, summary });
+    } else if (msg.type === "profile") {
+      post({ type: "profile", id: msg.id, report: await profileTraining(loadSource(msg.data, 1), msg.options) });
     } else if (!model) {
       throw new Error("no model yet: train first");
     } else if (msg.type === "recommend") {
