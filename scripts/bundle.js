@@ -41,6 +41,6 @@ withWasm(web);
 for (const [dir, re] of [["tests", /\.test\.ts$/], ["bench", /\.ts$/]]) {
   const files = entries(dir, re);
   if (!files.length) continue;
-  await build({ ...node, entryPoints: files, outdir: join(out, dir), external: ["benny", "uvu", "uvu/*", "playwright-core", "esbuild"] });
+  await build({ ...node, entryPoints: files, outdir: join(out, dir), external: ["benny", "uvu", "uvu/*", "playwright-core", "puppeteer-core", "esbuild"] });
   withWasm(join(out, dir));
 }

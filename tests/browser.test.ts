@@ -12,7 +12,7 @@ import { loadCheckpoint } from "../src/io/checkpoint.js";
 import { serve } from "../src/web/serve.js";
 import { loadSource, trainSummary } from "../src/web/run.js";
 import { profileTraining, type ProfileReport } from "../src/profile/profile.js";
-import { PARITY_DATA, PARITY_OPTIONS } from "../src/web/parity-config.js";
+import { assertSameRun, nodeRun, pageRun } from "./parity.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../tests/artifacts/", import.meta.url).pathname;
@@ -37,19 +37,11 @@ test.after(async () => {
 // relaxed SIMD is on in Chromium; Node 20 has it behind the flag tests/run.js passes
 for (const flavour of ["simd", "scalar", ...(relaxedSimdSupported() ? ["relaxed"] as const : [])] as const) {
   test(`parity (${flavour}): metrics and weight checksum equal in Node and Chromium`, async () => {
-    const { summary: node } = await trainSummary(PARITY_DATA, { ...PARITY_OPTIONS, flavour });
     const page = await browser.newPage();
-    await page.goto(`${base}/parity.html?flavour=${flavour}`);
-    await page.waitForFunction(() => (globalThis as Record<string, unknown>).__parity || (globalThis as Record<string, unknown>).__parityError, null, { timeout: 120_000 });
-    const error = await page.evaluate(() => (globalThis as Record<string, unknown>).__parityError);
-    assert.is(error, undefined, String(error));
-    const web = (await page.evaluate(() => (globalThis as Record<string, unknown>).__parity)) as typeof node;
+    const web = await pageRun(page, base, flavour);
     await page.close();
-    console.log(`  ${flavour}: weights ${node.weightsChecksum} (Node, ${node.threads} threads) / ${web.weightsChecksum} (Chromium, ${web.threads} threads)`);
-    assert.is(web.flavour, flavour);
-    assert.is(web.weightsChecksum, node.weightsChecksum);
-    assert.equal(web.variants, node.variants);
-    assert.equal(web.losses, node.losses);
+    assert.ok(web.relaxedSimd, "Chromium has relaxed SIMD");
+    assertSameRun("Chromium", flavour, web, await nodeRun(flavour));
   });
 }
 
