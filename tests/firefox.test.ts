@@ -1,12 +1,13 @@
-// The parity run in Firefox (Debian's firefox-esr, driven by puppeteer-core over WebDriver BiDi):
+// Firefox (Debian's firefox-esr, driven by puppeteer-core over WebDriver BiDi): in the parity run
 // SpiderMonkey trains to Node's weights, metrics and losses, for every flavour it has, and
-// refuses relaxed SIMD by name where it lacks it.
+// refuses relaxed SIMD by name where it lacks it; the demo page trains, recommends and profiles.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
 import puppeteer, { type Browser } from "puppeteer-core";
 import type { Flavour } from "../bindings/index.js";
 import { serve } from "../src/web/serve.js";
+import { trainSummary } from "../src/web/run.js";
 import { assertSameRun, nodeRun, pageRun } from "./parity.js";
 
 const FIREFOX = "/usr/bin/firefox-esr";
@@ -38,5 +39,29 @@ for (const flavour of ["simd", "scalar", "relaxed"] as Flavour[]) {
     assert.equal(errors, []);
   });
 }
+
+test("the demo page trains, recommends and profiles the kernels in Firefox", async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push((e as Error).message));
+  await page.goto(`${base}/`);
+  await page.select("#schedule", "100,40,40:20");
+  await page.click("#train");
+  await page.waitForSelector("#metrics-table", { timeout: 120_000 });
+  assert.is(await page.$$eval("#metrics-table tr", (rows) => rows.length), 9, "a header and eight variants");
+  const summary = (await page.evaluate(() => (globalThis as Record<string, unknown>).__aelSummary)) as { weightsChecksum: string; flavour: string };
+  const node = await trainSummary({ kind: "synthetic" }, { epochs: [100, 40, 40], gateEpochs: 20, seed: 1 });
+  assert.is(summary.weightsChecksum, node.summary.weightsChecksum, "the demo's run is Node's");
+  await page.type("#items", "3, 17, 42");
+  await page.click("#go");
+  await page.waitForSelector("#recs li");
+  const shown = await page.$$eval("#recs li", (li) => li.map((e) => Number(/^item (\d+)/.exec(e.textContent ?? "")![1])));
+  assert.equal(shown, node.recommender.recommend({ items: [3, 17, 42] }, 10).items);
+  await page.click("#profile");
+  await page.waitForSelector("#profile-table", { timeout: 120_000 });
+  assert.match(await page.$eval("#profile-table", (t) => (t as HTMLElement).innerText), /sampled_decoder_train\t\d+\t[\d.]+\t[\d.]+%\t[\d.]+ GFLOP\/s/);
+  assert.equal(errors, []);
+  await page.close();
+});
 
 test.run();
