@@ -3,7 +3,7 @@
 // parameters per second (Adam) or GB/s (memory-bound ones) beside this machine's measured
 // ceilings; then stage 0's fastest epoch split per step. --json prints the report as it is.
 import type { Flavour } from "../../bindings/index.js";
-import { achieved, profileTraining } from "../profile/profile.js";
+import { achieved, headline, profileTraining } from "../profile/profile.js";
 import { list, loadData, num, type Args } from "./args.js";
 
 export async function profileCommand(a: Args): Promise<void> {
@@ -14,7 +14,7 @@ export async function profileCommand(a: Args): Promise<void> {
     return;
   }
   const { ceilings: ceiling, stage0_fastest_epoch: epoch } = report;
-  console.log(`${report.dataset}, ${report.flavour} core, ${report.threads} thread${report.threads > 1 ? "s" : ""}: ${(report.total_ms / 1000).toFixed(2)} s; ceilings ${ceiling.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${ceiling.gbps.toFixed(1)} GB/s (streaming), ${ceiling.adamMparams.toFixed(0)} M params/s (Adam in L2)`);
+  console.log(headline(report));
   console.log(`${"kernel".padEnd(26)}${"calls".padStart(9)}${"total ms".padStart(11)}${"share".padStart(8)}   achieved`);
   for (const r of report.kernels) console.log(`${r.kernel.padEnd(26)}${String(r.calls).padStart(9)}${r.ms.toFixed(1).padStart(11)}${(100 * r.share).toFixed(1).padStart(7)}%   ${achieved(r, ceiling)}`);
   for (const r of report.kernels) if (r.note) console.log(`note: ${r.kernel}: ${r.note}`);

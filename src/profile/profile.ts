@@ -91,3 +91,9 @@ export function achieved(r: KernelProfile, c: Ceilings): string {
   if (r.gbps !== undefined) return `${r.gbps.toFixed(2)} GB/s ${of(r.gbps, c.gbps)}`;
   return "";
 }
+
+/** The report's first line: what ran, how long, and the ceilings. */
+export function headline(p: ProfileReport): string {
+  const c = p.ceilings;
+  return `${p.dataset}, ${p.flavour} core, ${p.threads} thread${p.threads > 1 ? "s" : ""}: ${(p.total_ms / 1000).toFixed(2)} s; ceilings ${c.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${c.gbps.toFixed(1)} GB/s (streaming), ${c.adamMparams.toFixed(0)} M params/s (Adam in L2)`;
+}

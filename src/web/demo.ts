@@ -8,7 +8,7 @@ import type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions } from
 import { forgetRun, keepCheckpoint, savedRun, startRun } from "./saved-run.js";
 import type { ProgressEvent } from "../train/trainer.js";
 import { drawCurve } from "./plot.js";
-import { achieved, type ProfileReport } from "../profile/profile.js";
+import { achieved, headline, type ProfileReport } from "../profile/profile.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new TrainingWorker(new URL("./worker.js", import.meta.url));
@@ -203,7 +203,7 @@ $("users").addEventListener("click", (ev) => {
 
 function showProfile(p: ProfileReport): void {
   const c = p.ceilings;
-  $("profile-status").textContent = `${p.dataset}, ${p.flavour} core, ${p.threads} thread${p.threads > 1 ? "s" : ""}: ${(p.total_ms / 1000).toFixed(2)} s; ceilings ${c.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${c.gbps.toFixed(1)} GB/s (streaming), ${c.adamMparams.toFixed(0)} M params/s (Adam in L2)`;
+  $("profile-status").textContent = headline(p);
   $("profile-kernels").innerHTML = `<table id="profile-table"><tr><th>kernel</th><th>calls</th><th>total ms</th><th>share</th><th>achieved</th></tr>` +
     p.kernels.map((r) => `<tr><td title="${escape(r.note ?? "")}">${escape(r.kernel)}</td><td>${r.calls}</td><td>${r.ms.toFixed(1)}</td><td>${(100 * r.share).toFixed(1)}%</td><td>${achieved(r, c)}</td></tr>`).join("") + "</table>";
   const e = p.stage0_fastest_epoch;
