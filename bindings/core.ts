@@ -122,7 +122,7 @@ export async function createCore(options: CoreOptions = {}): Promise<Core> {
 function checkFlavour(flavour: Flavour): void {
   if (!FLAVOURS.includes(flavour)) throw new WasmLoadError(`unknown flavour "${flavour}": expected "simd", "scalar" or "relaxed"`);
   if (flavour === "simd" && !simdSupported()) throw new WasmLoadError("this runtime does not support WebAssembly SIMD; use flavour \"scalar\"");
-  if (flavour === "relaxed" && !relaxedSimdSupported()) throw new WasmLoadError("this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use flavour \"simd\"");
+  if (flavour === "relaxed" && !relaxedSimdSupported()) throw new WasmLoadError(`this runtime does not support relaxed SIMD${isNode ? " (Node 20 needs --experimental-wasm-relaxed-simd)" : ""}; use flavour "simd"`);
 }
 
 function checkThreads(threads: number): number {
