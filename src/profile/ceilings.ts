@@ -1,4 +1,4 @@
-// This machine's ceilings for a core, measured on it: the pace the profile sets each kernel's beside.
+// The paces a profile sets each kernel's beside, measured on the machine it runs on.
 import type { Core } from "../../bindings/index.js";
 
 export interface Ceilings {
