@@ -1,5 +1,6 @@
 // The packed tarball, installed into an empty project: it imports and trains under Node, and
-// under Deno and Bun to the same weights per flavour on 1 and 2 threads, its declarations
+// under Deno and Bun to the same weights per flavour on 1 and 2 threads (its `ael` command to
+// the same metrics), its declarations
 // type-check a strict TypeScript consumer, a browser bundle made with esbuild from
 // `ael-wasm/embedded` keeps its wasm and trains in Chromium, and a bundle for an edge runtime
 // that forbids compiling WebAssembly trains from a module.
@@ -72,6 +73,19 @@ test("the installed package trains under Deno and Bun, per flavour on 1 and 2 th
   const runIn = (runtime: string, args: string[]): Run[] => JSON.parse(execFileSync(bin(runtime), args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
   assert.equal(runIn("deno", ["run", "--allow-all", "runtimes.mjs"]), node, "deno: the runs Node gives");
   assert.equal(runIn("bun", ["runtimes.mjs"]), node.map((r) => ({ ...r, checksum: simd })), "bun: Node's simd weights from both cores");
+});
+
+test("the installed `ael` command trains under Deno and Bun to the metrics it gives under Node", () => {
+  const cli = createRequire(join(dir, "package.json")).resolve("ael-wasm/package.json").replace(/package\.json$/, "build/cli.js");
+  const args = [cli, "train", "--data", "synthetic:users=60,items=50,interactions=8", "--epochs", "10,5,5", "--gate-epochs", "3", "--seed", "3", "--json"];
+  const variants = (out: string) => JSON.parse(out).variants;
+  const node = variants(run(process.execPath, args, dir));
+  assert.ok(node.gate_k2["recall@20"] > 0);
+  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(dir, ".deno") };
+  for (const [runtime, prefix] of [["deno", ["run", "--allow-all"]], ["bun", []]] as const) {
+    const out = execFileSync(join(root, "node_modules", ".bin", runtime), [...prefix, ...args], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    assert.equal(variants(out), node, `${runtime}: Node's metrics`);
+  }
 });
 
 // A TypeScript program that names the types the API's options and results use, and misuses it
