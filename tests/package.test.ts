@@ -1,9 +1,8 @@
 // The packed tarball, installed into an empty project: it imports and trains under Node, and
 // under Deno and Bun to the same weights per flavour on 1 and 2 threads (its `ael` command to
-// the same metrics), its declarations
-// type-check a strict TypeScript consumer, a browser bundle made with esbuild from
-// `ael-wasm/embedded` keeps its wasm and trains in Chromium, and a bundle for an edge runtime
-// that forbids compiling WebAssembly trains from a module.
+// the same metrics), its declarations type-check a strict TypeScript consumer, a browser bundle
+// made with esbuild from `ael-wasm/embedded` keeps its wasm and trains in Chromium, and a bundle
+// for an edge runtime that forbids compiling WebAssembly trains from a module.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
