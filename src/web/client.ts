@@ -79,7 +79,8 @@ export class TrainingWorker {
 
   /**
    * Profile the kernels on a short training (profileTraining) in the worker, on a core of its own:
-   * every kernel's calls, time, share and pace beside this device's ceilings.
+   * every kernel's calls, time, share and pace beside this device's ceilings. Start it while no
+   * training runs: the two would share the worker's thread, and the profile would time both.
    */
   profile(data: DataSource, options: ProfileOptions = {}): Promise<ProfileReport> {
     return this.call({ type: "profile", data, options });
