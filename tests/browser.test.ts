@@ -84,14 +84,19 @@ test("the demo profiles the kernels in its worker: the kernel calls of Node's pr
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`${base}/`);
-  const node = await profileTraining(loadSource({ kind: "synthetic" }, 1));
+  const data = loadSource({ kind: "synthetic" }, 1);
   const calls = (r: ProfileReport) => Object.fromEntries(r.kernels.map((k) => [k.kernel, k.calls]));
-  for (const flavour of ["simd", "relaxed"]) {
+  const profileOnPage = async (flavour: string, threads: "1" | "all cores") => {
     await page.selectOption("#profile-flavour", flavour);
+    await page.selectOption("#profile-threads", threads === "1" ? "1" : { index: 1 });
     await page.evaluate(() => delete (globalThis as Record<string, unknown>).__aelProfile);
     await page.click("#profile");
     await page.waitForFunction(() => (globalThis as Record<string, unknown>).__aelProfile, null, { timeout: 120_000 });
-    const web = (await page.evaluate(() => (globalThis as Record<string, unknown>).__aelProfile)) as ProfileReport;
+    return (await page.evaluate(() => (globalThis as Record<string, unknown>).__aelProfile)) as ProfileReport;
+  };
+  const node = await profileTraining(data);
+  for (const flavour of ["simd", "relaxed"]) {
+    const web = await profileOnPage(flavour, "1");
     assert.equal([web.flavour, web.threads], [flavour, 1]);
     assert.equal(calls(web), calls(node), `${flavour}: the calls Node's profile counts`);
     const decoder = web.kernels.find((k) => k.kernel === "sampled_decoder_train")!;
@@ -99,6 +104,11 @@ test("the demo profiles the kernels in its worker: the kernel calls of Node's pr
     assert.match(await page.locator("#profile-table").innerText(), new RegExp(`sampled_decoder_train\t${decoder.calls}\t[\\d.]+\t[\\d.]+%\t[\\d.]+ GFLOP/s \\(\\d+% of ceiling\\)`));
     assert.ok(web.stage0_fastest_epoch && (await page.locator("#profile-step tr").count()) === web.stage0_fastest_epoch.kernels.length + 2, "a header, each kernel and the time outside them");
   }
+  // on every core (the page is cross-origin isolated), parallel calls are timed whole, as in Node
+  const web = await profileOnPage("simd", "all cores");
+  assert.ok(web.threads > 1, `${web.threads} threads`);
+  assert.ok(web.kernels.some((k) => k.kernel.includes("‖")));
+  assert.equal(calls(web), calls(await profileTraining(data, { threads: web.threads })), "the calls Node's profile counts on as many threads");
   assert.equal(errors, []);
   await page.close();
 });

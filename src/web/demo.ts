@@ -9,6 +9,7 @@ import { forgetRun, keepCheckpoint, savedRun, startRun } from "./saved-run.js";
 import type { ProgressEvent } from "../train/trainer.js";
 import { drawCurve } from "./plot.js";
 import { achieved, headline, type ProfileReport } from "../profile/profile.js";
+import { MAX_THREADS } from "../../bindings/core.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new TrainingWorker(new URL("./worker.js", import.meta.url));
@@ -201,6 +202,12 @@ $("users").addEventListener("click", (ev) => {
   if (u !== undefined) recommend({ user: Number(u) });
 });
 
+// several threads share memory only in a cross-origin isolated page
+const allCores = $<HTMLOptionElement>("profile-all-cores");
+allCores.value = String(globalThis.crossOriginIsolated ? Math.min(navigator.hardwareConcurrency || 1, MAX_THREADS) : 1);
+allCores.disabled = !globalThis.crossOriginIsolated;
+allCores.textContent = globalThis.crossOriginIsolated ? `all cores (${allCores.value})` : "all cores (this page is not cross-origin isolated)";
+
 function showProfile(p: ProfileReport): void {
   const c = p.ceilings;
   $("profile-status").textContent = headline(p);
@@ -216,7 +223,7 @@ $("profile").addEventListener("click", async () => {
   for (const b of buttons) b.disabled = true;
   $("profile-status").textContent = "profiling…";
   try {
-    const report = await worker.profile(await dataSource(), { flavour: $<HTMLSelectElement>("profile-flavour").value as ProfileReport["flavour"] });
+    const report = await worker.profile(await dataSource(), { flavour: $<HTMLSelectElement>("profile-flavour").value as ProfileReport["flavour"], threads: Number($<HTMLSelectElement>("profile-threads").value) });
     showProfile(report);
     (globalThis as Record<string, unknown>).__aelProfile = report;
   } catch (e) {
