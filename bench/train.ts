@@ -19,7 +19,7 @@ import { Adam } from "../src/train/adam.js";
 import { resolveConfig } from "../src/train/config.js";
 import { Stage0 } from "../src/train/stage0.js";
 import { stageAdam } from "../src/train/trainer.js";
-import { adamCatchUp, adamStep, biasAdd, gemm, maskedMseBackward, sigmoidBackward, sigmoidForward, spmmBackward, spmmForward } from "../bindings/parallel.js";
+import { adamCatchUpTasks, adamStep, biasAdd, gemm, maskedMseBackward, runTasks, sigmoidBackward, sigmoidForward, spmmBackward, spmmForward } from "../bindings/parallel.js";
 import { tfjsWasm } from "./tfjs.js";
 
 const ML = "../shared/data/ml-100k";
@@ -308,7 +308,7 @@ function adressaLike(users: number): Dataset {
     };
     return {
       dense: () => timed(() => adamStep(c, p, g, m, v, n, 5e-4, 0.9, 0.999, 1.5, 1e-8)),
-      catchUp: (rows: number, K: number) => timed(() => adamCatchUp(c, p, m, v, last, 0, rows, H, K, table, 0, 0.9, 0.999, 1e-8)),
+      catchUp: (rows: number, K: number) => timed(() => runTasks(c, adamCatchUpTasks(c, p, m, v, last, 0, rows, H, K, table, 0, 0.9, 0.999, 1e-8))),
     };
   };
   const one = await setup(1), all = await setup(ALL);

@@ -67,16 +67,10 @@ export function adamRows(core: Core, p: number, g: number, m: number, v: number,
 
 /**
  * Dense Adam's skipped zero-gradient steps, up to step t, for rows [0, count) of the list at
- * `rows` (or rows [0, count) themselves when rows is 0): adam_catch_up, the rows spread over the
- * threads when they hold enough steps to pay for it (steps · H · rows, at most, in total).
- */
-export function adamCatchUp(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number): void {
-  runTasks(core, adamCatchUpTasks(core, p, m, v, last, rows, count, H, t, steps, base, beta1, beta2, eps));
-}
-
-/**
- * adamCatchUp's tasks, at most maxTasks of them, for a caller that runs them beside other work
- * in one parallel call (each writes rows of its own).
+ * `rows` (or rows [0, count) themselves when rows is 0): adam_catch_up's calls, the rows spread
+ * over the threads when they hold enough steps to pay for it (steps · H · rows, at most, in
+ * total), at most maxTasks of them, for runTasks or for a caller that runs them beside other
+ * work in one parallel call (each writes rows of its own).
  */
 export function adamCatchUpTasks(core: Core, p: number, m: number, v: number, last: number, rows: number, count: number, H: number, t: number, steps: number, base: number, beta1: number, beta2: number, eps: number, maxTasks = MAX_TASKS): Task[] {
   const T = (t - base) * H * count >= ELEMENTWISE_SPLIT ? Math.max(1, Math.min(tasksFor(core), count, maxTasks)) : 1;

@@ -16,7 +16,7 @@ import { chromium } from "playwright-core";
 
 const root = new URL("../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "ael-pack-"));
-const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const run = (cmd: string, args: string[], cwd: string, env = process.env) => execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 // Under `npm test`, node_modules/.bin is first on PATH and holds an old npm (a dependency of
 // as-pect's tree): run the npm that runs us.
 const npm = (args: string[], cwd: string) => (process.env.npm_execpath ? run(process.execPath, [process.env.npm_execpath, ...args], cwd) : run("npm", args, cwd));
@@ -59,6 +59,12 @@ for (const flavour of ["simd", "relaxed"])
 console.log(JSON.stringify(runs));
 `;
 
+// Deno and Bun from the devDependencies, run in the consumer project (Deno with every permission
+// and without its update check).
+const RUNTIME_ARGS = { deno: ["run", "--allow-all"], bun: [] } as const;
+const inRuntime = (runtime: keyof typeof RUNTIME_ARGS, args: string[]) =>
+  run(join(root, "node_modules", ".bin", runtime), [...RUNTIME_ARGS[runtime], ...args], dir, { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(dir, ".deno") });
+
 test("the installed package trains under Deno and Bun, per flavour on 1 and 2 threads, to Node's weights (Bun's relaxed core to the simd ones)", () => {
   writeFileSync(join(dir, "runtimes.mjs"), RUNTIMES_PROGRAM);
   type Run = { flavour: string; threads: number; pool: boolean; checksum: string };
@@ -67,11 +73,8 @@ test("the installed package trains under Deno and Bun, per flavour on 1 and 2 th
   const [simd, , relaxed] = node.map((r) => r.checksum);
   assert.equal(node.map((r) => r.checksum), [simd, simd, relaxed, relaxed], "threads change no weight");
   assert.is.not(relaxed, simd, "V8 fuses the relaxed core's multiply-adds");
-  const bin = (name: string) => join(root, "node_modules", ".bin", name);
-  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(dir, ".deno") };
-  const runIn = (runtime: string, args: string[]): Run[] => JSON.parse(execFileSync(bin(runtime), args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
-  assert.equal(runIn("deno", ["run", "--allow-all", "runtimes.mjs"]), node, "deno: the runs Node gives");
-  assert.equal(runIn("bun", ["runtimes.mjs"]), node.map((r) => ({ ...r, checksum: simd })), "bun: Node's simd weights from both cores");
+  assert.equal(JSON.parse(inRuntime("deno", ["runtimes.mjs"])), node, "deno: the runs Node gives");
+  assert.equal(JSON.parse(inRuntime("bun", ["runtimes.mjs"])), node.map((r) => ({ ...r, checksum: simd })), "bun: Node's simd weights from both cores");
 });
 
 test("the installed `ael` command trains under Deno and Bun to the metrics it gives under Node", () => {
@@ -80,11 +83,7 @@ test("the installed `ael` command trains under Deno and Bun to the metrics it gi
   const variants = (out: string) => JSON.parse(out).variants;
   const node = variants(run(process.execPath, args, dir));
   assert.ok(node.gate_k2["recall@20"] > 0);
-  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(dir, ".deno") };
-  for (const [runtime, prefix] of [["deno", ["run", "--allow-all"]], ["bun", []]] as const) {
-    const out = execFileSync(join(root, "node_modules", ".bin", runtime), [...prefix, ...args], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    assert.equal(variants(out), node, `${runtime}: Node's metrics`);
-  }
+  for (const runtime of ["deno", "bun"] as const) assert.equal(variants(inRuntime(runtime, args)), node, `${runtime}: Node's metrics`);
 });
 
 // A TypeScript program that names the types the API's options and results use, and misuses it

@@ -1,8 +1,8 @@
 // Kernels split across threads give the weights of one thread, bit for bit.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createCore, relaxedSimdSupported } from "../bindings/index.js";
-import { train } from "../src/api.js";
+import { createCore, relaxedSimdSupported, type Core, type CoreOptions } from "../bindings/index.js";
+import { train, type TrainOptions } from "../src/api.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
 import { MAX_ARGS, MAX_TASKS, type Chain, type Task } from "../bindings/pool.js";
@@ -13,18 +13,31 @@ import { getF32, put, randn, randomCsr } from "./helpers.js";
 
 const data = synthetic({ users: 120, items: 700, interactions: 12, seed: 6 });
 
+/**
+ * Train `d` on a core of each thread count (with coreOptions), each core looked at by `check`
+ * first; returns each run's weight checksum and early-stopping record.
+ */
+async function trainedOn(threadCounts: number[], d: typeof data, options: TrainOptions, coreOptions: CoreOptions = {}, check?: (core: Core, threads: number) => void) {
+  const runs: { sum: string; validation: unknown }[] = [];
+  for (const threads of threadCounts) {
+    const core = await createCore({ ...coreOptions, threads });
+    check?.(core, threads);
+    const r = await train(d, { core, ...options });
+    runs.push({ sum: r.recommender.weightsChecksum(), validation: r.validation });
+    core.pool?.terminate();
+  }
+  return runs;
+}
+
+const SHORT: TrainOptions = { hidden: [64, 16, 4], epochs: [6, 3, 3], gateEpochs: 2, batchSize: 16, seed: 2 };
+
 for (const [what, options] of [["", {}], [" (lazy Adam)", { lazyAdam: true }], [" (early stopping)", { patience: 1, validEvery: 2 }]] as const)
   test(`a short training gives identical weights on 1, 2 and 3 threads${what}`, async () => {
-    const sums: string[] = [], records: unknown[] = [];
-    for (const threads of [1, 2, 3]) {
-      const core = await createCore({ threads });
+    const runs = await trainedOn([1, 2, 3], data, { ...SHORT, ...options }, {}, (core, threads) => {
       assert.is(core.threads, threads);
       assert.is(!!core.pool, threads > 1);
-      const r = await train(data, { core, hidden: [64, 16, 4], epochs: [6, 3, 3], gateEpochs: 2, batchSize: 16, seed: 2, ...options });
-      sums.push(r.recommender.weightsChecksum());
-      records.push(r.validation);
-      core.pool?.terminate();
-    }
+    });
+    const sums = runs.map((r) => r.sum), records = runs.map((r) => r.validation);
     assert.is(sums[1], sums[0], "2 threads");
     assert.is(sums[2], sums[0], "3 threads");
     assert.equal(records[1], records[0], "2 threads' validation checks");
@@ -34,14 +47,7 @@ for (const [what, options] of [["", {}], [" (lazy Adam)", { lazyAdam: true }], [
 // relaxed SIMD has its own threads build (tests/run.js starts Node with relaxed SIMD enabled)
 if (relaxedSimdSupported())
   test("the relaxed flavour runs on several threads and gives the weights of its one thread", async () => {
-    const sums: string[] = [];
-    for (const threads of [1, 2]) {
-      const core = await createCore({ flavour: "relaxed", threads });
-      assert.equal([core.flavour, core.threads], ["relaxed", threads]);
-      const r = await train(data, { core, hidden: [64, 16, 4], epochs: [6, 3, 3], gateEpochs: 2, batchSize: 16, seed: 2 });
-      sums.push(r.recommender.weightsChecksum());
-      core.pool?.terminate();
-    }
+    const sums = (await trainedOn([1, 2], data, SHORT, { flavour: "relaxed" }, (core, threads) => assert.equal([core.flavour, core.threads], ["relaxed", threads]))).map((r) => r.sum);
     assert.is(sums[1], sums[0]);
   });
 
@@ -53,13 +59,7 @@ if (relaxedSimdSupported())
 for (const [what, users, items] of [["embedding catch-up split", 600, 200], ["items outnumbering users 50 to 1", 40, 2000]] as const)
   test(`stage 0 on 4 threads, where parallel calls fill their ${MAX_TASKS} tasks (${what}), gives the weights of 1 thread`, async () => {
     const d = synthetic({ users, items, interactions: 8, seed: 3 });
-    const sums: string[] = [];
-    for (const threads of [1, 4]) {
-      const core = await createCore({ threads });
-      const r = await train(d, { core, hidden: [128, 8, 4], epochs: [2, 1, 1], gateEpochs: 1, seed: 4 });
-      sums.push(r.recommender.weightsChecksum());
-      core.pool?.terminate();
-    }
+    const sums = (await trainedOn([1, 4], d, { hidden: [128, 8, 4], epochs: [2, 1, 1], gateEpochs: 1, seed: 4 })).map((r) => r.sum);
     assert.is(sums[1], sums[0]);
   });
 

@@ -58,7 +58,8 @@ export class EarlyStopping {
     return this.bestParams;
   }
 
+  /** The state a checkpoint keeps; it may share bestParams, which a better check replaces and nothing writes into. */
   state(): EarlyStoppingState {
-    return { best: this.best, since: this.since, bestParams: this.bestParams?.slice() };
+    return { best: this.best, since: this.since, bestParams: this.bestParams };
   }
 }
