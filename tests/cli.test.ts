@@ -15,7 +15,7 @@ test("train --json prints one object with every variant and metric, and saves a 
   const r = ael("train", "--data", DATA, "--epochs", "20,10,10", "--gate-epochs", "5", "--seed", "4", "--out", dir, "--json");
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.equal(Object.keys(out.dataset).sort(), ["duplicates", "items", "name", "test_users", "test_users_without_train", "train", "users", "users_without_train"]);
+  assert.equal(Object.keys(out.dataset).sort(), ["duplicates", "items", "name", "test_in_train", "test_users", "test_users_without_train", "train", "users", "users_without_train"]);
   assert.is(out.seed, 4);
   for (const k of ["stage0", "stage1", "stage2", "gate", "eval", "total"]) assert.type(out.timings_s[k], "number");
   assert.equal(Object.keys(out.variants), ["mild", "moderate", "strong", "average", "likelihood", "gate_k1", "gate_k2", "gate_k3"]);

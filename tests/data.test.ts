@@ -10,7 +10,7 @@ import { parseInteractions } from "../src/data/parse.js";
 import { injectNoise } from "../src/data/noise.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { loadDataSpec } from "../src/data/spec.js";
-import type { Dataset } from "../src/data/dataset.js";
+import { datasetNotes, type Dataset } from "../src/data/dataset.js";
 import { hasPair, nnz, rowOf, withEveryRow } from "../src/data/csr.js";
 import { ConfigError, DataError } from "../src/errors.js";
 
@@ -112,6 +112,21 @@ test("csv spec options: a rating threshold and a test ratio, checked", async () 
   await rejects(() => loadDataSpec(`csv:${f},${f},test_ratio=0.3`), ConfigError, /test_ratio splits a single file/);
   await rejects(() => loadDataSpec(`csv:${f},${f},${f}`), ConfigError, /csv needs one or two files/);
   await rejects(() => loadDataSpec(`csv:${bare},min_rating=4`), DataError, /a rating threshold was given but the file has no rating column/);
+});
+
+test("a single file's random split keeps each pair on one side, its repeats dropped before the draw", () => {
+  // 30 users × 8 items, the whole log written three times over (a click log's repeats)
+  const once: string[] = [];
+  for (let u = 0; u < 30; u++) for (let k = 0; k < 8; k++) once.push(`u${u},i${(5 * u + 3 * k) % 50}`);
+  const single = csv({ name: "once.csv", text: once.join("\n") }, undefined);
+  const thrice = csv({ name: "thrice.csv", text: [...once, ...once, ...once].join("\n") }, undefined);
+  assert.is(thrice.duplicates, 2 * once.length);
+  assert.is(datasetNotes(thrice).testInTrain, 0);
+  assert.ok(nnz(thrice.test) > 0 && nnz(thrice.train) > 0);
+  // one draw per distinct pair: the repeats change nothing about which pair lands where
+  assert.equal(Array.from(thrice.train.cols), Array.from(single.train.cols));
+  assert.equal(Array.from(thrice.test.cols), Array.from(single.test.cols));
+  assert.equal(Array.from(thrice.test.rowptr), Array.from(single.test.rowptr));
 });
 
 test("noise injection: floor(r·|x_u| + 0.5) new items per user, outside train and test, train only, seeded", () => {

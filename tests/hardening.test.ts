@@ -104,16 +104,17 @@ test("files are parsed in chunks of any size with the same result (CRLF, BOM, li
   assert.equal(whole.users, ["7", "8", "9", "10"]);
 });
 
-test("duplicates and users without training interactions are counted and reported", () => {
+test("duplicates, users without training interactions and test pairs in training are counted and reported", () => {
   const dir = mkdtempSync(join(tmpdir(), "ael-notes-"));
   writeFileSync(join(dir, "train.csv"), "a,x\na,x\na,y\nb,y\nb,z\nc,z\nc,x\nd,x\n");
-  writeFileSync(join(dir, "test.csv"), "a,z\ne,x\n");
+  writeFileSync(join(dir, "test.csv"), "a,z\na,y\ne,x\n");
   const cli = new URL("../cli.js", import.meta.url).pathname;
   const r = spawnSync(process.execPath, [cli, "train", "--data", `csv:${join(dir, "train.csv")},${join(dir, "test.csv")}`, "--epochs", "2,1,1", "--gate-epochs", "1"], { encoding: "utf8" });
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /note: 1 duplicate interactions were dropped/);
   assert.match(r.stdout, /note: 1 users have no training interactions/);
   assert.match(r.stdout, /note: 1 test users have no training interactions/);
+  assert.match(r.stdout, /note: 1 test interactions are training interactions too/);
 });
 
 test.run();

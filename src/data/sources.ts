@@ -18,13 +18,20 @@ function parsed(f: FileInput, opts: ParseOptions): Interactions {
   return "interactions" in f ? f.interactions : parseInteractions(f.text, f.name, opts);
 }
 
-function build(name: string, users: number, items: number, train: { u: Int32Array; i: Int32Array }, test: { u: Int32Array; i: Int32Array }, valid?: { u: Int32Array; i: Int32Array }): Dataset {
-  const tr = csrFromPairs(users, train.u, train.i);
-  const te = csrFromPairs(users, test.u, test.i);
-  const va = valid ? csrFromPairs(users, valid.u, valid.i) : undefined;
+interface Pairs {
+  u: Int32Array;
+  i: Int32Array;
+}
+
+/** The splits as CSR; `duplicates` counts the repeats a split dropped before them. */
+function build(name: string, users: number, items: number, s: { train: Pairs; test: Pairs; valid?: Pairs; duplicates?: number }): Dataset {
+  const tr = csrFromPairs(users, s.train.u, s.train.i);
+  const te = csrFromPairs(users, s.test.u, s.test.i);
+  const va = s.valid ? csrFromPairs(users, s.valid.u, s.valid.i) : undefined;
   if (tr.csr.cols.length === 0) throw new DataError(`${name}: the training split has no interactions`);
   if (te.csr.cols.length === 0) throw new DataError(`${name}: the test split has no interactions`);
-  return { name, users, items, train: tr.csr, test: te.csr, valid: va?.csr, duplicates: tr.duplicates + te.duplicates + (va?.duplicates ?? 0) };
+  const duplicates = (s.duplicates ?? 0) + tr.duplicates + te.duplicates + (va?.duplicates ?? 0);
+  return { name, users, items, train: tr.csr, test: te.csr, valid: va?.csr, duplicates };
 }
 
 /** `u.info` says "943 users\n1682 items\n…". */
@@ -46,15 +53,14 @@ export function movielens(files: { base?: FileInput; test?: FileInput; data?: Fi
     const b = keep(parsed(files.base, { integerIds: true }));
     const t = keep(parsed(files.test, { integerIds: true }));
     const c = parseInfo(files.info) ?? { users: Math.max(maxId(b, "users"), maxId(t, "users")), items: Math.max(maxId(b, "items"), maxId(t, "items")) };
-    return build("ml-100k/u1", c.users, c.items, toIndices(b, files.base.name, 1, c.users, c.items), toIndices(t, files.test.name, 1, c.users, c.items));
+    return build("ml-100k/u1", c.users, c.items, { train: toIndices(b, files.base.name, 1, c.users, c.items), test: toIndices(t, files.test.name, 1, c.users, c.items) });
   }
   const one = files.data ?? files.base ?? files.test;
   if (!one) throw new DataError("MovieLens needs u1.base and u1.test, or u.data");
   const d = keep(parsed(one, { integerIds: true }));
   const c = parseInfo(files.info) ?? { users: maxId(d, "users"), items: maxId(d, "items") };
   const all = toIndices(d, one.name, 1, c.users, c.items);
-  const { train, test } = splitByRatio(all, 0.2, opts.seed ?? 1);
-  return build("ml-100k/u.data", c.users, c.items, train, test);
+  return build("ml-100k/u.data", c.users, c.items, splitByRatio(all, 0.2, opts.seed ?? 1));
 }
 
 /**
@@ -67,15 +73,17 @@ export function deca(name: string, files: { train: FileInput; test?: FileInput; 
   if (!files.test) {
     // a training file alone: a seeded 80/20 split of it
     const c = declared ?? { users: maxId(tr, "users") + 1, items: maxId(tr, "items") + 1 };
-    const { train, test } = splitByRatio(toIndices(tr, files.train.name, 0, c.users, c.items), 0.2, seed);
-    return build(name, c.users, c.items, train, test);
+    return build(name, c.users, c.items, splitByRatio(toIndices(tr, files.train.name, 0, c.users, c.items), 0.2, seed));
   }
   const te = parsed(files.test, { integerIds: true });
   const va = files.valid ? parsed(files.valid, { integerIds: true }) : undefined;
   const all = [tr, te, ...(va ? [va] : []), ...(files.extra ?? []).map((f) => parsed(f, { integerIds: true }))];
   const c = declared ?? { users: Math.max(...all.map((p) => maxId(p, "users"))) + 1, items: Math.max(...all.map((p) => maxId(p, "items"))) + 1 };
-  return build(name, c.users, c.items, toIndices(tr, files.train.name, 0, c.users, c.items), toIndices(te, files.test.name, 0, c.users, c.items),
-    va && files.valid ? toIndices(va, files.valid.name, 0, c.users, c.items) : undefined);
+  return build(name, c.users, c.items, {
+    train: toIndices(tr, files.train.name, 0, c.users, c.items),
+    test: toIndices(te, files.test.name, 0, c.users, c.items),
+    valid: va && files.valid ? toIndices(va, files.valid.name, 0, c.users, c.items) : undefined,
+  });
 }
 
 /**
@@ -87,7 +95,7 @@ export function csv(train: FileInput, test: FileInput | undefined, opts: { seed?
   const tr = filterRating(parsed(train, { header: true }), opts.minRating);
   const te = test ? filterRating(parsed(test, { header: true }), opts.minRating) : undefined;
   const userIds = new Map<string, number>(), itemIds = new Map<string, number>();
-  const idx = (p: Interactions) => {
+  const idx = (p: Interactions): Pairs => {
     const u = new Int32Array(p.users.length), i = new Int32Array(p.users.length);
     p.users.forEach((s, k) => (u[k] = intern(userIds, s)));
     p.items.forEach((s, k) => (i[k] = intern(itemIds, s)));
@@ -96,7 +104,7 @@ export function csv(train: FileInput, test: FileInput | undefined, opts: { seed?
   const a = idx(tr);
   const b = te ? idx(te) : undefined;
   const split = b ? { train: a, test: b } : splitByRatio(a, opts.testRatio ?? 0.2, opts.seed ?? 1);
-  return { ...build(train.name, userIds.size, itemIds.size, split.train, split.test), ids: { users: [...userIds.keys()], items: [...itemIds.keys()] } };
+  return { ...build(train.name, userIds.size, itemIds.size, split), ids: { users: [...userIds.keys()], items: [...itemIds.keys()] } };
 }
 
 function intern(m: Map<string, number>, s: string): number {
@@ -112,15 +120,25 @@ function filterRating(p: Interactions, minRating?: number): Interactions {
   return { users: keep.map((k) => p.users[k]), items: keep.map((k) => p.items[k]), ratings: Float64Array.from(keep, (k) => p.ratings![k]), lines: Int32Array.from(keep, (k) => p.lines[k]) };
 }
 
-/** Each interaction goes to the test side with probability `ratio` (seeded). */
-export function splitByRatio(all: { u: Int32Array; i: Int32Array }, ratio: number, seed: number): { train: { u: Int32Array; i: Int32Array }; test: { u: Int32Array; i: Int32Array } } {
+/**
+ * Each distinct (user, item) pair goes to the test side with probability `ratio` (seeded, one
+ * draw per pair in order of first appearance). A pair's repeats are dropped before the draw, so
+ * that a pair logged several times never lands on both sides: ranking excludes training items,
+ * and such a test pair could never be hit. `duplicates` counts the repeats dropped.
+ */
+export function splitByRatio(all: Pairs, ratio: number, seed: number): { train: Pairs; test: Pairs; duplicates: number } {
   const rng = Rng.seeded(seed, 7);
-  const isTest = Array.from(all.u, () => rng.uniform() < ratio);
-  const pick = (want: boolean) => {
-    const ks = isTest.flatMap((t, k) => (t === want ? [k] : []));
-    return { u: Int32Array.from(ks, (k) => all.u[k]), i: Int32Array.from(ks, (k) => all.i[k]) };
-  };
-  return { train: pick(false), test: pick(true) };
+  const width = all.i.reduce((m, i) => Math.max(m, i + 1), 0);
+  const seen = new Set<number>();
+  const train: number[] = [], test: number[] = [];
+  for (let k = 0; k < all.u.length; k++) {
+    const key = all.u[k] * width + all.i[k];
+    if (seen.has(key)) continue;
+    seen.add(key);
+    (rng.uniform() < ratio ? test : train).push(k);
+  }
+  const pick = (ks: number[]): Pairs => ({ u: Int32Array.from(ks, (k) => all.u[k]), i: Int32Array.from(ks, (k) => all.i[k]) });
+  return { train: pick(train), test: pick(test), duplicates: all.u.length - seen.size };
 }
 
 export type { Csr };
