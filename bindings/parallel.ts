@@ -198,3 +198,17 @@ export function biasAdd(core: Core, out: number, bias: number, B: number, N: num
 export function maskedMseBackward(core: Core, dy: number, y: number, t: number, m: number, n: number, scale: number): void {
   byElements(core, n, core.threads, 4, (o, count) => ["masked_mse_backward", [dy + o, y + o, t + o, m + o, count, scale]]);
 }
+
+/** Each row's top K with its excluded items skipped (topk_rows; scores: B×N), split by row ranges. */
+export function topkRows(core: Core, idx: number, val: number, scores: number, exclptr: number, excl: number, B: number, N: number, K: number): void {
+  const T = B * N >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), B) : 1;
+  const r = bounds(B, T);
+  runTasks(core, Array.from({ length: T }, (_, t): Task => ["topk_rows", [idx + r[t] * K * 4, val + r[t] * K * 4, scores + r[t] * N * 4, exclptr + r[t] * 4, excl, r[t + 1] - r[t], N, K]]));
+}
+
+/** y[b,:] = Σ_e gates[b,e]·X(users[b], e) (gate_combine_forward; y: B×I), split by row ranges. */
+export function gateCombineForward(core: Core, y: number, gates: number, X: number, users: number, B: number, E: number, I: number, userStride: number, expertStride: number): void {
+  const T = B * I >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), B) : 1;
+  const r = bounds(B, T);
+  runTasks(core, Array.from({ length: T }, (_, t): Task => ["gate_combine_forward", [y + r[t] * I * 4, gates + r[t] * E * 4, X, users + r[t] * 4, r[t + 1] - r[t], E, I, userStride, expertStride]]));
+}

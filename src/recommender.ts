@@ -8,6 +8,7 @@ import { AelModel } from "./model/ael.js";
 import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forward.js";
 import { EVAL_BATCH, evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
 import { VariantScorer } from "./eval/variants.js";
+import { topkRows } from "../bindings/parallel.js";
 import { Gate } from "./model/gate.js";
 import { checksum, decodeCheckpoint, encodeCheckpoint, FORMAT, FORMAT_VERSION, manifestOf, type CheckpointParts, type Manifest } from "./io/format.js";
 import type { TrainConfig } from "./train/config.js";
@@ -117,7 +118,7 @@ export class Recommender {
     const bad = users === undefined ? undefined : Array.from(users).find((u) => !Number.isInteger(u) || u < 0 || u >= this.users);
     if (bad !== undefined) throw new ConfigError(`user ${bad} is outside 0…${this.users - 1}`);
     const list = users === undefined ? Int32Array.from({ length: this.users }, (_, u) => u) : Int32Array.from(users);
-    const { arena, kernels: K } = this.core;
+    const { arena } = this.core;
     const kk = Math.min(k, this.items);
     const items = new Int32Array(list.length * k).fill(-1), scores = new Float32Array(list.length * k).fill(-Infinity);
     const mark = arena.mark();
@@ -134,7 +135,7 @@ export class Recommender {
         skipRows?.load(list, s, B);
         const X = fwd.experts(rows);
         const excluded = skipRows ?? rows;
-        K.topk_rows(idx, val, scorer.score(variant, rows, X, () => this.likelihood()), excluded.rowptr, excluded.cols, B, this.items, kk);
+        topkRows(this.core, idx, val, scorer.score(variant, rows, X, () => this.likelihood()), excluded.rowptr, excluded.cols, B, this.items, kk);
         const top = arena.i32View(idx, B * kk), topScores = arena.f32View(val, B * kk);
         for (let b = 0; b < B; b++) {
           items.set(top.subarray(b * kk, (b + 1) * kk), (s + b) * k);

@@ -451,16 +451,25 @@ for (const flavour of FLAVOURS) {
   t("topk_rows: exclusions, ties to the lower index, short rows", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(18);
-    for (const [B, N, K] of [[1, 1, 1], [2, 5, 3], [4, 30, 20], [8, 1682, 20], [3, 10, 12]]) {
+    // few distinct values, so that ties are common; continuous ones with NaNs, where the
+    // excluded items score highest (as a model scores its training items); rising rows, where
+    // every score beats the kept ones
+    const draws: Record<string, (i: number) => number> = {
+      ties: () => rng.int(7) / 7,
+      continuous: () => (rng.uniform() < 0.01 ? NaN : rng.normal()),
+      rising: (i) => i,
+    };
+    const cases: [number, number, number][] = [[1, 1, 1], [2, 5, 3], [4, 30, 20], [8, 1682, 20], [3, 10, 12], [5, 47, 4], [2, 16, 16], [3, 33, 1], [6, 4097, 20]];
+    for (const [kind, draw] of Object.entries(draws)) for (const [B, N, K] of cases) {
       await scoped(c, () => {
-        // few distinct values so ties are common
-        const scores = Float32Array.from({ length: B * N }, () => rng.int(7) / 7);
+        const scores = Float32Array.from({ length: B * N }, (_, j) => draw(j % N));
         const { rowptr, cols } = randomCsr(rng, B, N, Math.max(1, N >> 2));
+        if (kind === "continuous") for (let b = 0; b < B; b++) for (let j = rowptr[b]; j < rowptr[b + 1]; j++) scores[b * N + cols[j]] = 10 + rng.uniform();
         const [pi, pv, ps, pr, pc] = put(c, new Int32Array(B * K), new Float32Array(B * K), scores, rowptr, cols);
         c.kernels.topk_rows(pi, pv, ps, pr, pc, B, N, K);
         const wi = new Int32Array(B * K), wv = new Float32Array(B * K);
         ref.topkRows(wi, wv, scores, rowptr, cols, B, N, K);
-        assert.equal(Array.from(getI32(c, pi, B * K)), Array.from(wi), `topk indices ${B}x${N} K=${K}`);
+        assert.equal(Array.from(getI32(c, pi, B * K)), Array.from(wi), `topk indices ${B}x${N} K=${K}, ${kind} scores`);
         assert.equal(Array.from(getF32(c, pv, B * K)), Array.from(wv), "topk values");
       });
     }

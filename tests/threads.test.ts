@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createCore, relaxedSimdSupported, type Core, type CoreOptions } from "../bindings/index.js";
 import { train, type TrainOptions } from "../src/api.js";
+import { Recommender } from "../src/recommender.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { LINE } from "../bindings/arena.js";
 import { MAX_ARGS, MAX_TASKS, type Chain, type Task } from "../bindings/pool.js";
@@ -62,6 +63,26 @@ for (const [what, users, items] of [["embedding catch-up split", 600, 200], ["it
     const sums = (await trainedOn([1, 4], d, { hidden: [128, 8, 4], epochs: [2, 1, 1], gateEpochs: 1, seed: 4 })).map((r) => r.sum);
     assert.is(sums[1], sums[0]);
   });
+
+test("evaluation and every user's recommendations, their top-k and ensembles split across threads, rank as on one thread", async () => {
+  // 300 users × 900 items: a ranking batch of 256 users holds 230k scores, enough to be split
+  const d = synthetic({ users: 300, items: 900, interactions: 10, seed: 8 });
+  const { recommender } = await train(d, { hidden: [32, 8, 4], epochs: [3, 1, 1], gateEpochs: 1, seed: 3 });
+  const core = await createCore({ threads: 2 });
+  const split = new Set<string>();
+  const run = core.pool!.run.bind(core.pool!);
+  core.pool!.run = (chains: Chain[]) => {
+    for (const c of chains) for (const [kernel] of c) split.add(kernel);
+    run(chains);
+  };
+  const again = Recommender.fromSafetensors(core, recommender.toSafetensors());
+  assert.equal(again.evaluate(d.test), recommender.evaluate(d.test));
+  const [a, b] = [again, recommender].map((r) => r.recommendAll(20));
+  assert.equal(Array.from(a.items), Array.from(b.items));
+  assert.equal(Array.from(a.scores), Array.from(b.scores));
+  assert.ok(split.has("topk_rows") && split.has("gate_combine_forward"), `split kernels: ${[...split].join(", ")}`);
+  core.pool!.terminate();
+});
 
 test("the sparse-input encoder split across threads (spmmForward) sums what one thread sums, bit for bit", async () => {
   const [one, two] = [await createCore({ threads: 1 }), await createCore({ threads: 2 })];

@@ -5,6 +5,7 @@ import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
 import type { Csr } from "../data/csr.js";
 import { CUTOFFS, MetricSums, type MetricTable } from "./metrics.js";
 import { VariantScorer } from "./variants.js";
+import { topkRows } from "../../bindings/parallel.js";
 
 export const EVAL_BATCH = 256;
 
@@ -66,9 +67,9 @@ export class HeldOutRanking {
 
   /** Add to `sums` the metrics of the batch in rows, users[first…first+B), ranked by scores (B×I). */
   add(sums: MetricSums, scores: number, rows: BatchRows, users: Int32Array, first: number, heldOut: Csr, cutoffs: readonly number[] = CUTOFFS): void {
-    const { arena, kernels: k } = this.model.core;
+    const { arena } = this.model.core;
     const B = rows.size, K = this.K, held = this.held;
-    k.topk_rows(this.idx, this.val, scores, rows.rowptr, rows.cols, B, this.model.dims.items, K);
+    topkRows(this.model.core, this.idx, this.val, scores, rows.rowptr, rows.cols, B, this.model.dims.items, K);
     const idx = arena.i32View(this.idx, B * K);
     for (let b = 0; b < B; b++) {
       const u = users[first + b], h0 = heldOut.rowptr[u], h1 = heldOut.rowptr[u + 1];

@@ -4,6 +4,7 @@ import type { AelModel } from "../model/ael.js";
 import type { BatchRows } from "../model/forward.js";
 import { Gate } from "../model/gate.js";
 import { ConfigError } from "../errors.js";
+import { gateCombineForward } from "../../bindings/parallel.js";
 
 export function expertNames(E: number): string[] {
   return E === 3 ? ["mild", "moderate", "strong"] : Array.from({ length: E }, (_, e) => `expert_${e}`);
@@ -38,7 +39,7 @@ export class VariantScorer {
    * only, since finding them runs every expert over every training user.
    */
   score(variant: string, rows: BatchRows, X: number, likelihood: () => ArrayLike<number>): number {
-    const { kernels: k, arena } = this.model.core;
+    const { arena } = this.model.core;
     const B = rows.size, E = this.model.experts, I = this.model.dims.items;
     const v = this.names.indexOf(variant);
     if (v < 0) throw new ConfigError(`unknown variant "${variant}"; variants: ${this.names.join(", ")}`);
@@ -52,7 +53,7 @@ export class VariantScorer {
       this.gate.route(rows, v - E - 1);
       gates = this.gate.gates;
     }
-    k.gate_combine_forward(this.scores, gates, X, this.iota, B, E, I, I, B * I);
+    gateCombineForward(this.model.core, this.scores, gates, X, this.iota, B, E, I, I, B * I);
     return this.scores;
   }
 }

@@ -5,6 +5,7 @@ import type { AelModel } from "../model/ael.js";
 import type { BatchRows, WasmCsr } from "../model/forward.js";
 import { Gate } from "../model/gate.js";
 import { ExpertForward } from "../model/forward.js";
+import { gateCombineForward } from "../../bindings/parallel.js";
 
 /** Largest U×E×I expert-output cache kept in memory; bigger sets compute experts per batch. */
 export const EXPERT_CACHE_LIMIT = 1 << 30;
@@ -63,7 +64,7 @@ export class StageGate {
     k.csr_rows_dense(this.x, this.train.rowptr, this.train.cols, rows.users, B, I);
     // expert rows: the cache by user id (strides E·I, I), or this batch's E×B×I block by position
     const [X, ids, us, es] = this.fwd ? [this.fwd.experts(rows), this.iota, I, B * I] : [this.cache, rows.users, E * I, I];
-    k.gate_combine_forward(this.y, g.gates, X, ids, B, E, I, us, es);
+    gateCombineForward(this.model.core, this.y, g.gates, X, ids, B, E, I, us, es);
     const scale = 1 / (B * I);
     let loss = k.mse_forward(this.y, this.x, B * I, scale);
     for (const p of [this.importance, this.load, this.dImportance, this.dLoad]) arena.f32View(p, E).fill(0);
