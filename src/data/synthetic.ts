@@ -38,18 +38,16 @@ export function synthetic(opts: Partial<SyntheticOptions> = {}): Dataset {
   const levels = [0, o.noise / 2, o.noise];
   const noiseRate = new Float32Array(o.users);
   const tr: [number[], number[]] = [[], []], te: [number[], number[]] = [[], []], nz: [number[], number[]] = [[], []];
-  const key = new Float64Array(o.items);
-  const order = Int32Array.from({ length: o.items }, (_, i) => i);
   const inRow = new Uint8Array(o.items);
   for (let u = 0; u < o.users; u++) {
     const n = Math.max(2, Math.min(o.items - 2, Math.round(o.interactions * Math.exp(0.4 * rng.normal() - 0.08))));
+    const draws = new TopKeys(n);
     for (let i = 0; i < o.items; i++) {
       let s = pop[i];
       for (let f = 0; f < d; f++) s += P[u * d + f] * Q[i * d + f];
-      key[i] = s / Math.sqrt(d) / o.temperature - ln(-ln(1 - rng.uniform())); // + Gumbel noise
-      order[i] = i;
+      draws.offer(s / Math.sqrt(d) / o.temperature - ln(-ln(1 - rng.uniform())), i); // + Gumbel noise
     }
-    order.sort((a, b) => key[b] - key[a] || a - b);
+    const order = draws.index;
     inRow.fill(0);
     for (let j = 0; j < n; j++) {
       const side = j % 5 === 4 ? te : tr;
@@ -83,4 +81,32 @@ export function synthetic(opts: Partial<SyntheticOptions> = {}): Dataset {
     noisy: csrFromPairs(o.users, nz[0], nz[1]).csr,
     noiseRate,
   };
+}
+
+/**
+ * The n largest keys offered, with their indices, largest first; of equal keys the one offered
+ * first (indices are offered ascending, so ties go to the lower index). A user's draws are its n
+ * top keys, found in one pass over the items rather than by sorting all of them.
+ */
+class TopKeys {
+  readonly key: Float64Array;
+  readonly index: Int32Array;
+  private count = 0;
+
+  constructor(readonly n: number) {
+    this.key = new Float64Array(n);
+    this.index = new Int32Array(n);
+  }
+
+  offer(k: number, i: number): void {
+    const { key, index, n } = this;
+    if (this.count === n && !(k > key[n - 1])) return;
+    let p = this.count < n ? this.count++ : n - 1;
+    for (; p > 0 && key[p - 1] < k; p--) {
+      key[p] = key[p - 1];
+      index[p] = index[p - 1];
+    }
+    key[p] = k;
+    index[p] = i;
+  }
 }
