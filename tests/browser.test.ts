@@ -45,6 +45,32 @@ for (const flavour of ["simd", "scalar", ...(relaxedSimdSupported() ? ["relaxed"
   });
 }
 
+test("the training worker runs one training or profile at a time: another is refused, naming the one running, which goes on", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/`);
+  const replies = await page.evaluate(() => new Promise<{ id: number; type: string; message?: string }[]>((resolve) => {
+    const worker = new Worker("./worker.js", { type: "module" });
+    const seen: { id: number; type: string; message?: string }[] = [];
+    worker.onmessage = (ev) => {
+      const m = ev.data as { id: number; type: string; message?: string };
+      if (m.type === "progress" || m.type === "checkpoint") return;
+      seen.push({ id: m.id, type: m.type, message: m.message });
+      if (seen.length === 3) resolve(seen);
+    };
+    const data = { kind: "synthetic" };
+    worker.postMessage({ type: "train", id: 1, data, options: { epochs: [40, 10, 10], gateEpochs: 5 } });
+    worker.postMessage({ type: "profile", id: 2, data, options: { epochs: [2, 1, 1], gateEpochs: 1 } });
+    worker.postMessage({ type: "train", id: 3, data, options: { epochs: [2, 1, 1], gateEpochs: 1 } });
+  }));
+  await page.close();
+  const by = new Map(replies.map((r) => [r.id, r]));
+  assert.is(by.get(1)?.type, "done", "the running training finishes");
+  for (const id of [2, 3]) {
+    assert.is(by.get(id)?.type, "error", `request ${id} is refused`);
+    assert.match(by.get(id)!.message!, /the worker is training: cancel it or wait for it to finish first/);
+  }
+});
+
 test("the demo page trains in a worker, shows every panel, recommends, hands the model over, and is captured", async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1500 } });
   const errors: string[] = [];

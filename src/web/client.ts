@@ -79,8 +79,9 @@ export class TrainingWorker {
 
   /**
    * Profile the kernels on a short training (profileTraining) in the worker, on a core of its own:
-   * every kernel's calls, time, share and pace beside this device's ceilings. Start it while no
-   * training runs: the two would share the worker's thread, and the profile would time both.
+   * every kernel's calls, time, share and pace beside this device's ceilings. The worker runs
+   * one training or profile at a time (the two would share its thread, and the profile would
+   * time both): asked for another meanwhile, it refuses it, saying which one runs.
    */
   profile(data: DataSource, options: ProfileOptions = {}): Promise<ProfileReport> {
     return this.call({ type: "profile", data, options });

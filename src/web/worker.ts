@@ -8,6 +8,8 @@ import { profileTraining } from "../profile/profile.js";
 
 let abort: AbortController | null = null;
 let model: Recommender | null = null;
+/** The training or profile running: one at a time, since both would share this thread (and a profile would time both). */
+let job: "training" | "profiling" | null = null;
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 self.onmessage = async (ev: MessageEvent<ToWorker>) => {
@@ -16,8 +18,14 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     abort?.abort();
     return;
   }
+  const starts = msg.type === "train" || msg.type === "profile";
+  if (starts && job) {
+    post({ type: "error", id: msg.id, name: "Error", message: `the worker is ${job}: ${job === "training" ? "cancel it or " : ""}wait for it to finish first` });
+    return;
+  }
   try {
     if (msg.type === "train") {
+      job = "training";
       abort = new AbortController();
       const { summary, recommender } = await trainSummary(msg.data, msg.options, {
         signal: abort.signal,
@@ -27,6 +35,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       model = recommender;
       post({ type: "done", id: msg.id, summary });
     } else if (msg.type === "profile") {
+      job = "profiling";
       post({ type: "profile", id: msg.id, report: await profileTraining(loadSource(msg.data, 1), msg.options) });
     } else if (!model) {
       throw new Error("no model yet: train first");
@@ -42,5 +51,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     }
   } catch (e) {
     post({ type: "error", id: "id" in msg ? msg.id : 0, name: (e as Error).name, message: (e as Error).message });
+  } finally {
+    if (starts) job = null;
   }
 };
