@@ -45,14 +45,21 @@ const ELEMENTWISE_SPLIT = 1 << 16;
 const tasksFor = (core: Core) => (core.pool ? Math.min(MAX_TASKS, 4 * core.threads) : 1);
 
 /**
+ * A kernel over [0, n) (rows, ids, elements) cut into T ranges, each a multiple of `align` but
+ * the last, run by runTasks; task(first, count, t) is the call for the t-th, [first, first + count).
+ */
+function byRanges(core: Core, n: number, T: number, task: (first: number, count: number, t: number) => Task, align = 1): void {
+  const b = bounds(n, T, align);
+  runTasks(core, Array.from({ length: T }, (_, t) => task(b[t], b[t + 1] - b[t], t)));
+}
+
+/**
  * A streaming kernel over n elements, cut into `pieces` element ranges (each a multiple of
  * `align` but the last) when n reaches ELEMENTWISE_SPLIT, else run whole; task(o, count) is the
  * call for the range starting at byte offset o.
  */
 function byElements(core: Core, n: number, pieces: number, align: number, task: (o: number, count: number) => Task): void {
-  const T = n >= ELEMENTWISE_SPLIT ? pieces : 1;
-  const b = bounds(n, T, align);
-  runTasks(core, Array.from({ length: T }, (_, t) => task(b[t] * 4, b[t + 1] - b[t])));
+  byRanges(core, n, n >= ELEMENTWISE_SPLIT ? pieces : 1, (first, count) => task(first * 4, count), align);
 }
 
 export function adamStep(core: Core, p: number, g: number, m: number, v: number, n: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
@@ -61,8 +68,7 @@ export function adamStep(core: Core, p: number, g: number, m: number, v: number,
 
 export function adamRows(core: Core, p: number, g: number, m: number, v: number, last: number, rows: number, nrows: number, H: number, t: number, stepSize: number, beta1: number, beta2: number, invBc2Sqrt: number, eps: number): void {
   const T = nrows * H >= ELEMENTWISE_SPLIT ? tasksFor(core) : 1;
-  const b = bounds(nrows, T);
-  runTasks(core, Array.from({ length: T }, (_, i): Task => ["adam_rows", [p, g, m, v, last, rows + b[i] * 4, b[i + 1] - b[i], H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]));
+  byRanges(core, nrows, T, (first, count) => ["adam_rows", [p, g, m, v, last, rows + first * 4, count, H, t, stepSize, beta1, beta2, invBc2Sqrt, eps]]);
 }
 
 /**
@@ -101,8 +107,7 @@ const SCATTER_SPLIT = 1 << 20;
 export function spmmForward(core: Core, out: number, W: number, rowptr: number, cols: number, B: number, H: number): void {
   const ptr = core.arena.i32View(rowptr, B + 1), nnz = ptr[B] - ptr[0];
   const T = nnz * H >= SCATTER_SPLIT ? Math.min(core.threads, B) : 1;
-  const r = bounds(B, T);
-  runTasks(core, Array.from({ length: T }, (_, t): Task => ["spmm_forward", [out + r[t] * H * 4, W, rowptr + r[t] * 4, cols, r[t + 1] - r[t], H]]));
+  byRanges(core, B, T, (first, count) => ["spmm_forward", [out + first * H * 4, W, rowptr + first * 4, cols, count, H]]);
 }
 
 /**
@@ -114,8 +119,7 @@ export function spmmBackward(core: Core, dW: number, dout: number, rowptr: numbe
   // Split only large scatters: every thread reads every dout row, and below ~1M floats of
   // scatter (a stage-0 batch is ~350k) the extra passes over them cost more than they save.
   const T = nnz * H >= SCATTER_SPLIT ? Math.min(tasksFor(core), n) : 1;
-  const r = bounds(n, T);
-  runTasks(core, Array.from({ length: T }, (_, t): Task => ["spmm_backward", [dW, dout, rowptr, cols, B, H, r[t], r[t + 1]]]));
+  byRanges(core, n, T, (first, count) => ["spmm_backward", [dW, dout, rowptr, cols, B, H, first, first + count]]);
 }
 
 /** Parts the decoder's columns are cut into: a constant, so sums do not depend on the thread count. */
@@ -151,9 +155,7 @@ export function decoderScratch(core: Core, B: number, H: number): DecoderScratch
 export function sampledDecoderTrain(core: Core, s: DecoderScratch, dz: number, dW: number, dbias: number, d: number, z: number, W: number, bias: number, t: number, colstart: number, entries: number, B: number, n: number, H: number, scale: number, adam = 0): number {
   const a = core.arena;
   a.i32View(s.bounds, DECODER_PARTS + 1).set(columnBounds(core, colstart, n, DECODER_PARTS));
-  const T = core.pool ? DECODER_PARTS : 1;
-  const p = bounds(DECODER_PARTS, T);
-  runTasks(core, Array.from({ length: T }, (_, i): Task => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, p[i], p[i + 1], B, H, scale, adam, s.gradRows, s.gradRowBytes]]));
+  byRanges(core, DECODER_PARTS, core.pool ? DECODER_PARTS : 1, (first, count) => ["sampled_decoder_train", [s.dzParts, s.lossParts, dW, dbias, d, z, W, bias, t, colstart, entries, s.bounds, first, first + count, B, H, scale, adam, s.gradRows, s.gradRowBytes]]);
   core.kernels.sum_parts(dz, s.dzParts, DECODER_PARTS, B * H);
   const parts = a.f64View(s.lossParts, DECODER_PARTS);
   let sum = 0;
@@ -173,8 +175,7 @@ export function gemm(core: Core, orient: "nn" | "nt" | "tn", C: number, A: numbe
   }
   const tA = orient === "tn", tB = orient === "nt";
   const lda = tA ? M : K, ldb = tB ? K : N;
-  const b = bounds(M, T, 5);
-  runTasks(core, Array.from({ length: T }, (_, t): Task => ["gemm", [C + b[t] * N * 4, N, A + (tA ? b[t] : b[t] * K) * 4, lda, B, ldb, b[t + 1] - b[t], N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]]));
+  byRanges(core, M, T, (first, count, t) => ["gemm", [C + first * N * 4, N, A + (tA ? first : first * K) * 4, lda, B, ldb, count, N, K, alpha, beta, tA ? 1 : 0, tB ? 1 : 0, core.gemmWorks[t]]], 5);
 }
 
 /** y = σ(x) over n values (y may alias x), split by element ranges. */
@@ -190,8 +191,7 @@ export function sigmoidBackward(core: Core, dx: number, dy: number, y: number, n
 /** out[b,:] += bias for B rows of N, split by row ranges. */
 export function biasAdd(core: Core, out: number, bias: number, B: number, N: number): void {
   const T = B * N >= ELEMENTWISE_SPLIT ? Math.min(core.threads, B) : 1;
-  const r = bounds(B, T);
-  runTasks(core, Array.from({ length: T }, (_, t): Task => ["bias_add", [out + r[t] * N * 4, bias, r[t + 1] - r[t], N]]));
+  byRanges(core, B, T, (first, count) => ["bias_add", [out + first * N * 4, bias, count, N]]);
 }
 
 /** dy = 2·scale·(m ⊙ y − t) ⊙ m over n values (masked_mse_backward), split by element ranges. */
@@ -202,13 +202,11 @@ export function maskedMseBackward(core: Core, dy: number, y: number, t: number, 
 /** Each row's top K with its excluded items skipped (topk_rows; scores: B×N), split by row ranges. */
 export function topkRows(core: Core, idx: number, val: number, scores: number, exclptr: number, excl: number, B: number, N: number, K: number): void {
   const T = B * N >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), B) : 1;
-  const r = bounds(B, T);
-  runTasks(core, Array.from({ length: T }, (_, t): Task => ["topk_rows", [idx + r[t] * K * 4, val + r[t] * K * 4, scores + r[t] * N * 4, exclptr + r[t] * 4, excl, r[t + 1] - r[t], N, K]]));
+  byRanges(core, B, T, (first, count) => ["topk_rows", [idx + first * K * 4, val + first * K * 4, scores + first * N * 4, exclptr + first * 4, excl, count, N, K]]);
 }
 
 /** y[b,:] = Σ_e gates[b,e]·X(users[b], e) (gate_combine_forward; y: B×I), split by row ranges. */
 export function gateCombineForward(core: Core, y: number, gates: number, X: number, users: number, B: number, E: number, I: number, userStride: number, expertStride: number): void {
   const T = B * I >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), B) : 1;
-  const r = bounds(B, T);
-  runTasks(core, Array.from({ length: T }, (_, t): Task => ["gate_combine_forward", [y + r[t] * I * 4, gates + r[t] * E * 4, X, users + r[t] * 4, r[t + 1] - r[t], E, I, userStride, expertStride]]));
+  byRanges(core, B, T, (first, count) => ["gate_combine_forward", [y + first * I * 4, gates + first * E * 4, X, users + first * 4, count, E, I, userStride, expertStride]]);
 }
