@@ -3,7 +3,7 @@
 // top: i32 B×m with m = min(k+1, E). Training noise: stddev = softplus(raw) + 0.01,
 // logits = clean + eps ⊙ stddev; otherwise logits = clean. E ≤ 32.
 import { softplus, softplusGrad, normalCdf, normalPdf } from "./activations";
-import { axpy as axpyRow, dot as dotRow } from "./vec";
+import { axpy } from "./vec";
 
 const NOISE_FLOOR: f32 = 0.01;
 const dlogit: usize = memory.data(32 * 4, 16);
@@ -176,32 +176,15 @@ export function cv_squared_backward(dv: usize, v: usize, E: i32, scale: f32): vo
   }
 }
 
-// Expert outputs are I-wide rows at X + (users[b]·userStride + e·expertStride) floats: a U×E×I
-// cache has strides (E·I, I); a batch laid out E×B×I with users = 0…B−1 has (I, B·I).
-
-// y[b,:] = Σ_e gates[b,e] · X(users[b], e)     y: B×I
-export function gate_combine_forward(y: usize, gates: usize, X: usize, users: usize, B: i32, E: i32, I: i32, userStride: i32, expertStride: i32): void {
+// y[b,:] = Σ_e gates[b,e] · X(e, b)     y: B×I; expert e's row b at X + (e·expertStride + b·I) floats
+export function gate_combine_forward(y: usize, gates: usize, X: usize, B: i32, E: i32, I: i32, expertStride: i32): void {
   const rowBytes = <usize>I << 2;
   for (let b = 0; b < B; b++) {
     const yb = y + <usize>b * rowBytes;
     memory.fill(yb, 0, rowBytes);
-    const xu = X + <usize>load<i32>(users + (<usize>b << 2)) * (<usize>userStride << 2);
     for (let e = 0; e < E; e++) {
       const g = load<f32>(gates + (<usize>(b * E + e) << 2));
-      if (g != 0) axpyRow(yb, xu + <usize>e * (<usize>expertStride << 2), g, I);
+      if (g != 0) axpy(yb, X + <usize>e * (<usize>expertStride << 2) + <usize>b * rowBytes, g, I);
     }
   }
 }
-
-// dgates[b,e] = Σ_i dy[b,i] · X(users[b], e)[i]
-export function gate_combine_backward(dgates: usize, dy: usize, X: usize, users: usize, B: i32, E: i32, I: i32, userStride: i32, expertStride: i32): void {
-  const rowBytes = <usize>I << 2;
-  for (let b = 0; b < B; b++) {
-    const xu = X + <usize>load<i32>(users + (<usize>b << 2)) * (<usize>userStride << 2);
-    for (let e = 0; e < E; e++) {
-      store<f32>(dgates + (<usize>(b * E + e) << 2), dotRow(dy + <usize>b * rowBytes, xu + <usize>e * (<usize>expertStride << 2), I));
-    }
-  }
-}
-
-

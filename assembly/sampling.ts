@@ -75,13 +75,3 @@ function emit(cols: usize, targets: usize, pos: i32, item: i32, target: f32): vo
   store<i32>(cols + (<usize>pos << 2), item);
   store<f32>(targets + (<usize>pos << 2), target);
 }
-
-// out[b, i] = 1 for i ∈ x_{users[b]}   (out: B×N, zeroed by the caller)
-export function csr_rows_dense(out: usize, rowptr: usize, items: usize, users: usize, B: i32, N: i32): void {
-  for (let b = 0; b < B; b++) {
-    const u = <usize>load<i32>(users + (<usize>b << 2));
-    const row = out + <usize>b * <usize>N * 4;
-    const end = load<i32>(rowptr + ((u + 1) << 2));
-    for (let j = load<i32>(rowptr + (u << 2)); j < end; j++) store<f32>(row + (<usize>load<i32>(items + (<usize>j << 2)) << 2), 1);
-  }
-}

@@ -13,7 +13,7 @@ import { defaultThreads, spawnWorker } from "./spawn.js";
  */
 export const MAX_THREADS = MAX_TASKS;
 
-export const ABI_VERSION = 11;
+export const ABI_VERSION = 12;
 
 /** simd: the default; scalar: no SIMD; relaxed: SIMD with fused multiply-add, where the runtime has relaxed SIMD. */
 export type Flavour = "simd" | "scalar" | "relaxed";

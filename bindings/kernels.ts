@@ -38,14 +38,15 @@ export interface Kernels {
 
   corrupt_mask_out(outptr: Ptr, outcols: Ptr, rowptr: Ptr, items: Ptr, users: Ptr, B: number, q: number, state: Ptr): number;
   negative_sample(colptr: Ptr, cols: Ptr, targets: Ptr, rowptr: Ptr, items: Ptr, users: Ptr, B: number, I: number, n: number, state: Ptr, seen: Ptr): number;
-  csr_rows_dense(out: Ptr, rowptr: Ptr, items: Ptr, users: Ptr, B: number, N: number): void;
 
   gate_forward(gates: Ptr, logits: Ptr, stddev: Ptr, top: Ptr, prob: Ptr, clean: Ptr, raw: Ptr, eps: Ptr, B: number, E: number, k: number, noisy: boolean | number): void;
   gate_backward(dclean: Ptr, draw: Ptr, dgates: Ptr, dprob: Ptr, gates: Ptr, logits: Ptr, stddev: Ptr, top: Ptr, clean: Ptr, raw: Ptr, eps: Ptr, B: number, E: number, k: number, noisy: boolean | number): void;
   cv_squared(v: Ptr, E: number): number;
   cv_squared_backward(dv: Ptr, v: Ptr, E: number, scale: number): void;
-  gate_combine_forward(y: Ptr, gates: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number, userStride: number, expertStride: number): void;
-  gate_combine_backward(dgates: Ptr, dy: Ptr, X: Ptr, users: Ptr, B: number, E: number, I: number, userStride: number, expertStride: number): void;
+  gate_combine_forward(y: Ptr, gates: Ptr, X: Ptr, B: number, E: number, I: number, expertStride: number): void;
+  expert_gram(stats: Ptr, X: Ptr, rowptr: Ptr, cols: Ptr, B: number, E: number, I: number, expertStride: number): void;
+  gate_mse_forward(stats: Ptr, gates: Ptr, users: Ptr, B: number, E: number, scale: number): number;
+  gate_mse_backward(dgates: Ptr, stats: Ptr, gates: Ptr, users: Ptr, B: number, E: number, scale: number): void;
 
   topk_rows(idx: Ptr, val: Ptr, scores: Ptr, exclptr: Ptr, excl: Ptr, B: number, N: number, K: number): void;
 
@@ -67,7 +68,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "embedding_gather_add", "embedding_scatter_add", "bias_add", "column_sums",
   "sigmoid_forward", "sigmoid_backward", "softplus_forward", "softplus_backward", "normal_cdf",
   "mse_forward", "mse_backward", "masked_mse_forward", "masked_mse_backward",
-  "corrupt_mask_out", "negative_sample", "csr_rows_dense",
-  "gate_forward", "gate_backward", "cv_squared", "cv_squared_backward", "gate_combine_forward", "gate_combine_backward",
+  "corrupt_mask_out", "negative_sample",
+  "gate_forward", "gate_backward", "cv_squared", "cv_squared_backward", "gate_combine_forward",
+  "expert_gram", "gate_mse_forward", "gate_mse_backward",
   "topk_rows", "adam_step", "adam_rows", "adam_catch_up", "adam_spmm_rows", "adam_embedding_rows", "rng_uniform", "rng_normal", "rng_int",
 ];

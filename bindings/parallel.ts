@@ -205,8 +205,15 @@ export function topkRows(core: Core, idx: number, val: number, scores: number, e
   byRanges(core, B, T, (first, count) => ["topk_rows", [idx + first * K * 4, val + first * K * 4, scores + first * N * 4, exclptr + first * 4, excl, count, N, K]]);
 }
 
-/** y[b,:] = Σ_e gates[b,e]·X(users[b], e) (gate_combine_forward; y: B×I), split by row ranges. */
-export function gateCombineForward(core: Core, y: number, gates: number, X: number, users: number, B: number, E: number, I: number, userStride: number, expertStride: number): void {
+/** y[b,:] = Σ_e gates[b,e]·X(e, b) (gate_combine_forward; y: B×I, X: E×B×I), split by row ranges. */
+export function gateCombineForward(core: Core, y: number, gates: number, X: number, B: number, E: number, I: number): void {
   const T = B * I >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), B) : 1;
-  byRanges(core, B, T, (first, count) => ["gate_combine_forward", [y + first * I * 4, gates + first * E * 4, X, users + first * 4, count, E, I, userStride, expertStride]]);
+  byRanges(core, B, T, (first, count) => ["gate_combine_forward", [y + first * I * 4, gates + first * E * 4, X + first * I * 4, count, E, I, B * I]]);
+}
+
+/** Each batch row's expert Gram statistics (expert_gram; X: E×B×I, stats: B×(E²+E+1) f64), split by row ranges. */
+export function expertGram(core: Core, stats: number, X: number, rowptr: number, cols: number, B: number, E: number, I: number): void {
+  const T = B * I >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), B) : 1;
+  const S = E * E + E + 1;
+  byRanges(core, B, T, (first, count) => ["expert_gram", [stats + first * S * 8, X + first * I * 4, rowptr + first * 4, cols, count, E, I, B * I]]);
 }

@@ -152,12 +152,30 @@ for (const flavour of FLAVOURS) {
       c.kernels.cv_squared_backward(pd, pv, E, 1);
       const vv = f64(v);
       check(tag("cv²"), fdError(vv, () => ref.cvSquared(F(vv), E), getF32(c, pd, E)));
-      const B = 3, I = 9, gates = randn(rng, B * E), X = randn(rng, B * E * I), R = randn(rng, B * I);
+      // the gate loss from Gram statistics, against the loss of the mixed outputs
+      const B = 3, I = 9, S = E * E + E + 1, scale = 1 / (B * I);
+      const X = Float32Array.from(randn(rng, E * B * I), (v) => 1 / (1 + Math.exp(-v)));
+      const { rowptr, cols } = randomCsr(rng, B, I, 5);
       const users = Int32Array.from([2, 0, 1]);
-      const [pX, pu, pR, pdg] = put(c, X, users, R, new Float32Array(B * E));
-      c.kernels.gate_combine_backward(pdg, pR, pX, pu, B, E, I, E * I, I);
-      const gg = f64(gates), y = new Float64Array(B * I);
-      check(tag("combine dgates"), fdError(gg, () => (ref.gateCombineForward(F(y), F(gg), X, users, B, E, I, E * I, I), dotv(y, R)), getF32(c, pdg, B * E)));
+      const [pS, pX, prp, pcols, pg, pu, pdg] = put(c, new Float64Array(B * S), X, rowptr, cols, randn(rng, B * E), users, new Float32Array(B * E));
+      c.kernels.expert_gram(pS, pX, prp, pcols, B, E, I, B * I);
+      c.kernels.gate_mse_backward(pdg, pS, pg, pu, B, E, scale);
+      const gg = f64(getF32(c, pg, B * E));
+      const mixedLoss = () => {
+        let s = 0;
+        for (let b = 0; b < B; b++) {
+          const u = users[b];
+          for (let i = 0; i < I; i++) {
+            let y = 0;
+            for (let e = 0; e < E; e++) y += gg[b * E + e] * X[e * B * I + u * I + i];
+            let x = 0;
+            for (let j = rowptr[u]; j < rowptr[u + 1]; j++) if (cols[j] === i) x = 1;
+            s += (y - x) ** 2;
+          }
+        }
+        return scale * s;
+      };
+      check(tag("gate loss dgates"), fdError(gg, mixedLoss, getF32(c, pdg, B * E)));
     });
   });
 

@@ -513,20 +513,6 @@ for (const flavour of FLAVOURS) {
     }
   });
 
-  t("csr_rows_dense writes the interaction rows", async () => {
-    const c = await core(flavour);
-    const rng = Rng.seeded(20);
-    await scoped(c, () => {
-      const { rowptr, cols } = randomCsr(rng, 6, 11, 5);
-      const users = Int32Array.from([5, 0, 3]);
-      const [po, pr, pc, pu] = put(c, new Float32Array(33), rowptr, cols, users);
-      c.kernels.csr_rows_dense(po, pr, pc, pu, 3, 11);
-      const want = new Float32Array(33);
-      ref.csrRowsDense(want, rowptr, cols, users, 3, 11);
-      assert.equal(Array.from(getF32(c, po, 33)), Array.from(want));
-    });
-  });
-
   t("gate forward/backward, cv² and combine match the reference", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(21);
@@ -551,19 +537,57 @@ for (const flavour of FLAVOURS) {
         assertClose([c.kernels.cv_squared(pv, E)], [ref.cvSquared(v, E)], 1e-6, "cv²");
       });
     }
-    for (const [B, E, U, I, layout] of [[1, 1, 1, 1, "cache"], [3, 3, 5, 17, "cache"], [8, 3, 20, 1682, "cache"], [5, 3, 5, 13, "batch"], [7, 2, 7, 1, "batch"]] as const) {
-      const [us, es] = layout === "cache" ? [E * I, I] : [I, B * I];
+    for (const [B, E, I] of [[1, 1, 1], [3, 3, 17], [8, 3, 1682], [5, 2, 13], [7, 5, 1]] as const) {
       await scoped(c, () => {
-        const X = randn(rng, U * E * I), gates = randn(rng, B * E), dy = randn(rng, B * I);
-        const users = Int32Array.from({ length: B }, (_, b) => (layout === "cache" ? rng.int(U) : b));
-        const [py, pg, pX, pu, pdy, pdg] = put(c, new Float32Array(B * I), gates, X, users, dy, new Float32Array(B * E));
-        c.kernels.gate_combine_forward(py, pg, pX, pu, B, E, I, us, es);
-        const wy = new Float32Array(B * I), wdg = new Float32Array(B * E);
-        ref.gateCombineForward(wy, gates, X, users, B, E, I, us, es);
+        // a batch of B rows out of a larger E×B'×I block, as a row range of a split call sees it
+        const Bfull = B + 2, X = randn(rng, E * Bfull * I), gates = randn(rng, B * E);
+        const [py, pg, pX] = put(c, new Float32Array(B * I), gates, X);
+        c.kernels.gate_combine_forward(py, pg, pX + 2 * I * 4, B, E, I, Bfull * I);
+        const wy = new Float32Array(B * I);
+        ref.gateCombineForward(wy, gates, X.subarray(2 * I), B, E, I, Bfull * I);
         assertClose(getF32(c, py, B * I), wy, 1e-5, "combine");
-        c.kernels.gate_combine_backward(pdg, pdy, pX, pu, B, E, I, us, es);
-        ref.gateCombineBackward(wdg, dy, X, users, B, E, I, us, es);
-        assertClose(getF32(c, pdg, B * E), wdg, 1e-5 * Math.sqrt(I), "combine backward");
+      });
+    }
+  });
+
+  t("expert Gram statistics and the gate loss from them equal the loss of the mixed outputs", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(22);
+    for (const [B, E, I] of [[1, 1, 1], [3, 3, 17], [8, 3, 1682], [5, 2, 13], [7, 5, 3], [2, 4, 6]] as const) {
+      await scoped(c, () => {
+        const S = E * E + E + 1;
+        const Bfull = B + 1;
+        const X = Float32Array.from(randn(rng, E * Bfull * I), (v) => 1 / (1 + Math.exp(-v))); // sigmoid outputs
+        const { rowptr, cols } = randomCsr(rng, B, I, Math.min(I, 40));
+        const [pS, pX, prp, pcols] = put(c, new Float64Array(B * S), X, rowptr, cols);
+        c.kernels.expert_gram(pS, pX + I * 4, prp, pcols, B, E, I, Bfull * I);
+        const stats = Float64Array.from(c.arena.f64View(pS, B * S));
+        const want = new Float64Array(B * S);
+        ref.expertGram(want, X.subarray(I), rowptr, cols, B, E, I, Bfull * I);
+        assertClose(stats, want, 1e-12, "Gram statistics");
+        // users index the stats (a U×S table): here a permutation of the batch rows
+        const users = Int32Array.from({ length: B }, (_, b) => (b * 3 + 1) % B);
+        const gates = Float32Array.from(randn(rng, B * E), Math.abs);
+        const scale = 1 / (B * I);
+        const [pg, pu, pdg] = put(c, gates, users, new Float32Array(B * E));
+        const loss = c.kernels.gate_mse_forward(pS, pg, pu, B, E, scale);
+        assertClose([loss], [ref.gateMseForward(want, gates, users, B, E, scale)], 1e-12, "gate loss");
+        // the loss the statistics stand for: mix the experts' rows with the gates, against x
+        let direct = 0;
+        for (let b = 0; b < B; b++) {
+          const u = users[b], x = new Uint8Array(I);
+          for (let j = rowptr[u]; j < rowptr[u + 1]; j++) x[cols[j]] = 1;
+          for (let i = 0; i < I; i++) {
+            let y = 0;
+            for (let e = 0; e < E; e++) y += gates[b * E + e] * X[e * Bfull * I + (u + 1) * I + i];
+            direct += (y - x[i]) ** 2;
+          }
+        }
+        assertClose([loss], [direct * scale], 1e-10, "gate loss against the mixed outputs");
+        c.kernels.gate_mse_backward(pdg, pS, pg, pu, B, E, scale);
+        const wdg = new Float32Array(B * E);
+        ref.gateMseBackward(wdg, want, gates, users, B, E, scale);
+        assertClose(getF32(c, pdg, B * E), wdg, 1e-6, "gate loss gradient");
       });
     }
   });

@@ -11,11 +11,12 @@ import { BatchRows, uploadCsr, ExpertForward, type WasmCsr } from "../src/model/
 import { Stage0 } from "../src/train/stage0.js";
 import { StageDeep } from "../src/train/stage-deep.js";
 import { StageGate } from "../src/train/stage-gate.js";
-import { encodeAllUsers, expertOutputsAllUsers } from "../src/train/caches.js";
+import { encodeAllUsers, expertGramAllUsers } from "../src/train/caches.js";
 import { resolveConfig, type TrainConfig } from "../src/train/config.js";
 import { Adam } from "../src/train/adam.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { train } from "../src/api.js";
+import { likelihoodWeights } from "../src/eval/evaluate.js";
 import type { Param } from "../src/model/params.js";
 import { FLAVOURS, core, scoped } from "./helpers.js";
 
@@ -121,30 +122,44 @@ for (const flavour of FLAVOURS) {
       // the gate starts at zero in training; move it off zero so every path carries gradient
       const rng = Rng.seeded(6);
       for (const p of [m.W_g, m.W_n]) c.arena.f32View(p.ptr, p.length).forEach((_, i, v) => (v[i] = 0.3 * rng.normal()));
-      const cache = expertOutputsAllUsers(m, tr);
+      const stats = expertGramAllUsers(m, tr);
       const noise = rngSlab(c, 7, 3);
-      const sg = new StageGate(m, tr, cache, 3, 2, 1, noise.ptr);
       const rows = new BatchRows(c, tr, 3);
       rows.load(users);
       const snap = noise.save();
-      zeroGrads(c, m);
+      // with the load-balancing terms, and without them (the reconstruction alone, whose
+      // gradient at W_g is small beside the f32 rounding of the gates: a wider difference step)
+      for (const [coef, h] of [[0, 3e-3], [1, 1e-3]]) {
+        const sg = new StageGate(m, stats, 3, 2, coef, noise.ptr);
+        noise.restore(snap);
+        zeroGrads(c, m);
+        sg.step(rows);
+        const gateGrads = grads(c, m, ["gate.W_g", "gate.W_n"]);
+        gateGrads.forEach((g, i) => {
+          const p = i === 0 ? m.W_g : m.W_n;
+          const err = fdCheck(c, p, g, () => (noise.restore(snap), sg.step(rows)), h);
+          assert.ok(err < 3e-2, `${p.name} (load-balancing coefficient ${coef}): max relative error ${err.toExponential(2)}`);
+        });
+      }
+      const sg = new StageGate(m, stats, 3, 2, 1, noise.ptr);
+      // the statistics stand for the experts' outputs: their loss is that of the mixed outputs
+      noise.restore(snap);
       sg.step(rows);
-      const gateGrads = grads(c, m, ["gate.W_g", "gate.W_n"]);
-      gateGrads.forEach((g, i) => {
-        const p = i === 0 ? m.W_g : m.W_n;
-        const err = fdCheck(c, p, g, () => (noise.restore(snap), sg.step(rows)), 1e-3);
-        assert.ok(err < 3e-2, `${p.name}: max relative error ${err.toExponential(2)}`);
+      const gates = Float64Array.from(sg.gate.gatesView(3));
+      const fwd = new ExpertForward(m, 3);
+      const X = c.arena.f32View(fwd.experts(rows), m.experts * 3 * d.items);
+      let mixed = 0;
+      users.forEach((u, b) => {
+        const x = new Uint8Array(d.items);
+        for (let j = d.train.rowptr[u]; j < d.train.rowptr[u + 1]; j++) x[d.train.cols[j]] = 1;
+        for (let i = 0; i < d.items; i++) {
+          let y = 0;
+          for (let e = 0; e < m.experts; e++) y += gates[b * m.experts + e] * X[(e * 3 + b) * d.items + i];
+          mixed += (y - x[i]) ** 2;
+        }
       });
-      // computing the experts per batch (data sets whose cache would not fit) gives the same step
-      zeroGrads(c, m);
-      noise.restore(snap);
-      const cachedLoss = sg.step(rows);
-      const cached = grads(c, m, ["gate.W_g", "gate.W_n"]);
-      zeroGrads(c, m);
-      noise.restore(snap);
-      const perBatch = new StageGate(m, tr, 0, 3, 2, 1, noise.ptr);
-      assert.is(perBatch.step(rows), cachedLoss);
-      grads(c, m, ["gate.W_g", "gate.W_n"]).forEach((g, i) => assert.equal(Array.from(g), Array.from(cached[i])));
+      const fromStats = c.kernels.gate_mse_forward(stats, sg.gate.gates, rows.users, 3, m.experts, 1 / (3 * d.items));
+      assert.ok(Math.abs(fromStats - mixed / (3 * d.items)) <= 1e-9 * fromStats, `gate loss ${fromStats} from the statistics, ${mixed / (3 * d.items)} from the outputs`);
     });
   });
 
@@ -336,7 +351,7 @@ for (const flavour of FLAVOURS) {
       });
     });
 
-  t("expert outputs: the shared last decoder over the stacked experts equals each expert decoded alone, in any batch", async () => {
+  t("expert outputs: the shared last decoder over the stacked experts equals each expert decoded alone, in any batch; the likelihood weights are their 1/MSE", async () => {
     const c = await core(flavour);
     await scoped(c, () => {
       const d = synthetic({ users: 13, items: 37, interactions: 6, factors: 3, noise: 0.3, seed: 5 });
@@ -370,6 +385,17 @@ for (const flavour of FLAVOURS) {
           const Xu = c.arena.f32View(alone.experts(one), m.experts * I);
           for (let e = 0; e < m.experts; e++) assert.equal(Array.from(Xu.subarray(e * I, (e + 1) * I)), Array.from(X.subarray((e * U + u) * I, (e * U + u + 1) * I)), `${hidden}: user ${u}, expert ${e}`);
         }
+        // the likelihood variant's weights: normalised 1/MSE of each expert's outputs against x
+        const users = Int32Array.from({ length: U }, (_, u) => u).filter((u) => d.train.rowptr[u + 1] > d.train.rowptr[u]);
+        const sse = new Array(m.experts).fill(0);
+        for (const u of users) {
+          const x = new Uint8Array(I);
+          for (let j = d.train.rowptr[u]; j < d.train.rowptr[u + 1]; j++) x[d.train.cols[j]] = 1;
+          for (let e = 0; e < m.experts; e++) for (let i = 0; i < I; i++) sse[e] += (X[(e * U + u) * I + i] - x[i]) ** 2;
+        }
+        const inv = sse.map((v) => 1 / v), total = inv.reduce((a, b) => a + b, 0);
+        const weights = likelihoodWeights(m, rows.source, users);
+        weights.forEach((w, e) => assert.ok(Math.abs(w - inv[e] / total) < 1e-12, `${hidden}: likelihood weight ${e} ${w} against ${inv[e] / total}`));
       }
     });
   });

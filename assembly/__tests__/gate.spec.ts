@@ -1,4 +1,4 @@
-import { gate_forward, gate_backward, cv_squared, cv_squared_backward, gate_combine_forward, gate_combine_backward } from "../gate";
+import { gate_forward, gate_backward, cv_squared, cv_squared_backward, gate_combine_forward } from "../gate";
 import { f32s, i32s, at } from "./arrays";
 
 describe("noisy top-k gate", () => {
@@ -35,15 +35,12 @@ describe("noisy top-k gate", () => {
     expect(d[0]).toBeLessThan(0);
     expect(d[2]).toBeGreaterThan(0);
   });
-  it("mixes experts with the gates and returns their dot products", () => {
-    // X: 1 user × 2 experts × 3 items
+  it("mixes experts with the gates", () => {
+    // X: 2 experts × 1 row × 3 items
     const X = f32s([1, 2, 3, 10, 20, 30]);
     const y = new StaticArray<f32>(3);
-    gate_combine_forward(at(y), at(f32s([0.5, 0.25])), at(X), at(i32s([0])), 1, 2, 3, 6, 3);
+    gate_combine_forward(at(y), at(f32s([0.5, 0.25])), at(X), 1, 2, 3, 3);
+    expect(y[0]).toBe(3);
     expect(y[2]).toBe(9);
-    const dg = new StaticArray<f32>(2);
-    gate_combine_backward(at(dg), at(f32s([1, 0, 1])), at(X), at(i32s([0])), 1, 2, 3, 6, 3);
-    expect(dg[0]).toBe(4);
-    expect(dg[1]).toBe(40);
   });
 });

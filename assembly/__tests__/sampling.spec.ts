@@ -1,4 +1,4 @@
-import { corrupt_mask_out, negative_sample, csr_rows_dense } from "../sampling";
+import { corrupt_mask_out, negative_sample } from "../sampling";
 import { i32s, at } from "./arrays";
 
 const rowptr = i32s([0, 2, 6]);
@@ -36,13 +36,5 @@ describe("corruption and negative sampling", () => {
     }
     expect(cols[8]).not.toBe(cols[9]);
     for (let i = 0; i < 6; i++) expect(seen[i]).toBe(0);
-  });
-  it("writes dense rows", () => {
-    const out = new StaticArray<f32>(12);
-    csr_rows_dense(at(out), at(rowptr), at(items), at(users), 2, 6);
-    expect(out[0]).toBe(1);
-    expect(out[1]).toBe(0);
-    expect(out[7]).toBe(1);
-    expect(out[10]).toBe(1);
   });
 });

@@ -74,20 +74,11 @@ export function cvSquared(v: F, E: number): number {
   return ss / (E - 1) / (mean * mean + 1e-10);
 }
 
-export function gateCombineForward(y: F, gates: F, X: F, users: I, B: number, E: number, nItems: number, userStride: number, expertStride: number): void {
+export function gateCombineForward(y: F, gates: F, X: F, B: number, E: number, nItems: number, expertStride: number): void {
   for (let b = 0; b < B; b++)
     for (let i = 0; i < nItems; i++) {
       let s = 0;
-      for (let e = 0; e < E; e++) s += gates[b * E + e] * X[users[b] * userStride + e * expertStride + i];
+      for (let e = 0; e < E; e++) s += gates[b * E + e] * X[e * expertStride + b * nItems + i];
       y[b * nItems + i] = s;
-    }
-}
-
-export function gateCombineBackward(dgates: F, dy: F, X: F, users: I, B: number, E: number, nItems: number, userStride: number, expertStride: number): void {
-  for (let b = 0; b < B; b++)
-    for (let e = 0; e < E; e++) {
-      let s = 0;
-      for (let i = 0; i < nItems; i++) s += dy[b * nItems + i] * X[users[b] * userStride + e * expertStride + i];
-      dgates[b * E + e] = s;
     }
 }

@@ -2,3 +2,4 @@
 export * from "./dense.js";
 export * from "./sparse.js";
 export * from "./gate.js";
+export * from "./gate-gram.js";

@@ -123,10 +123,6 @@ export function negativeSample(colptr: I, cols: I, targets: F, rowptr: I, items:
   return pos;
 }
 
-export function csrRowsDense(out: F, rowptr: I, items: I, users: I, B: number, N: number): void {
-  for (let b = 0; b < B; b++) for (let j = rowptr[users[b]]; j < rowptr[users[b] + 1]; j++) out[b * N + items[j]] = 1;
-}
-
 /** Top-K by a full stable sort (descending score, then ascending index). */
 export function topkRows(idx: I, val: F, scores: F, exclptr: I, excl: I, B: number, N: number, K: number): void {
   for (let b = 0; b < B; b++) {

@@ -5,7 +5,7 @@ import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
 import type { Csr } from "../data/csr.js";
 import { CUTOFFS, MetricSums, type MetricTable } from "./metrics.js";
 import { VariantScorer } from "./variants.js";
-import { topkRows } from "../../bindings/parallel.js";
+import { expertGram, topkRows } from "../../bindings/parallel.js";
 
 export const EVAL_BATCH = 256;
 
@@ -23,23 +23,25 @@ export function evaluatedUsers(test: Csr): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Normalised 1/MSE(expert_e(x), x) over the given users' training rows and all items. */
+/**
+ * Normalised 1/MSE(expert_e(x), x) over the given users' training rows and all items; each
+ * user's squared error G_ee − 2·c_e + |x| from the statistics the gate trains on (expert_gram).
+ */
 export function likelihoodWeights(model: AelModel, train: WasmCsr, users: Int32Array): number[] {
-  const { arena, kernels: k } = model.core;
+  const { arena } = model.core;
   const mark = arena.mark();
   try {
-    const E = model.experts, I = model.dims.items;
+    const E = model.experts, I = model.dims.items, S = E * E + E + 1;
     const rows = new BatchRows(model.core, train, EVAL_BATCH);
     const fwd = new ExpertForward(model, EVAL_BATCH);
-    const x = arena.f32(EVAL_BATCH * I, "evaluation targets");
+    const stats = arena.alloc(EVAL_BATCH * S * 8, "likelihood statistics");
     const sse = new Float64Array(E);
     for (let s = 0; s < users.length; s += EVAL_BATCH) {
       const B = Math.min(EVAL_BATCH, users.length - s);
       rows.load(users, s, B);
-      fwd.experts(rows);
-      arena.f32View(x, B * I).fill(0);
-      k.csr_rows_dense(x, train.rowptr, train.cols, rows.users, B, I);
-      for (let e = 0; e < E; e++) sse[e] += k.mse_forward(fwd.expert(e, B), x, B * I, 1);
+      expertGram(model.core, stats, fwd.experts(rows), rows.rowptr, rows.cols, B, E, I);
+      const st = arena.f64View(stats, B * S);
+      for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) sse[e] += st[b * S + e * E + e] - 2 * st[b * S + E * E + e] + st[b * S + E * E + E];
     }
     const inv = Array.from(sse, (v) => (users.length * I) / v);
     const total = inv.reduce((a, b) => a + b, 0);

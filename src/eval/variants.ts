@@ -19,7 +19,6 @@ export class VariantScorer {
   private readonly gate: Gate;
   private readonly scores: number;
   private readonly weights: number;
-  private readonly iota: number;
 
   constructor(readonly model: AelModel, readonly maxBatch: number) {
     const a = model.core.arena;
@@ -28,9 +27,6 @@ export class VariantScorer {
     this.gate = new Gate(model, maxBatch);
     this.scores = a.f32(maxBatch * model.dims.items, "variant scores");
     this.weights = a.f32(maxBatch * E, "ensemble weights");
-    // X is E×B×I: sample b's expert rows are found with users = 0…B−1 and strides (I, B·I)
-    this.iota = a.alloc(maxBatch * 4, "batch positions");
-    a.i32View(this.iota, maxBatch).set(Int32Array.from({ length: maxBatch }, (_, b) => b));
   }
 
   /**
@@ -53,7 +49,7 @@ export class VariantScorer {
       this.gate.route(rows, v - E - 1);
       gates = this.gate.gates;
     }
-    gateCombineForward(this.model.core, this.scores, gates, X, this.iota, B, E, I, I, B * I);
+    gateCombineForward(this.model.core, this.scores, gates, X, B, E, I);
     return this.scores;
   }
 }

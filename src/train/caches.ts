@@ -1,7 +1,9 @@
 // What the stages after stage 0 train on, computed once from the frozen levels below: every
-// user's code at a level (stages 1…L−1) and every expert's output (the gate).
+// user's code at a level (stages 1…L−1) and the Gram statistics of every user's expert outputs
+// (the gate).
 import type { AelModel } from "../model/ael.js";
 import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
+import { expertGram } from "../../bindings/parallel.js";
 
 const CODE_BATCH = 256;
 
@@ -33,15 +35,13 @@ export function encodeAllUsers(model: AelModel, train: WasmCsr, level: number): 
   return out;
 }
 
-/** Every expert's output for every user, U×E×I. */
-export function expertOutputsAllUsers(model: AelModel, train: WasmCsr): number {
-  const { arena } = model.core;
+/** The gate loss's statistics of every user (assembly/gate-gram.ts), U×(E²+E+1) f64. */
+export function expertGramAllUsers(model: AelModel, train: WasmCsr): number {
   const E = model.experts, I = model.dims.items;
-  const out = arena.f32(model.dims.users * E * I, "expert output cache");
+  const out = model.core.arena.alloc(model.dims.users * (E * E + E + 1) * 8, "expert Gram statistics");
   forEveryUserBatch(model, train, (fwd, rows, s, B) => {
     fwd.experts(rows);
-    for (let b = 0; b < B; b++)
-      for (let e = 0; e < E; e++) arena.f32View(out + ((s + b) * E + e) * I * 4, I).set(arena.f32View(fwd.expert(e, B) + b * I * 4, I));
+    expertGram(model.core, out + s * (E * E + E + 1) * 8, fwd.X, rows.rowptr, rows.cols, B, E, I);
   });
   return out;
 }

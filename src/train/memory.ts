@@ -1,6 +1,5 @@
 // Wasm memory a training run will need, computed before anything is allocated.
 import type { TrainConfig } from "./config.js";
-import { cachesExperts } from "./stage-gate.js";
 
 export function trainingBytes(users: number, items: number, trainNnz: number, maxRow: number, cfg: TrainConfig): number {
   const E = cfg.hidden.length, B = cfg.batchSize;
@@ -13,12 +12,11 @@ export function trainingBytes(users: number, items: number, trainNnz: number, ma
   const mask = B * (maxRow + Math.min(cfg.negatives, items)) + 4;
   const stage0 = mask * 4 * 6 + (items + 1) * 4 + 2 * B * maxRow * 4 + 2 * B * cfg.hidden[0] * 4 + items; // the input, and its distinct items
   const codes = users * Math.max(...cfg.hidden) * 4;
-  const expertCache = cachesExperts(users, E, items) ? users * E * items * 4 : 0;
+  const gram = users * (E * E + E + 1) * 8;
   const encode = 256 * (cfg.hidden.reduce((a, b) => a + b, 0) + 2 * Math.max(...widths) + E * items + maxRow) * 4;
-  const gate = B * items * 4 * 3;
   const evaluation = 256 * items * 4 * (2 + E) + encode;
   // a stage's Adam: each row's last step (V and W_enc, and with lazy Adam W_dec), and the
   // constants of an epoch's steps for catching rows up (a table that doubles as it fills)
   const adamRows = (users + 2 * items) * 4 + 16 * Math.ceil(users / B) + 8192;
-  return slabs + csr + adamRows + Math.max(stage0, codes + encode, expertCache + encode + gate, evaluation) + (4 << 20);
+  return slabs + csr + adamRows + Math.max(stage0, codes + encode, gram + evaluation) + (4 << 20);
 }

@@ -11,11 +11,11 @@ import { BatchRows, type WasmCsr } from "../model/forward.js";
 import { Adam, type RowList } from "./adam.js";
 import type { Param } from "../model/params.js";
 import type { TrainConfig } from "./config.js";
-import { encodeAllUsers, expertOutputsAllUsers } from "./caches.js";
+import { encodeAllUsers, expertGramAllUsers } from "./caches.js";
 import { EarlyStopping, type EarlyStoppingState, type StageValidation } from "./early-stopping.js";
 import { Stage0 } from "./stage0.js";
 import { StageDeep } from "./stage-deep.js";
-import { StageGate, cachesExperts } from "./stage-gate.js";
+import { StageGate } from "./stage-gate.js";
 
 export type StageName = `stage${number}` | "gate";
 
@@ -222,13 +222,13 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     arena.reset(mark);
   }
 
-  // the gate over frozen experts, their outputs cached for every user
+  // the gate over frozen experts, through their outputs' Gram statistics for every user
   mark = arena.mark();
   const t0 = now();
-  const cache = cachesExperts(data.users, model.experts, data.items) ? expertOutputsAllUsers(model, train) : 0;
+  const stats = expertGramAllUsers(model, train);
   timings.gate = (timings.gate ?? 0) + now() - t0;
   const rows = new BatchRows(core, train, cfg.batchSize);
-  const sg = new StageGate(model, train, cache, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
+  const sg = new StageGate(model, stats, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
   await runStage(L, cfg.gateEpochs, "gate", cfg.gateLr, { gateK: cfg.gateK }, (start, B) => {
     rows.load(perm, start, B);
     return sg.step(rows);
