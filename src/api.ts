@@ -58,7 +58,9 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
   if (split && nnz(split.valid) === 0) throw new DataError(`${data.name}: early stopping needs validation interactions, and ${data.valid ? "the validation split has none" : `holding out ${cfg.validRatio} of each user's training items leaves none (raise validRatio)`}`);
   const trainedOn = split && split.train !== data.train ? uploadCsr(core, split.train, "interaction rows without the validation split") : wasmTrain;
   const run = await trainModel(core, data, trainedOn, cfg, { onProgress, signal, checkpointEvery, onCheckpoint }, resume, split?.valid);
-  return { recommender: new Recommender(core, run.model, cfg, data.name, data.train, wasmTrain, source, data.ids), timings: run.timings, losses: run.losses, validation: run.validation };
+  // the gate's statistics give the likelihood weights' errors when it trained on every training row
+  const errors = trainedOn === wasmTrain ? run.expertErrors : undefined;
+  return { recommender: new Recommender(core, run.model, cfg, data.name, data.train, wasmTrain, source, data.ids, errors), timings: run.timings, losses: run.losses, validation: run.validation };
 }
 
 export { Recommender };

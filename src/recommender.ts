@@ -6,7 +6,8 @@ import { rowOf, withEveryRow, type Csr } from "./data/csr.js";
 import type { DataIds } from "./data/dataset.js";
 import { AelModel } from "./model/ael.js";
 import { BatchRows, ExpertForward, uploadCsr, type WasmCsr } from "./model/forward.js";
-import { EVAL_BATCH, evaluate, likelihoodWeights, type EvalResult } from "./eval/evaluate.js";
+import { EVAL_BATCH, evaluate, type EvalResult } from "./eval/evaluate.js";
+import { expertErrorsAllUsers, likelihoodWeights } from "./eval/likelihood.js";
 import { VariantScorer } from "./eval/variants.js";
 import { topkRows } from "../bindings/parallel.js";
 import { Gate } from "./model/gate.js";
@@ -57,6 +58,8 @@ export class Recommender {
     readonly source: { spec?: string; noise?: number } = {},
     /** The source data's ids of the users and items, where its loader renumbered them. */
     readonly ids?: DataIds,
+    /** Every user's squared error per expert on their training row (likelihood.ts), if known. */
+    private errors?: Float64Array,
   ) {}
 
   get users(): number {
@@ -68,7 +71,7 @@ export class Recommender {
 
   evaluate(test: Csr): EvalResult {
     if (test.rows !== this.users) throw new ConfigError(`the test set has ${test.rows} users, the model ${this.users}`);
-    return evaluate(this.model, this.wasmTrain, test);
+    return evaluate(this.model, this.wasmTrain, test, this.expertErrors());
   }
 
   /**
@@ -209,9 +212,15 @@ export class Recommender {
     if (!this.weightsCache) {
       const users: number[] = [];
       for (let u = 0; u < this.users; u++) if (this.train.rowptr[u + 1] > this.train.rowptr[u]) users.push(u);
-      this.weightsCache = likelihoodWeights(this.model, this.wasmTrain, Int32Array.from(users));
+      this.weightsCache = likelihoodWeights(this.expertErrors(), users, this.model.experts, this.items);
     }
     return this.weightsCache;
+  }
+
+  /** Every user's squared error per expert: from training, or one pass of the experts (a loaded model). */
+  private expertErrors(): Float64Array {
+    this.errors ??= expertErrorsAllUsers(this.model, this.wasmTrain);
+    return this.errors;
   }
 
   /** The parameters, by name, as views of the model's memory. */

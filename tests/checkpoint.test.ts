@@ -43,6 +43,28 @@ test("save then load: identical weights, metrics and recommendations", async () 
   assert.is(manifest.weights, recommender.weightsChecksum());
 });
 
+test("the likelihood weights' errors come from training: evaluation runs the experts over the test users only, a loaded model's first over every user too", async () => {
+  const back = await loadCheckpoint(await createCore(), dir);
+  // rows the experts encode (spmm_forward with the first encoder's weights), per model
+  const encodedRows = (r: Recommender) => {
+    const k = r.core.kernels, spmm = k.spmm_forward, W = r.model.subs[0].W_enc.ptr;
+    let rows = 0;
+    k.spmm_forward = (...a: Parameters<typeof spmm>) => ((rows += a[1] === W ? a[4] : 0), spmm(...a));
+    try {
+      return { metrics: r.evaluate(data.test).variants, rows };
+    } finally {
+      k.spmm_forward = spmm;
+    }
+  };
+  let testUsers = 0;
+  for (let u = 0; u < data.users; u++) if (data.test.rowptr[u + 1] > data.test.rowptr[u]) testUsers++;
+  const trained = encodedRows(recommender), loaded = encodedRows(back), again = encodedRows(back);
+  assert.is(trained.rows, testUsers);
+  assert.is(loaded.rows, testUsers + data.users);
+  assert.is(again.rows, testUsers);
+  assert.equal(loaded.metrics, trained.metrics);
+});
+
 test("a loaded model holds its values only: no gradients or Adam moments", async () => {
   const c = await createCore();
   const before = c.arena.mark();

@@ -16,7 +16,7 @@ import { resolveConfig, type TrainConfig } from "../src/train/config.js";
 import { Adam } from "../src/train/adam.js";
 import { synthetic } from "../src/data/synthetic.js";
 import { train } from "../src/api.js";
-import { likelihoodWeights } from "../src/eval/evaluate.js";
+import { expertErrorsAllUsers, likelihoodWeights } from "../src/eval/likelihood.js";
 import type { Param } from "../src/model/params.js";
 import { FLAVOURS, core, scoped } from "./helpers.js";
 
@@ -394,7 +394,7 @@ for (const flavour of FLAVOURS) {
           for (let e = 0; e < m.experts; e++) for (let i = 0; i < I; i++) sse[e] += (X[(e * U + u) * I + i] - x[i]) ** 2;
         }
         const inv = sse.map((v) => 1 / v), total = inv.reduce((a, b) => a + b, 0);
-        const weights = likelihoodWeights(m, rows.source, users);
+        const weights = likelihoodWeights(expertErrorsAllUsers(m, rows.source), users, m.experts, I);
         weights.forEach((w, e) => assert.ok(Math.abs(w - inv[e] / total) < 1e-12, `${hidden}: likelihood weight ${e} ${w} against ${inv[e] / total}`));
       }
     });

@@ -5,7 +5,8 @@ import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
 import type { Csr } from "../data/csr.js";
 import { CUTOFFS, MetricSums, type MetricTable } from "./metrics.js";
 import { VariantScorer } from "./variants.js";
-import { expertGram, topkRows } from "../../bindings/parallel.js";
+import { topkRows } from "../../bindings/parallel.js";
+import { likelihoodWeights } from "./likelihood.js";
 
 export const EVAL_BATCH = 256;
 
@@ -21,34 +22,6 @@ export function evaluatedUsers(test: Csr): Int32Array {
   const out: number[] = [];
   for (let u = 0; u < test.rows; u++) if (test.rowptr[u + 1] > test.rowptr[u]) out.push(u);
   return Int32Array.from(out);
-}
-
-/**
- * Normalised 1/MSE(expert_e(x), x) over the given users' training rows and all items; each
- * user's squared error G_ee − 2·c_e + |x| from the statistics the gate trains on (expert_gram).
- */
-export function likelihoodWeights(model: AelModel, train: WasmCsr, users: Int32Array): number[] {
-  const { arena } = model.core;
-  const mark = arena.mark();
-  try {
-    const E = model.experts, I = model.dims.items, S = E * E + E + 1;
-    const rows = new BatchRows(model.core, train, EVAL_BATCH);
-    const fwd = new ExpertForward(model, EVAL_BATCH);
-    const stats = arena.alloc(EVAL_BATCH * S * 8, "likelihood statistics");
-    const sse = new Float64Array(E);
-    for (let s = 0; s < users.length; s += EVAL_BATCH) {
-      const B = Math.min(EVAL_BATCH, users.length - s);
-      rows.load(users, s, B);
-      expertGram(model.core, stats, fwd.experts(rows), rows.rowptr, rows.cols, B, E, I);
-      const st = arena.f64View(stats, B * S);
-      for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) sse[e] += st[b * S + e * E + e] - 2 * st[b * S + E * E + e] + st[b * S + E * E + E];
-    }
-    const inv = Array.from(sse, (v) => (users.length * I) / v);
-    const total = inv.reduce((a, b) => a + b, 0);
-    return inv.map((w) => w / total);
-  } finally {
-    arena.reset(mark);
-  }
 }
 
 /**
@@ -82,11 +55,12 @@ export class HeldOutRanking {
   }
 }
 
-export function evaluate(model: AelModel, train: WasmCsr, test: Csr): EvalResult {
+/** Every variant's metrics on `test`; expertErrors: every user's (likelihood.ts), U×E. */
+export function evaluate(model: AelModel, train: WasmCsr, test: Csr, expertErrors: Float64Array): EvalResult {
   const core = model.core;
   const { arena } = core;
   const users = evaluatedUsers(test);
-  const weights = likelihoodWeights(model, train, users);
+  const weights = likelihoodWeights(expertErrors, users, model.experts, model.dims.items);
   const mark = arena.mark();
   try {
     const rows = new BatchRows(core, train, EVAL_BATCH);

@@ -12,6 +12,7 @@ import { Adam, type RowList } from "./adam.js";
 import type { Param } from "../model/params.js";
 import type { TrainConfig } from "./config.js";
 import { encodeAllUsers, expertGramAllUsers } from "./caches.js";
+import { expertErrors } from "../eval/likelihood.js";
 import { EarlyStopping, type EarlyStoppingState, type StageValidation } from "./early-stopping.js";
 import { Stage0 } from "./stage0.js";
 import { StageDeep } from "./stage-deep.js";
@@ -69,6 +70,8 @@ export interface TrainRun {
   losses: Record<string, number[]>;
   /** Per stage, early stopping's record (when it ran). */
   validation?: Record<string, StageValidation>;
+  /** Every user's squared error per expert on the rows trained on, U×E (the likelihood weights' source). */
+  expertErrors: Float64Array;
 }
 
 /**
@@ -226,6 +229,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   mark = arena.mark();
   const t0 = now();
   const stats = expertGramAllUsers(model, train);
+  const errors = expertErrors(arena.f64View(stats, data.users * (model.experts ** 2 + model.experts + 1)), data.users, model.experts);
   timings.gate = (timings.gate ?? 0) + now() - t0;
   const rows = new BatchRows(core, train, cfg.batchSize);
   const sg = new StageGate(model, stats, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
@@ -234,7 +238,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
     return sg.step(rows);
   });
   arena.reset(mark);
-  return { model, timings, losses, validation: validating ? validation : undefined };
+  return { model, timings, losses, validation: validating ? validation : undefined, expertErrors: errors };
 }
 
 /** Let other work run (progress rendering, cancellation) between epochs. */

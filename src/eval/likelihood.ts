@@ -1,0 +1,36 @@
+// The likelihood variant's weights (ALGORITHM.md §5): normalised 1/MSE(expert_e(x), x) over a
+// set of users' training rows and all items. Each user's squared errors come from the Gram
+// statistics the gate trains on (assembly/gate-gram.ts): Σ_i (y_e,i − x_i)² = G_ee − 2·c_e + |x|.
+// Training keeps them, so evaluation needs no pass of its own over the experts.
+import type { AelModel } from "../model/ael.js";
+import type { WasmCsr } from "../model/forward.js";
+import { expertGramAllUsers } from "../train/caches.js";
+
+/** Every user's squared error per expert, U×E, from their Gram statistics (U×(E²+E+1)). */
+export function expertErrors(stats: Float64Array, users: number, E: number): Float64Array {
+  const S = E * E + E + 1;
+  const out = new Float64Array(users * E);
+  for (let u = 0; u < users; u++) for (let e = 0; e < E; e++) out[u * E + e] = stats[u * S + e * E + e] - 2 * stats[u * S + E * E + e] + stats[u * S + E * E + E];
+  return out;
+}
+
+/** expertErrors of every user, the experts run over their rows of `train`. */
+export function expertErrorsAllUsers(model: AelModel, train: WasmCsr): Float64Array {
+  const { arena } = model.core;
+  const mark = arena.mark();
+  try {
+    const U = model.dims.users, E = model.experts;
+    return expertErrors(arena.f64View(expertGramAllUsers(model, train), U * (E * E + E + 1)), U, E);
+  } finally {
+    arena.reset(mark);
+  }
+}
+
+/** Normalised 1/MSE of each expert over the given users (errors: U×E from expertErrors). */
+export function likelihoodWeights(errors: Float64Array, users: ArrayLike<number>, E: number, items: number): number[] {
+  const sse = new Float64Array(E);
+  for (let j = 0; j < users.length; j++) for (let e = 0; e < E; e++) sse[e] += errors[users[j] * E + e];
+  const inv = Array.from(sse, (v) => (users.length * items) / v);
+  const total = inv.reduce((a, b) => a + b, 0);
+  return inv.map((w) => w / total);
+}
