@@ -5,6 +5,7 @@
 // The experts are frozen while the gate trains, so G, c and |x| are constants of the user: they
 // are computed once, and a gate step costs O(E²) per user instead of O(E·I).
 // A user's stats are S = E·E + E + 1 f64: G row by row, then c, then |x|.
+import { hsum64, promoteHigh } from "./vec";
 
 // stats (B×S f64) of each batch row b: expert e's outputs at X + (e·expertStride + b·I) floats,
 // the row's items cols[rowptr[b] … rowptr[b+1]). The f32 outputs' products are exact in f64 and
@@ -85,9 +86,9 @@ function dot64(x: usize, y: usize, n: i32): f64 {
       const o = <usize>i << 2;
       const a = v128.load(x + o), b = v128.load(y + o);
       lo = f64x2.add(lo, f64x2.mul(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)));
-      hi = f64x2.add(hi, f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(a, a, 2, 3, 0, 1)), f64x2.promote_low_f32x4(i32x4.shuffle(b, b, 2, 3, 0, 1))));
+      hi = f64x2.add(hi, f64x2.mul(promoteHigh(a), promoteHigh(b)));
     }
-    s = (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+    s = hsum64(lo, hi);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;

@@ -2,6 +2,7 @@
 // for stage 0 also the 1/Σm mask count). Forward returns the scaled sum, accumulated in f64
 // (in the SIMD build four running sums, one per lane, added at the end); backward writes dy
 // (it may alias y).
+import { hsum64, promoteHigh } from "./vec";
 
 // scale · Σ (y − t)²
 export function mse_forward(y: usize, t: usize, n: i32, scale: f32): f64 {
@@ -14,9 +15,9 @@ export function mse_forward(y: usize, t: usize, n: i32, scale: f32): f64 {
       const d = f32x4.sub(v128.load(y + o), v128.load(t + o));
       const sq = f32x4.mul(d, d);
       lo = f64x2.add(lo, f64x2.promote_low_f32x4(sq));
-      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(sq, sq, 2, 3, 0, 1)));
+      hi = f64x2.add(hi, promoteHigh(sq));
     }
-    s = sumLanes(lo, hi);
+    s = hsum64(lo, hi);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
@@ -24,11 +25,6 @@ export function mse_forward(y: usize, t: usize, n: i32, scale: f32): f64 {
     s += <f64>(d * d);
   }
   return s * scale;
-}
-
-@inline
-function sumLanes(lo: v128, hi: v128): f64 {
-  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
 }
 
 // dy = 2 · scale · (y − t)
@@ -59,9 +55,9 @@ export function masked_mse_forward(y: usize, t: usize, m: usize, n: i32, scale: 
       const d = f32x4.sub(f32x4.mul(v128.load(m + o), v128.load(y + o)), v128.load(t + o));
       const sq = f32x4.mul(d, d);
       lo = f64x2.add(lo, f64x2.promote_low_f32x4(sq));
-      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(sq, sq, 2, 3, 0, 1)));
+      hi = f64x2.add(hi, promoteHigh(sq));
     }
-    s = sumLanes(lo, hi);
+    s = hsum64(lo, hi);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;

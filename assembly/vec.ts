@@ -92,6 +92,18 @@ export function dot(x: usize, y: usize, n: i32): f32 {
   return s;
 }
 
+// The high two lanes of an f32x4 as an f64x2 (promote_low_f32x4 takes the low two).
+@inline
+export function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+}
+
+// The four lanes of two f64x2 running sums, added pairwise.
+@inline
+export function hsum64(lo: v128, hi: v128): f64 {
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+}
+
 @inline
 export function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
