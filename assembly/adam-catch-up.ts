@@ -48,9 +48,20 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     // adam_step's v-update term (1−β2)·g·g at g = 0
     const gg = f32x4.mul(f32x4.mul(f32x4.splat(w2), zero), zero);
     // eight parameters per pass over the full steps: two independent chains keep the divider
-    // busy; sixteen per pass over the decays, whose chains are short and latency-bound
-    const end16 = p + ((<usize>H >> 4) << 6);
-    while (p < end16) {
+    // busy; thirty-two (or sixteen) per pass over the decays, whose chains are short and
+    // latency-bound
+    const end32 = p + ((<usize>H >> 5) << 7);
+    while (p < end32) {
+      const sA = fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      const sB = fullSteps(p + 32, m + 32, v + 32, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      const sC = fullSteps(p + 64, m + 64, v + 64, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      const sD = fullSteps(p + 96, m + 96, v + 96, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
+      decayFour(m, v, sA, sB, sC, sD, stepsEnd, w1v, b2v);
+      p += 128;
+      m += 128;
+      v += 128;
+    }
+    if (H & 16) {
       const sA = fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
       const sB = fullSteps(p + 32, m + 32, v + 32, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
       decayTwo(m, v, sA, sB, stepsEnd, w1v, b2v);
@@ -221,6 +232,124 @@ function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v
   // the group with steps left goes on alone
   if (sA + i < stepsEnd) decay(m, v, sA + i, stepsEnd, w1v, b2v);
   if (sB + i < stepsEnd) decay(m + 32, v + 32, sB + i, stepsEnd, w1v, b2v);
+}
+
+// decay for four groups of eight (at m, v and 32, 64, 96 bytes on), from step pointers sA…sD.
+// Once p stays put, m's and v's chains no longer meet, so m decays first, the four groups side
+// by side, then v: eight independent chains each time instead of four.
+@inline
+function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
+  const together = min(min(stepsEnd - sA, stepsEnd - sB), min(stepsEnd - sC, stepsEnd - sD));
+  let a0 = v128.load(m), a1 = v128.load(m, 16), b0 = v128.load(m, 32), b1 = v128.load(m, 48);
+  let c0 = v128.load(m, 64), c1 = v128.load(m, 80), d0 = v128.load(m, 96), d1 = v128.load(m, 112);
+  let i: usize = 0;
+  while (i < together) {
+    i += 8;
+    if ((i & 63) != 0) {
+      a0 = f32x4.sub(a0, f32x4.mul(w1v, a0));
+      a1 = f32x4.sub(a1, f32x4.mul(w1v, a1));
+      b0 = f32x4.sub(b0, f32x4.mul(w1v, b0));
+      b1 = f32x4.sub(b1, f32x4.mul(w1v, b1));
+      c0 = f32x4.sub(c0, f32x4.mul(w1v, c0));
+      c1 = f32x4.sub(c1, f32x4.mul(w1v, c1));
+      d0 = f32x4.sub(d0, f32x4.mul(w1v, d0));
+      d1 = f32x4.sub(d1, f32x4.mul(w1v, d1));
+      continue;
+    }
+    // every eighth step, each new m is compared with the old as it replaces it, so that only
+    // one old value is live at a time
+    let n = f32x4.sub(a0, f32x4.mul(w1v, a0));
+    let same = i32x4.eq(n, a0);
+    a0 = n;
+    n = f32x4.sub(a1, f32x4.mul(w1v, a1));
+    same = v128.and(same, i32x4.eq(n, a1));
+    a1 = n;
+    n = f32x4.sub(b0, f32x4.mul(w1v, b0));
+    same = v128.and(same, i32x4.eq(n, b0));
+    b0 = n;
+    n = f32x4.sub(b1, f32x4.mul(w1v, b1));
+    same = v128.and(same, i32x4.eq(n, b1));
+    b1 = n;
+    n = f32x4.sub(c0, f32x4.mul(w1v, c0));
+    same = v128.and(same, i32x4.eq(n, c0));
+    c0 = n;
+    n = f32x4.sub(c1, f32x4.mul(w1v, c1));
+    same = v128.and(same, i32x4.eq(n, c1));
+    c1 = n;
+    n = f32x4.sub(d0, f32x4.mul(w1v, d0));
+    same = v128.and(same, i32x4.eq(n, d0));
+    d0 = n;
+    n = f32x4.sub(d1, f32x4.mul(w1v, d1));
+    same = v128.and(same, i32x4.eq(n, d1));
+    d1 = n;
+    if (i32x4.all_true(same)) break;
+  }
+  v128.store(m, a0);
+  v128.store(m, a1, 16);
+  v128.store(m, b0, 32);
+  v128.store(m, b1, 48);
+  v128.store(m, c0, 64);
+  v128.store(m, c1, 80);
+  v128.store(m, d0, 96);
+  v128.store(m, d1, 112);
+  // a group with steps left decays alone (a fixed m only decays to itself)
+  if (sA + i < stepsEnd) decayM(m, sA + i, stepsEnd, w1v);
+  if (sB + i < stepsEnd) decayM(m + 32, sB + i, stepsEnd, w1v);
+  if (sC + i < stepsEnd) decayM(m + 64, sC + i, stepsEnd, w1v);
+  if (sD + i < stepsEnd) decayM(m + 96, sD + i, stepsEnd, w1v);
+  let va0 = v128.load(v), va1 = v128.load(v, 16), vb0 = v128.load(v, 32), vb1 = v128.load(v, 48);
+  let vc0 = v128.load(v, 64), vc1 = v128.load(v, 80), vd0 = v128.load(v, 96), vd1 = v128.load(v, 112);
+  for (let j: usize = 0; j < together; j += 8) {
+    va0 = f32x4.mul(va0, b2v);
+    va1 = f32x4.mul(va1, b2v);
+    vb0 = f32x4.mul(vb0, b2v);
+    vb1 = f32x4.mul(vb1, b2v);
+    vc0 = f32x4.mul(vc0, b2v);
+    vc1 = f32x4.mul(vc1, b2v);
+    vd0 = f32x4.mul(vd0, b2v);
+    vd1 = f32x4.mul(vd1, b2v);
+  }
+  v128.store(v, va0);
+  v128.store(v, va1, 16);
+  v128.store(v, vb0, 32);
+  v128.store(v, vb1, 48);
+  v128.store(v, vc0, 64);
+  v128.store(v, vc1, 80);
+  v128.store(v, vd0, 96);
+  v128.store(v, vd1, 112);
+  scaleV(v, sA + together, stepsEnd, b2v);
+  scaleV(v + 32, sB + together, stepsEnd, b2v);
+  scaleV(v + 64, sC + together, stepsEnd, b2v);
+  scaleV(v + 96, sD + together, stepsEnd, b2v);
+}
+
+// m of eight parameters decays from step pointer s until it is fixed or the steps run out.
+@inline
+function decayM(m: usize, s: usize, stepsEnd: usize, w1v: v128): void {
+  const from = s;
+  let m0 = v128.load(m), m1 = v128.load(m, 16);
+  while (s < stepsEnd) {
+    const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
+    s += 8;
+    const fixed = ((s - from) & 63) == 0 && i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
+    m0 = next0;
+    m1 = next1;
+    if (fixed) break;
+  }
+  v128.store(m, m0);
+  v128.store(m, m1, 16);
+}
+
+// v of eight parameters scales by β2 once per step from step pointer s to the end.
+@inline
+function scaleV(v: usize, s: usize, stepsEnd: usize, b2v: v128): void {
+  let v0 = v128.load(v), v1 = v128.load(v, 16);
+  for (; s < stepsEnd; s += 8) {
+    v0 = f32x4.mul(v0, b2v);
+    v1 = f32x4.mul(v1, b2v);
+  }
+  v128.store(v, v0);
+  v128.store(v, v1, 16);
 }
 
 // Whether every later zero-gradient step leaves p as it is, judged after a step with

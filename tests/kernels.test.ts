@@ -343,8 +343,8 @@ for (const flavour of FLAVOURS) {
     const vs = [0, 1e-30, 1e-18, 1e-8, -0, NaN];
     // m puts the first skipped step's |stepSize·m|/ε at a factor of |p|·2⁻²⁶ (the bound), either sign
     const factors = [0.5, 0.999, 1, 1.001, 2, 1e3, 1e6, 0];
-    // every path: pairs of eight, eight alone, four, and single floats
-    for (const H of [29, 32, 13, 1]) {
+    // every path: fours of eight, pairs of eight, eight alone, four, and single floats
+    for (const H of [29, 32, 61, 13, 1]) {
       await scoped(c, () => {
         const R = 40, n = R * H;
         // odd rows ordinary (every lane's p judged: groups leave the full steps at different
