@@ -89,7 +89,7 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
       }
       const from = s;
       while (s < stepsEnd) {
-        const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0));
+        const next0 = decayed(m0, w1v);
         v0 = f32x4.mul(v0, b2v);
         s += 8;
         const fixed = ((s - from) & 63) == 0 && i32x4.all_true(i32x4.eq(next0, m0));
@@ -172,7 +172,7 @@ function decay(m: usize, v: usize, s: usize, stepsEnd: usize, w1v: v128, b2v: v1
   const from = s;
   let m0 = v128.load(m), m1 = v128.load(m, 16), v0 = v128.load(v), v1 = v128.load(v, 16);
   while (s < stepsEnd) {
-    const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
+    const next0 = decayed(m0, w1v), next1 = decayed(m1, w1v);
     v0 = f32x4.mul(v0, b2v);
     v1 = f32x4.mul(v1, b2v);
     s += 8;
@@ -201,8 +201,8 @@ function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v
   const together = min(stepsEnd - sA, stepsEnd - sB);
   let i: usize = 0;
   while (i < together) {
-    const na0 = f32x4.sub(a0, f32x4.mul(w1v, a0)), na1 = f32x4.sub(a1, f32x4.mul(w1v, a1));
-    const nc0 = f32x4.sub(c0, f32x4.mul(w1v, c0)), nc1 = f32x4.sub(c1, f32x4.mul(w1v, c1));
+    const na0 = decayed(a0, w1v), na1 = decayed(a1, w1v);
+    const nc0 = decayed(c0, w1v), nc1 = decayed(c1, w1v);
     va0 = f32x4.mul(va0, b2v);
     va1 = f32x4.mul(va1, b2v);
     vc0 = f32x4.mul(vc0, b2v);
@@ -246,40 +246,40 @@ function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usiz
   while (i < together) {
     i += 8;
     if ((i & 63) != 0) {
-      a0 = f32x4.sub(a0, f32x4.mul(w1v, a0));
-      a1 = f32x4.sub(a1, f32x4.mul(w1v, a1));
-      b0 = f32x4.sub(b0, f32x4.mul(w1v, b0));
-      b1 = f32x4.sub(b1, f32x4.mul(w1v, b1));
-      c0 = f32x4.sub(c0, f32x4.mul(w1v, c0));
-      c1 = f32x4.sub(c1, f32x4.mul(w1v, c1));
-      d0 = f32x4.sub(d0, f32x4.mul(w1v, d0));
-      d1 = f32x4.sub(d1, f32x4.mul(w1v, d1));
+      a0 = decayed(a0, w1v);
+      a1 = decayed(a1, w1v);
+      b0 = decayed(b0, w1v);
+      b1 = decayed(b1, w1v);
+      c0 = decayed(c0, w1v);
+      c1 = decayed(c1, w1v);
+      d0 = decayed(d0, w1v);
+      d1 = decayed(d1, w1v);
       continue;
     }
     // every eighth step, each new m is compared with the old as it replaces it, so that only
     // one old value is live at a time
-    let n = f32x4.sub(a0, f32x4.mul(w1v, a0));
+    let n = decayed(a0, w1v);
     let same = i32x4.eq(n, a0);
     a0 = n;
-    n = f32x4.sub(a1, f32x4.mul(w1v, a1));
+    n = decayed(a1, w1v);
     same = v128.and(same, i32x4.eq(n, a1));
     a1 = n;
-    n = f32x4.sub(b0, f32x4.mul(w1v, b0));
+    n = decayed(b0, w1v);
     same = v128.and(same, i32x4.eq(n, b0));
     b0 = n;
-    n = f32x4.sub(b1, f32x4.mul(w1v, b1));
+    n = decayed(b1, w1v);
     same = v128.and(same, i32x4.eq(n, b1));
     b1 = n;
-    n = f32x4.sub(c0, f32x4.mul(w1v, c0));
+    n = decayed(c0, w1v);
     same = v128.and(same, i32x4.eq(n, c0));
     c0 = n;
-    n = f32x4.sub(c1, f32x4.mul(w1v, c1));
+    n = decayed(c1, w1v);
     same = v128.and(same, i32x4.eq(n, c1));
     c1 = n;
-    n = f32x4.sub(d0, f32x4.mul(w1v, d0));
+    n = decayed(d0, w1v);
     same = v128.and(same, i32x4.eq(n, d0));
     d0 = n;
-    n = f32x4.sub(d1, f32x4.mul(w1v, d1));
+    n = decayed(d1, w1v);
     same = v128.and(same, i32x4.eq(n, d1));
     d1 = n;
     if (i32x4.all_true(same)) break;
@@ -329,7 +329,7 @@ function decayM(m: usize, s: usize, stepsEnd: usize, w1v: v128): void {
   const from = s;
   let m0 = v128.load(m), m1 = v128.load(m, 16);
   while (s < stepsEnd) {
-    const next0 = f32x4.sub(m0, f32x4.mul(w1v, m0)), next1 = f32x4.sub(m1, f32x4.mul(w1v, m1));
+    const next0 = decayed(m0, w1v), next1 = decayed(m1, w1v);
     s += 8;
     const fixed = ((s - from) & 63) == 0 && i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
     m0 = next0;
@@ -350,6 +350,12 @@ function scaleV(v: usize, s: usize, stepsEnd: usize, b2v: v128): void {
   }
   v128.store(v, v0);
   v128.store(v, v1, 16);
+}
+
+// One zero-gradient step of m: m − (1−β1)·m, the same bits as adam_step's m + (1−β1)·(0 − m).
+@inline
+function decayed(m: v128, w1v: v128): v128 {
+  return f32x4.sub(m, f32x4.mul(w1v, m));
 }
 
 // Whether every later zero-gradient step leaves p as it is, judged after a step with
