@@ -244,45 +244,22 @@ function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usiz
   let c0 = v128.load(m, 64), c1 = v128.load(m, 80), d0 = v128.load(m, 96), d1 = v128.load(m, 112);
   let i: usize = 0;
   while (i < together) {
+    a0 = decayed(a0, w1v);
+    a1 = decayed(a1, w1v);
+    b0 = decayed(b0, w1v);
+    b1 = decayed(b1, w1v);
+    c0 = decayed(c0, w1v);
+    c1 = decayed(c1, w1v);
+    d0 = decayed(d0, w1v);
+    d1 = decayed(d1, w1v);
     i += 8;
-    if ((i & 63) != 0) {
-      a0 = decayed(a0, w1v);
-      a1 = decayed(a1, w1v);
-      b0 = decayed(b0, w1v);
-      b1 = decayed(b1, w1v);
-      c0 = decayed(c0, w1v);
-      c1 = decayed(c1, w1v);
-      d0 = decayed(d0, w1v);
-      d1 = decayed(d1, w1v);
-      continue;
-    }
-    // every eighth step, each new m is compared with the old as it replaces it, so that only
-    // one old value is live at a time
-    let n = decayed(a0, w1v);
-    let same = i32x4.eq(n, a0);
-    a0 = n;
-    n = decayed(a1, w1v);
-    same = v128.and(same, i32x4.eq(n, a1));
-    a1 = n;
-    n = decayed(b0, w1v);
-    same = v128.and(same, i32x4.eq(n, b0));
-    b0 = n;
-    n = decayed(b1, w1v);
-    same = v128.and(same, i32x4.eq(n, b1));
-    b1 = n;
-    n = decayed(c0, w1v);
-    same = v128.and(same, i32x4.eq(n, c0));
-    c0 = n;
-    n = decayed(c1, w1v);
-    same = v128.and(same, i32x4.eq(n, c1));
-    c1 = n;
-    n = decayed(d0, w1v);
-    same = v128.and(same, i32x4.eq(n, d0));
-    d0 = n;
-    n = decayed(d1, w1v);
-    same = v128.and(same, i32x4.eq(n, d1));
-    d1 = n;
-    if (i32x4.all_true(same)) break;
+    // every eighth step: are all eight at their fixed point (another step would leave them)?
+    if ((i & 63) != 0) continue;
+    let fixed = v128.and(atFixedPoint(a0, w1v), atFixedPoint(a1, w1v));
+    fixed = v128.and(fixed, v128.and(atFixedPoint(b0, w1v), atFixedPoint(b1, w1v)));
+    fixed = v128.and(fixed, v128.and(atFixedPoint(c0, w1v), atFixedPoint(c1, w1v)));
+    fixed = v128.and(fixed, v128.and(atFixedPoint(d0, w1v), atFixedPoint(d1, w1v)));
+    if (i32x4.all_true(fixed)) break;
   }
   v128.store(m, a0);
   v128.store(m, a1, 16);
@@ -329,12 +306,10 @@ function decayM(m: usize, s: usize, stepsEnd: usize, w1v: v128): void {
   const from = s;
   let m0 = v128.load(m), m1 = v128.load(m, 16);
   while (s < stepsEnd) {
-    const next0 = decayed(m0, w1v), next1 = decayed(m1, w1v);
+    m0 = decayed(m0, w1v);
+    m1 = decayed(m1, w1v);
     s += 8;
-    const fixed = ((s - from) & 63) == 0 && i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
-    m0 = next0;
-    m1 = next1;
-    if (fixed) break;
+    if (((s - from) & 63) == 0 && i32x4.all_true(v128.and(atFixedPoint(m0, w1v), atFixedPoint(m1, w1v)))) break;
   }
   v128.store(m, m0);
   v128.store(m, m1, 16);
@@ -356,6 +331,12 @@ function scaleV(v: usize, s: usize, stepsEnd: usize, b2v: v128): void {
 @inline
 function decayed(m: v128, w1v: v128): v128 {
   return f32x4.sub(m, f32x4.mul(w1v, m));
+}
+
+// The lanes where m is at its fixed point: a step leaves it as it is.
+@inline
+function atFixedPoint(m: v128, w1v: v128): v128 {
+  return i32x4.eq(decayed(m, w1v), m);
 }
 
 // Whether every later zero-gradient step leaves p as it is, judged after a step with

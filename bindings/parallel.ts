@@ -211,9 +211,12 @@ export function gateCombineForward(core: Core, y: number, gates: number, X: numb
   byRanges(core, B, T, (first, count) => ["gate_combine_forward", [y + first * I * 4, gates + first * E * 4, X + first * I * 4, count, E, I, B * I]]);
 }
 
-/** Each batch row's expert Gram statistics (expert_gram; X: E×B×I, stats: B×(E²+E+1) f64), split by row ranges. */
+/** The f64 numbers of one user's expert Gram statistics (assembly/gate-gram.ts): G (E×E), c (E), |x|. */
+export const expertGramWidth = (E: number) => E * E + E + 1;
+
+/** Each batch row's expert Gram statistics (expert_gram; X: E×B×I, stats: B×expertGramWidth(E) f64), split by row ranges. */
 export function expertGram(core: Core, stats: number, X: number, rowptr: number, cols: number, B: number, E: number, I: number): void {
   const T = B * I >= ELEMENTWISE_SPLIT ? Math.min(tasksFor(core), B) : 1;
-  const S = E * E + E + 1;
+  const S = expertGramWidth(E);
   byRanges(core, B, T, (first, count) => ["expert_gram", [stats + first * S * 8, X + first * I * 4, rowptr + first * 4, cols, count, E, I, B * I]]);
 }

@@ -67,7 +67,8 @@ for (const [what, users, items] of [["embedding catch-up split", 600, 200], ["it
 test("evaluation and every user's recommendations, their top-k and ensembles split across threads, rank as on one thread", async () => {
   // 300 users × 900 items: a ranking batch of 256 users holds 230k scores, enough to be split
   const d = synthetic({ users: 300, items: 900, interactions: 10, seed: 8 });
-  const { recommender } = await train(d, { hidden: [32, 8, 4], epochs: [3, 1, 1], gateEpochs: 1, seed: 3 });
+  const one = await createCore({ threads: 1 });
+  const { recommender } = await train(d, { core: one, hidden: [32, 8, 4], epochs: [3, 1, 1], gateEpochs: 1, seed: 3 });
   const core = await createCore({ threads: 2 });
   const split = new Set<string>();
   const run = core.pool!.run.bind(core.pool!);

@@ -5,12 +5,14 @@
 import type { AelModel } from "../model/ael.js";
 import type { WasmCsr } from "../model/forward.js";
 import { expertGramAllUsers } from "../train/caches.js";
+import { expertGramWidth } from "../../bindings/parallel.js";
 
-/** Every user's squared error per expert, U×E, from their Gram statistics (U×(E²+E+1)). */
-export function expertErrors(stats: Float64Array, users: number, E: number): Float64Array {
-  const S = E * E + E + 1;
-  const out = new Float64Array(users * E);
-  for (let u = 0; u < users; u++) for (let e = 0; e < E; e++) out[u * E + e] = stats[u * S + e * E + e] - 2 * stats[u * S + E * E + e] + stats[u * S + E * E + E];
+/** Every user's squared error per expert, U×E, from the users' Gram statistics at `stats` (U×expertGramWidth(E) f64). */
+export function expertErrors(model: AelModel, stats: number): Float64Array {
+  const U = model.dims.users, E = model.experts, S = expertGramWidth(E);
+  const st = model.core.arena.f64View(stats, U * S);
+  const out = new Float64Array(U * E);
+  for (let u = 0; u < U; u++) for (let e = 0; e < E; e++) out[u * E + e] = st[u * S + e * E + e] - 2 * st[u * S + E * E + e] + st[u * S + E * E + E];
   return out;
 }
 
@@ -19,8 +21,7 @@ export function expertErrorsAllUsers(model: AelModel, train: WasmCsr): Float64Ar
   const { arena } = model.core;
   const mark = arena.mark();
   try {
-    const U = model.dims.users, E = model.experts;
-    return expertErrors(arena.f64View(expertGramAllUsers(model, train), U * (E * E + E + 1)), U, E);
+    return expertErrors(model, expertGramAllUsers(model, train));
   } finally {
     arena.reset(mark);
   }

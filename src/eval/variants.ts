@@ -32,7 +32,7 @@ export class VariantScorer {
   /**
    * Pointer to the B×I scores of `variant` for the batch in rows, whose expert outputs are X.
    * likelihood gives the normalised 1/MSE weights; it is called for the likelihood variant
-   * only, since finding them runs every expert over every training user.
+   * only, since a loaded model finds them by running every expert over every user.
    */
   score(variant: string, rows: BatchRows, X: number, likelihood: () => ArrayLike<number>): number {
     const { arena } = this.model.core;

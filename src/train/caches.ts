@@ -3,7 +3,7 @@
 // (the gate).
 import type { AelModel } from "../model/ael.js";
 import { BatchRows, ExpertForward, type WasmCsr } from "../model/forward.js";
-import { expertGram } from "../../bindings/parallel.js";
+import { expertGram, expertGramWidth } from "../../bindings/parallel.js";
 
 const CODE_BATCH = 256;
 
@@ -35,13 +35,13 @@ export function encodeAllUsers(model: AelModel, train: WasmCsr, level: number): 
   return out;
 }
 
-/** The gate loss's statistics of every user (assembly/gate-gram.ts), U×(E²+E+1) f64. */
+/** The gate loss's statistics of every user (assembly/gate-gram.ts), U×expertGramWidth(E) f64. */
 export function expertGramAllUsers(model: AelModel, train: WasmCsr): number {
-  const E = model.experts, I = model.dims.items;
-  const out = model.core.arena.alloc(model.dims.users * (E * E + E + 1) * 8, "expert Gram statistics");
+  const E = model.experts, I = model.dims.items, S = expertGramWidth(E);
+  const out = model.core.arena.alloc(model.dims.users * S * 8, "expert Gram statistics");
   forEveryUserBatch(model, train, (fwd, rows, s, B) => {
     fwd.experts(rows);
-    expertGram(model.core, out + s * (E * E + E + 1) * 8, fwd.X, rows.rowptr, rows.cols, B, E, I);
+    expertGram(model.core, out + s * S * 8, fwd.X, rows.rowptr, rows.cols, B, E, I);
   });
   return out;
 }

@@ -1,5 +1,6 @@
 // Wasm memory a training run will need, computed before anything is allocated.
 import type { TrainConfig } from "./config.js";
+import { expertGramWidth } from "../../bindings/parallel.js";
 
 export function trainingBytes(users: number, items: number, trainNnz: number, maxRow: number, cfg: TrainConfig): number {
   const E = cfg.hidden.length, B = cfg.batchSize;
@@ -12,7 +13,7 @@ export function trainingBytes(users: number, items: number, trainNnz: number, ma
   const mask = B * (maxRow + Math.min(cfg.negatives, items)) + 4;
   const stage0 = mask * 4 * 6 + (items + 1) * 4 + 2 * B * maxRow * 4 + 2 * B * cfg.hidden[0] * 4 + items; // the input, and its distinct items
   const codes = users * Math.max(...cfg.hidden) * 4;
-  const gram = users * (E * E + E + 1) * 8;
+  const gram = users * expertGramWidth(E) * 8;
   const encode = 256 * (cfg.hidden.reduce((a, b) => a + b, 0) + 2 * Math.max(...widths) + E * items + maxRow) * 4;
   const evaluation = 256 * items * 4 * (2 + E) + encode;
   // a stage's Adam: each row's last step (V and W_enc, and with lazy Adam W_dec), and the

@@ -17,7 +17,7 @@ export class StageGate {
   private readonly dImportance: number;
   private readonly dLoad: number;
 
-  /** stats: every user's expert Gram statistics, U×(E²+E+1) f64 (expertGramAllUsers). */
+  /** stats: every user's expert Gram statistics, U×expertGramWidth(E) f64 (expertGramAllUsers). */
   constructor(private readonly model: AelModel, private readonly stats: number, batchSize: number, private readonly k: number, private readonly coef: number, private readonly noiseState: number) {
     const a = model.core.arena;
     const B = batchSize, E = model.experts;

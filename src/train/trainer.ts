@@ -229,7 +229,7 @@ export async function trainModel(core: Core, data: Dataset, train: WasmCsr, cfg:
   mark = arena.mark();
   const t0 = now();
   const stats = expertGramAllUsers(model, train);
-  const errors = expertErrors(arena.f64View(stats, data.users * (model.experts ** 2 + model.experts + 1)), data.users, model.experts);
+  const errors = expertErrors(model, stats);
   timings.gate = (timings.gate ?? 0) + now() - t0;
   const rows = new BatchRows(core, train, cfg.batchSize);
   const sg = new StageGate(model, stats, cfg.batchSize, cfg.gateK, cfg.gateLossCoef, gateNoise);
