@@ -1,4 +1,6 @@
 // Deferred dense Adam: the zero-gradient steps of adam_step (adam.ts), taken late and at once.
+import { decayInUnits, decayInUnitsScalar, takeInUnits, takeInUnitsScalar } from "./decay-in-units";
+import { prepareDecayEnd, settle, settledWithin, settleScalar } from "./decay-end";
 
 // Dense Adam's steps that rows with a zero gradient skipped, taken when the rows are next
 // needed: each row r (rows[i] for i in [r0, r1), or i itself when rows is 0) of an R×H slab,
@@ -11,6 +13,7 @@
 // stepSize non-increasing and invBc2Sqrt > 0 (Adam's bias corrections make them so).
 export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: usize, r0: i32, r1: i32, H: i32, t: i32, steps: usize, base: i32, beta1: f32, beta2: f32, eps: f32): void {
   const rowBytes = <usize>H << 2;
+  prepareDecayEnd(beta1);
   for (let i = r0; i < r1; i++) {
     const r = <usize>(rows ? load<i32>(rows + (<usize>i << 2)) : i);
     const lastStep = last + (r << 2);
@@ -30,7 +33,8 @@ export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: u
 // - m reaches a fixed point: +0, or a few subnormal units that (1−β1)·m rounds to nothing, so
 //   that m − (1−β1)·m is m again; from then on the steps only scale v. A fixed m decays to
 //   itself, so the test runs every eighth step: stopping up to seven steps late gives the same
-//   bits, and the steps between go without it.
+//   bits, and the steps between go without it. Near the subnormals m's steps are taken in
+//   integer units instead (decay-in-units.ts), the same bits without subnormal arithmetic.
 // A full step with m = +0 moves p by −0, which leaves any p (±0 included) as it is: parameters
 // whose m is +0 leave the full steps even where p is too small to be judged.
 // Those phases take the shortest chains that give the same bits: v is never −0 after the first
@@ -56,7 +60,7 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
       const sB = fullSteps(p + 32, m + 32, v + 32, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
       const sC = fullSteps(p + 64, m + 64, v + 64, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
       const sD = fullSteps(p + 96, m + 96, v + 96, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
-      decayFour(m, v, sA, sB, sC, sD, stepsEnd, w1v, b2v);
+      decayFour(m, v, sA, sB, sC, sD, stepsEnd, w1v, b2v, beta1);
       p += 128;
       m += 128;
       v += 128;
@@ -64,13 +68,13 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
     if (H & 16) {
       const sA = fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
       const sB = fullSteps(p + 32, m + 32, v + 32, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp);
-      decayTwo(m, v, sA, sB, stepsEnd, w1v, b2v);
+      decayTwo(m, v, sA, sB, stepsEnd, w1v, b2v, beta1);
       p += 64;
       m += 64;
       v += 64;
     }
     if (H & 8) {
-      decay(m, v, fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp), stepsEnd, w1v, b2v);
+      decay(m, v, fullSteps(p, m, v, steps, stepsEnd, zero, w1v, b2v, gg, epsv, invEpsUp), stepsEnd, w1v, b2v, beta1, true);
       p += 32;
       m += 32;
       v += 32;
@@ -87,19 +91,10 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
         s += 8;
         if (((s - steps) & 63) == 8 && (i32x4.all_true(pStaysPut(p0, n0, invEpsUp)) || !v128.any_true(m0))) break;
       }
-      const from = s;
-      while (s < stepsEnd) {
-        const next0 = decayed(m0, w1v);
-        v0 = f32x4.mul(v0, b2v);
-        s += 8;
-        const fixed = ((s - from) & 63) == 0 && i32x4.all_true(i32x4.eq(next0, m0));
-        m0 = next0;
-        if (fixed) break;
-      }
-      for (; s < stepsEnd; s += 8) v0 = f32x4.mul(v0, b2v);
       v128.store(p, p0);
       v128.store(m, m0);
       v128.store(v, v0);
+      decay(m, v, s, stepsEnd, w1v, b2v, beta1, false);
       p += 16;
       m += 16;
       v += 16;
@@ -117,14 +112,22 @@ function catchUpRow(p: usize, m: usize, v: usize, H: i32, steps: usize, k: i32, 
       s += 8;
       if (pStaysPutScalar(pi, ni, invEpsUp) || reinterpret<u32>(mi) == 0) break;
     }
+    // m to its fixed point: at once when the steps left surely reach it, else step by step
+    // (every eighth step, the first included, tests it); then v
     const from = s;
-    while (s < stepsEnd) {
-      const next = mi - w1 * mi;
-      vi = vi * beta2;
-      s += 8;
-      const fixed = ((s - from) & 63) == 0 && reinterpret<u32>(next) == reinterpret<u32>(mi);
-      mi = next;
-      if (fixed) break;
+    store<f32>(m, mi);
+    if (s < stepsEnd && settleScalar(m, settledWithin(<i32>((stepsEnd - s) >> 3)))) mi = load<f32>(m);
+    else for (let sm = s; sm < stepsEnd; sm += 8) {
+      if (((sm - from) & 63) == 0) {
+        if (takeInUnitsScalar(mi)) {
+          store<f32>(m, mi);
+          decayInUnitsScalar(m, sm, stepsEnd, beta1);
+          mi = load<f32>(m);
+          break;
+        }
+        if (reinterpret<u32>(mi - w1 * mi) == reinterpret<u32>(mi)) break;
+      }
+      mi = mi - w1 * mi;
     }
     for (; s < stepsEnd; s += 8) vi = vi * beta2;
     store<f32>(p, pi);
@@ -165,85 +168,77 @@ function fullSteps(p: usize, m: usize, v: usize, steps: usize, stepsEnd: usize, 
   return s;
 }
 
-// The remaining steps of eight parameters whose p stays put, from step pointer s: m decays to
-// its fixed point, v scales throughout.
+// The remaining steps of eight parameters (four unless `two`) whose p stays put, from step
+// pointer s: m decays to its fixed point, v scales throughout.
 @inline
-function decay(m: usize, v: usize, s: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
-  const from = s;
-  let m0 = v128.load(m), m1 = v128.load(m, 16), v0 = v128.load(v), v1 = v128.load(v, 16);
-  while (s < stepsEnd) {
-    const next0 = decayed(m0, w1v), next1 = decayed(m1, w1v);
-    v0 = f32x4.mul(v0, b2v);
-    v1 = f32x4.mul(v1, b2v);
-    s += 8;
-    const fixed = ((s - from) & 63) == 0 && i32x4.all_true(v128.and(i32x4.eq(next0, m0), i32x4.eq(next1, m1)));
-    m0 = next0;
-    m1 = next1;
-    if (fixed) break;
-  }
-  for (; s < stepsEnd; s += 8) {
-    v0 = f32x4.mul(v0, b2v);
-    v1 = f32x4.mul(v1, b2v);
-  }
-  v128.store(m, m0);
-  v128.store(m, m1, 16);
-  v128.store(v, v0);
-  v128.store(v, v1, 16);
+function decay(m: usize, v: usize, s: usize, stepsEnd: usize, w1v: v128, b2v: v128, beta1: f32, two: bool): void {
+  decayM(m, s, stepsEnd, w1v, beta1, two);
+  scaleV(v, s, stepsEnd, b2v, two);
 }
 
-// decay for two groups of eight (at m, v and 32 bytes on), from step pointers sA and sB, side
-// by side while both have steps left: twice the independent chains per step. A fixed m decays
-// to itself, so the group whose m is fixed first keeps stepping it unchanged.
+// decay for two groups of eight (at m, v and 32 bytes on), from step pointers sA and sB, as
+// decayFour takes four.
 @inline
-function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
-  let a0 = v128.load(m), a1 = v128.load(m, 16), c0 = v128.load(m, 32), c1 = v128.load(m, 48);
-  let va0 = v128.load(v), va1 = v128.load(v, 16), vc0 = v128.load(v, 32), vc1 = v128.load(v, 48);
+function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v: v128, b2v: v128, beta1: f32): void {
   const together = min(stepsEnd - sA, stepsEnd - sB);
+  let a0 = v128.load(m), a1 = v128.load(m, 16), c0 = v128.load(m, 32), c1 = v128.load(m, 48);
   let i: usize = 0;
   while (i < together) {
-    const na0 = decayed(a0, w1v), na1 = decayed(a1, w1v);
-    const nc0 = decayed(c0, w1v), nc1 = decayed(c1, w1v);
-    va0 = f32x4.mul(va0, b2v);
-    va1 = f32x4.mul(va1, b2v);
-    vc0 = f32x4.mul(vc0, b2v);
-    vc1 = f32x4.mul(vc1, b2v);
+    if ((i & 63) == 0 && (takeInUnits(a0, a1) || takeInUnits(c0, c1) || i32x4.all_true(v128.and(bothFixed(a0, a1, w1v), bothFixed(c0, c1, w1v))))) break;
+    a0 = decayed(a0, w1v);
+    a1 = decayed(a1, w1v);
+    c0 = decayed(c0, w1v);
+    c1 = decayed(c1, w1v);
     i += 8;
-    const fixed = (i & 63) == 0 && i32x4.all_true(v128.and(v128.and(i32x4.eq(na0, a0), i32x4.eq(na1, a1)), v128.and(i32x4.eq(nc0, c0), i32x4.eq(nc1, c1))));
-    a0 = na0;
-    a1 = na1;
-    c0 = nc0;
-    c1 = nc1;
-    if (fixed) break;
-  }
-  for (; i < together; i += 8) {
-    va0 = f32x4.mul(va0, b2v);
-    va1 = f32x4.mul(va1, b2v);
-    vc0 = f32x4.mul(vc0, b2v);
-    vc1 = f32x4.mul(vc1, b2v);
   }
   v128.store(m, a0);
   v128.store(m, a1, 16);
   v128.store(m, c0, 32);
   v128.store(m, c1, 48);
+  decayM(m, sA + i, stepsEnd, w1v, beta1, true);
+  decayM(m + 32, sB + i, stepsEnd, w1v, beta1, true);
+  let va0 = v128.load(v), va1 = v128.load(v, 16), vc0 = v128.load(v, 32), vc1 = v128.load(v, 48);
+  for (let j: usize = 0; j < together; j += 8) {
+    va0 = f32x4.mul(va0, b2v);
+    va1 = f32x4.mul(va1, b2v);
+    vc0 = f32x4.mul(vc0, b2v);
+    vc1 = f32x4.mul(vc1, b2v);
+  }
   v128.store(v, va0);
   v128.store(v, va1, 16);
   v128.store(v, vc0, 32);
   v128.store(v, vc1, 48);
-  // the group with steps left goes on alone
-  if (sA + i < stepsEnd) decay(m, v, sA + i, stepsEnd, w1v, b2v);
-  if (sB + i < stepsEnd) decay(m + 32, v + 32, sB + i, stepsEnd, w1v, b2v);
+  scaleV(v, sA + together, stepsEnd, b2v, true);
+  scaleV(v + 32, sB + together, stepsEnd, b2v, true);
 }
 
 // decay for four groups of eight (at m, v and 32, 64, 96 bytes on), from step pointers sA…sD.
 // Once p stays put, m's and v's chains no longer meet, so m decays first, the four groups side
 // by side, then v: eight independent chains each time instead of four.
 @inline
-function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usize, stepsEnd: usize, w1v: v128, b2v: v128): void {
+function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usize, stepsEnd: usize, w1v: v128, b2v: v128, beta1: f32): void {
   const together = min(min(stepsEnd - sA, stepsEnd - sB), min(stepsEnd - sC, stepsEnd - sD));
+  let i: usize = 0;
+  if (together > 0) {
+    // a long enough skip settles m at once, if it does for all four groups
+    const limit = settledWithin(<i32>(together >> 3));
+    if (i32x4.all_true(v128.and(withinFour(m, limit), withinFour(m + 64, limit)))) {
+      settle(m, limit, true);
+      settle(m + 32, limit, true);
+      settle(m + 64, limit, true);
+      settle(m + 96, limit, true);
+      i = together;
+    }
+  }
   let a0 = v128.load(m), a1 = v128.load(m, 16), b0 = v128.load(m, 32), b1 = v128.load(m, 48);
   let c0 = v128.load(m, 64), c1 = v128.load(m, 80), d0 = v128.load(m, 96), d1 = v128.load(m, 112);
-  let i: usize = 0;
   while (i < together) {
+    // every eighth step, the first included: near the subnormals (tested first, so that the
+    // fixed-point test meets no subnormal) each group goes on alone; all fixed, they stop
+    if ((i & 63) == 0) {
+      if (takeInUnits(a0, a1) || takeInUnits(b0, b1) || takeInUnits(c0, c1) || takeInUnits(d0, d1)) break;
+      if (i32x4.all_true(v128.and(v128.and(bothFixed(a0, a1, w1v), bothFixed(b0, b1, w1v)), v128.and(bothFixed(c0, c1, w1v), bothFixed(d0, d1, w1v))))) break;
+    }
     a0 = decayed(a0, w1v);
     a1 = decayed(a1, w1v);
     b0 = decayed(b0, w1v);
@@ -253,13 +248,6 @@ function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usiz
     d0 = decayed(d0, w1v);
     d1 = decayed(d1, w1v);
     i += 8;
-    // every eighth step: are all eight at their fixed point (another step would leave them)?
-    if ((i & 63) != 0) continue;
-    let fixed = v128.and(atFixedPoint(a0, w1v), atFixedPoint(a1, w1v));
-    fixed = v128.and(fixed, v128.and(atFixedPoint(b0, w1v), atFixedPoint(b1, w1v)));
-    fixed = v128.and(fixed, v128.and(atFixedPoint(c0, w1v), atFixedPoint(c1, w1v)));
-    fixed = v128.and(fixed, v128.and(atFixedPoint(d0, w1v), atFixedPoint(d1, w1v)));
-    if (i32x4.all_true(fixed)) break;
   }
   v128.store(m, a0);
   v128.store(m, a1, 16);
@@ -269,11 +257,10 @@ function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usiz
   v128.store(m, c1, 80);
   v128.store(m, d0, 96);
   v128.store(m, d1, 112);
-  // a group with steps left decays alone (a fixed m only decays to itself)
-  if (sA + i < stepsEnd) decayM(m, sA + i, stepsEnd, w1v);
-  if (sB + i < stepsEnd) decayM(m + 32, sB + i, stepsEnd, w1v);
-  if (sC + i < stepsEnd) decayM(m + 64, sC + i, stepsEnd, w1v);
-  if (sD + i < stepsEnd) decayM(m + 96, sD + i, stepsEnd, w1v);
+  decayM(m, sA + i, stepsEnd, w1v, beta1, true);
+  decayM(m + 32, sB + i, stepsEnd, w1v, beta1, true);
+  decayM(m + 64, sC + i, stepsEnd, w1v, beta1, true);
+  decayM(m + 96, sD + i, stepsEnd, w1v, beta1, true);
   let va0 = v128.load(v), va1 = v128.load(v, 16), vb0 = v128.load(v, 32), vb1 = v128.load(v, 48);
   let vc0 = v128.load(v, 64), vc1 = v128.load(v, 80), vd0 = v128.load(v, 96), vd1 = v128.load(v, 112);
   for (let j: usize = 0; j < together; j += 8) {
@@ -294,37 +281,46 @@ function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usiz
   v128.store(v, vc1, 80);
   v128.store(v, vd0, 96);
   v128.store(v, vd1, 112);
-  scaleV(v, sA + together, stepsEnd, b2v);
-  scaleV(v + 32, sB + together, stepsEnd, b2v);
-  scaleV(v + 64, sC + together, stepsEnd, b2v);
-  scaleV(v + 96, sD + together, stepsEnd, b2v);
+  scaleV(v, sA + together, stepsEnd, b2v, true);
+  scaleV(v + 32, sB + together, stepsEnd, b2v, true);
+  scaleV(v + 64, sC + together, stepsEnd, b2v, true);
+  scaleV(v + 96, sD + together, stepsEnd, b2v, true);
 }
 
-// m of eight parameters decays from step pointer s until it is fixed or the steps run out.
+// m of eight parameters (four unless `two`) decays from step pointer s until it is fixed or the
+// steps run out; near the subnormals, in integer units.
 @inline
-function decayM(m: usize, s: usize, stepsEnd: usize, w1v: v128): void {
+function decayM(m: usize, s: usize, stepsEnd: usize, w1v: v128, beta1: f32, two: bool): void {
+  if (s >= stepsEnd) return;
+  if (settle(m, settledWithin(<i32>((stepsEnd - s) >> 3)), two)) return;
   const from = s;
-  let m0 = v128.load(m), m1 = v128.load(m, 16);
+  let m0 = v128.load(m);
+  let m1 = two ? v128.load(m, 16) : m0;
   while (s < stepsEnd) {
+    if (((s - from) & 63) == 0) {
+      if (takeInUnits(m0, m1) || i32x4.all_true(bothFixed(m0, m1, w1v))) break;
+    }
     m0 = decayed(m0, w1v);
-    m1 = decayed(m1, w1v);
+    if (two) m1 = decayed(m1, w1v);
     s += 8;
-    if (((s - from) & 63) == 0 && i32x4.all_true(v128.and(atFixedPoint(m0, w1v), atFixedPoint(m1, w1v)))) break;
   }
   v128.store(m, m0);
-  v128.store(m, m1, 16);
+  if (two) v128.store(m, m1, 16);
+  if (s < stepsEnd && takeInUnits(m0, m1) && !settle(m, settledWithin(<i32>((stepsEnd - s) >> 3)), two)) decayInUnits(m, s, stepsEnd, beta1, two);
 }
 
-// v of eight parameters scales by β2 once per step from step pointer s to the end.
+// v of eight parameters (four unless `two`) scales by β2 once per step from step pointer s to
+// the end.
 @inline
-function scaleV(v: usize, s: usize, stepsEnd: usize, b2v: v128): void {
-  let v0 = v128.load(v), v1 = v128.load(v, 16);
+function scaleV(v: usize, s: usize, stepsEnd: usize, b2v: v128, two: bool): void {
+  let v0 = v128.load(v);
+  let v1 = two ? v128.load(v, 16) : v0;
   for (; s < stepsEnd; s += 8) {
     v0 = f32x4.mul(v0, b2v);
-    v1 = f32x4.mul(v1, b2v);
+    if (two) v1 = f32x4.mul(v1, b2v);
   }
   v128.store(v, v0);
-  v128.store(v, v1, 16);
+  if (two) v128.store(v, v1, 16);
 }
 
 // One zero-gradient step of m: m − (1−β1)·m, the same bits as adam_step's m + (1−β1)·(0 − m).
@@ -333,10 +329,18 @@ function decayed(m: v128, w1v: v128): v128 {
   return f32x4.sub(m, f32x4.mul(w1v, m));
 }
 
-// The lanes where m is at its fixed point: a step leaves it as it is.
+// The lanes of the four vectors at m whose |m| is at most limit's bits.
 @inline
-function atFixedPoint(m: v128, w1v: v128): v128 {
-  return i32x4.eq(decayed(m, w1v), m);
+function withinFour(m: usize, limit: u32): v128 {
+  const abs = i32x4.splat(0x7fffffff), lim = i32x4.splat(limit);
+  const a = v128.and(i32x4.le_u(v128.and(v128.load(m), abs), lim), i32x4.le_u(v128.and(v128.load(m, 16), abs), lim));
+  return v128.and(a, v128.and(i32x4.le_u(v128.and(v128.load(m, 32), abs), lim), i32x4.le_u(v128.and(v128.load(m, 48), abs), lim)));
+}
+
+// The lanes of two vectors of m that are at their fixed point: a step leaves them as they are.
+@inline
+function bothFixed(m0: v128, m1: v128, w1v: v128): v128 {
+  return v128.and(i32x4.eq(decayed(m0, w1v), m0), i32x4.eq(decayed(m1, w1v), m1));
 }
 
 // Whether every later zero-gradient step leaves p as it is, judged after a step with

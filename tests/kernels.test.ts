@@ -376,6 +376,43 @@ for (const flavour of FLAVOURS) {
     }
   });
 
+  t("adam_catch_up: for β1 from 0 to 0.999 and skips up to 3,000 steps, moments from 1e-2 down through the subnormals end as adam_step's, bit for bit", async () => {
+    const c = await core(flavour);
+    const rng = Rng.seeded(41);
+    const b2 = 0.999, eps = 1e-8, base = 0, K = 3000, H = 61, R = 12, n = R * H;
+    // m settles at once where the skip surely ends its decay, else steps in f32 and, near the
+    // subnormals, in integer units (decay-end.ts, decay-in-units.ts); 61 floats take every path
+    for (const b1 of [0, 0.1, 0.5, 0.9, 0.99, 0.999]) {
+      await scoped(c, () => {
+        const constants = (s: number) => [5e-4 / (1 - b1 ** s || 1), 1 / Math.sqrt(1 - b2 ** s)];
+        const p = Float32Array.from({ length: n }, () => 0.1 * rng.normal());
+        const v = Float32Array.from({ length: n }, () => (1e-9 * rng.normal()) ** 2);
+        const m = Float32Array.from({ length: n }, () => {
+          const kind = rng.int(10);
+          if (kind === 0) return rng.uniform() < 0.5 ? 0 : -0;
+          const sign = rng.uniform() < 0.5 ? -1 : 1;
+          if (kind < 4) return sign * rng.int(1 << 24) * 2 ** -149; // subnormal or f32's least binade
+          if (kind < 6) return sign * 2 ** (-126 + 6 * rng.uniform()); // where f32 steps would meet subnormals
+          return rng.normal() * 10 ** (-2 - 40 * rng.uniform());
+        });
+        // three rows skip every step, five skip up to 200 (short of the decay's end near the bottom)
+        const last = Int32Array.from({ length: R }, (_, r) => (r < 3 ? base : r < 8 ? K - 1 - rng.int(200) : K - 1 - rng.int(K)));
+        const steps = Float32Array.from({ length: 2 * K }, (_, i) => constants(base + 1 + (i >> 1))[i & 1]);
+        const [pp, pm, pv, pl, ps, pz] = put(c, p, m, v, last, steps, new Float32Array(n));
+        c.kernels.adam_catch_up(pp, pm, pv, pl, 0, 0, R, H, K, ps, base, b1, b2, eps);
+        const [qp, qm, qv] = put(c, p, m, v);
+        for (let step = base + 1; step <= K; step++) {
+          const [stepSize, inv] = constants(step);
+          for (let r = 0; r < R; r++) if (step > last[r]) c.kernels.adam_step(qp + 4 * r * H, pz, qm + 4 * r * H, qv + 4 * r * H, H, stepSize, b1, b2, inv, eps);
+        }
+        const bits = (ptr: number) => Array.from(new Uint32Array(getF32(c, ptr, n).slice().buffer));
+        assert.equal(bits(pm), bits(qm), `m bits, β1 = ${b1}`);
+        assert.equal(bits(pp), bits(qp), `p bits, β1 = ${b1}`);
+        assert.equal(bits(pv), bits(qv), `v bits, β1 = ${b1}`);
+      });
+    }
+  });
+
   t("adam_spmm_rows, adam_embedding_rows: the step of the gradients spmm_backward and embedding_scatter_add scatter, bit for bit, in any row ranges", async () => {
     const c = await core(flavour);
     const rng = Rng.seeded(31);
