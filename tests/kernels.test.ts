@@ -3,12 +3,35 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import * as ref from "../bindings/reference/index.js";
+import type { Core } from "../bindings/index.js";
 import { Rng } from "../bindings/rng.js";
 import { FLAVOURS, assertClose, core, getF32, getI32, put, randn, randomCsr, scoped } from "./helpers.js";
 
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 3], [3, 1, 5], [4, 8, 1], [5, 9, 13], [17, 33, 7], [64, 64, 64], [65, 513, 257], [33, 1682 % 97, 300],
 ];
+
+/**
+ * adam_catch_up of the rows of p, m, v (each H wide, row r last updated at step last[r]) over
+ * steps 1…K against adam_step taking each of those steps with a zero gradient: p, m and v bit
+ * for bit. constants(s): step s's stepSize and 1/√(1−β2^s).
+ */
+function assertCatchUpIsSteps(c: Core, a: { p: Float32Array; m: Float32Array; v: Float32Array; last: Int32Array; H: number; K: number; b1: number; b2: number; eps: number; constants: (s: number) => number[] }, label: string): void {
+  const { p, m, v, last, H, K, b1, b2, eps, constants } = a;
+  const n = p.length, R = n / H;
+  const steps = Float32Array.from({ length: 2 * K }, (_, i) => constants(1 + (i >> 1))[i & 1]);
+  const [pp, pm, pv, pl, ps, pz] = put(c, p, m, v, last, steps, new Float32Array(n));
+  c.kernels.adam_catch_up(pp, pm, pv, pl, 0, 0, R, H, K, ps, 0, b1, b2, eps);
+  const [qp, qm, qv] = put(c, p, m, v);
+  for (let step = 1; step <= K; step++) {
+    const [stepSize, inv] = constants(step);
+    for (let r = 0; r < R; r++) if (step > last[r]) c.kernels.adam_step(qp + 4 * r * H, pz, qm + 4 * r * H, qv + 4 * r * H, H, stepSize, b1, b2, inv, eps);
+  }
+  const bits = (ptr: number) => Array.from(new Uint32Array(getF32(c, ptr, n).slice().buffer));
+  assert.equal(bits(pm), bits(qm), `m bits, ${label}`);
+  assert.equal(bits(pp), bits(qp), `p bits, ${label}`);
+  assert.equal(bits(pv), bits(qv), `v bits, ${label}`);
+}
 
 for (const flavour of FLAVOURS) {
   const t = suite(`kernels/${flavour}`);
@@ -359,19 +382,7 @@ for (const flavour of FLAVOURS) {
         });
         // most rows skip all K steps, some fewer
         const last = Int32Array.from({ length: R }, (_, r) => (r % 4 === 3 ? rng.int(K) : base));
-        const steps = Float32Array.from({ length: 2 * K }, (_, i) => constants(base + 1 + (i >> 1))[i & 1]);
-        const [pp, pm, pv, pl, ps_, pz] = put(c, p, m, v, last, steps, new Float32Array(n));
-        c.kernels.adam_catch_up(pp, pm, pv, pl, 0, 0, R, H, K, ps_, base, b1, b2, eps);
-        // the reference: every row step by step with adam_step and a zero gradient
-        const [qp, qm, qv] = put(c, p, m, v);
-        for (let step = base + 1; step <= K; step++) {
-          const [stepSize, inv] = constants(step);
-          for (let r = 0; r < R; r++) if (step > last[r]) c.kernels.adam_step(qp + 4 * r * H, pz, qm + 4 * r * H, qv + 4 * r * H, H, stepSize, b1, b2, inv, eps);
-        }
-        const bits = (ptr: number) => Array.from(new Uint32Array(getF32(c, ptr, n).slice().buffer));
-        assert.equal(bits(pp), bits(qp), `p bits, H = ${H}`);
-        assert.equal(bits(pm), bits(qm), `m bits, H = ${H}`);
-        assert.equal(bits(pv), bits(qv), `v bits, H = ${H}`);
+        assertCatchUpIsSteps(c, { p, m, v, last, H, K, b1, b2, eps, constants }, `H = ${H}`);
       });
     }
   });
@@ -397,18 +408,7 @@ for (const flavour of FLAVOURS) {
         });
         // three rows skip every step, five skip up to 200 (short of the decay's end near the bottom)
         const last = Int32Array.from({ length: R }, (_, r) => (r < 3 ? base : r < 8 ? K - 1 - rng.int(200) : K - 1 - rng.int(K)));
-        const steps = Float32Array.from({ length: 2 * K }, (_, i) => constants(base + 1 + (i >> 1))[i & 1]);
-        const [pp, pm, pv, pl, ps, pz] = put(c, p, m, v, last, steps, new Float32Array(n));
-        c.kernels.adam_catch_up(pp, pm, pv, pl, 0, 0, R, H, K, ps, base, b1, b2, eps);
-        const [qp, qm, qv] = put(c, p, m, v);
-        for (let step = base + 1; step <= K; step++) {
-          const [stepSize, inv] = constants(step);
-          for (let r = 0; r < R; r++) if (step > last[r]) c.kernels.adam_step(qp + 4 * r * H, pz, qm + 4 * r * H, qv + 4 * r * H, H, stepSize, b1, b2, inv, eps);
-        }
-        const bits = (ptr: number) => Array.from(new Uint32Array(getF32(c, ptr, n).slice().buffer));
-        assert.equal(bits(pm), bits(qm), `m bits, β1 = ${b1}`);
-        assert.equal(bits(pp), bits(qp), `p bits, β1 = ${b1}`);
-        assert.equal(bits(pv), bits(qv), `v bits, β1 = ${b1}`);
+        assertCatchUpIsSteps(c, { p, m, v, last, H, K, b1, b2, eps, constants }, `β1 = ${b1}`);
       });
     }
   });
