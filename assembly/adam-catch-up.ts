@@ -1,5 +1,5 @@
 // Deferred dense Adam: the zero-gradient steps of adam_step (adam.ts), taken late and at once.
-import { decayInUnits, decayInUnitsScalar, takeInUnits, takeInUnitsScalar } from "./decay-in-units";
+import { decayInUnits, decayInUnitsScalar, prepareDecayInUnits, takeInUnits, takeInUnitsScalar } from "./decay-in-units";
 import { prepareDecayEnd, settle, settledWithin, settleScalar } from "./decay-end";
 
 // Dense Adam's steps that rows with a zero gradient skipped, taken when the rows are next
@@ -14,6 +14,7 @@ import { prepareDecayEnd, settle, settledWithin, settleScalar } from "./decay-en
 export function adam_catch_up(p: usize, m: usize, v: usize, last: usize, rows: usize, r0: i32, r1: i32, H: i32, t: i32, steps: usize, base: i32, beta1: f32, beta2: f32, eps: f32): void {
   const rowBytes = <usize>H << 2;
   prepareDecayEnd(beta1);
+  prepareDecayInUnits(beta1);
   for (let i = r0; i < r1; i++) {
     const r = <usize>(rows ? load<i32>(rows + (<usize>i << 2)) : i);
     const lastStep = last + (r << 2);

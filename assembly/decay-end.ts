@@ -11,18 +11,17 @@
 // steps.
 
 // The decay's constants for the β1 of the adam_catch_up call in progress (each thread's
-// instance has its own): w = 1−β1 as f32 computes it, top, the steps of the whole-unit phase
-// (⌈b − top⌉ and one for b's rounding), and the steps a binade of n₀ takes at most (1/log₂(1/r),
-// with a margin for the rounding of ln r). A step count of 0 means none settles (r rounds to 1,
-// which only a w within a few ulps of 2⁻²⁴ does, or b leaves the whole units).
-let decayW: f32 = 0;
+// instance has its own), from w = 1−β1 as f32 computes it: top, the steps of the whole-unit
+// phase (⌈b − top⌉ and one for b's rounding), and the steps a binade of n₀ takes at most
+// (1/log₂(1/r), with a margin for the rounding of ln r). stepsPerBinade 0: no decay is known to
+// settle (r rounds to 1, which only a w within a few ulps of 2⁻²⁴ makes it, or b is not below
+// 2²³ units).
 let decayTop: u32 = 0;
 let wholeUnitSteps: i32 = 0;
 let stepsPerBinade: f64 = 0;
 
 export function prepareDecayEnd(beta1: f32): void {
   const w: f32 = 1 - beta1, wd = <f64>w;
-  decayW = w;
   decayTop = topOfDecay(wd);
   const r = (1 - wd + wd * TWO_M24) * (1 + TWO_M24);
   const b = 1 + 1.01 / (1 - r);

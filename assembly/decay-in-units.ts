@@ -7,15 +7,27 @@
 // 1−β1 are exact, and f32's rounding of a step's product and difference is one f64 addition
 // and subtraction of a constant (f32Grid), all on numbers far from f64's subnormal range.
 
-// Lanes that f32 steps take into subnormal numbers within eight steps: 0 < |m| < 2⁻¹²⁰. Eight
-// steps shrink m at most by β1⁸ (0.43 at β1 = 0.9), and (1−β1)·m stays normal while
-// |m| ≥ 2⁻¹²⁶/(1−β1) (2⁻¹²²·⁶⁸).
-@inline
-export function nearSubnormal(m: v128): v128 {
-  return i32x4.lt_u(i32x4.sub(v128.and(m, i32x4.splat(0x7fffffff)), i32x4.splat(1)), i32x4.splat(NEAR_SUBNORMAL - 1));
+// |m| (f32 bits) below which f32 steps could meet subnormal numbers before the next test, for
+// the β1 of the adam_catch_up call in progress (each thread's instance has its own). The tests
+// come every eighth step; a step maps m to about β1·m through the product (1−β1)·m, so eight
+// steps stay normal while β1⁸·m and (1−β1)·β1⁷·m do: |m| ≥ 2⁻¹²⁶/(β1⁷·min(β1, 1−β1)), doubled
+// for the steps' rounding (2⁻¹²⁰·⁶ at β1 = 0.9).
+let nearSubnormalBits: u32 = 0;
+
+export function prepareDecayInUnits(beta1: f32): void {
+  const w: f32 = 1 - beta1, b = <f64>beta1;
+  const b7 = b * b * b * b * b * b * b;
+  const limit = (2 * LEAST_NORMAL) / (b7 * min(b, <f64>w));
+  nearSubnormalBits = limit < <f64>F32.MAX_VALUE ? reinterpret<u32>(<f32>limit) : 0x7f800000;
 }
 
-// Whether f32 steps on these lanes would meet subnormal numbers and decayInUnits can take
+// The lanes whose |m| is nonzero and below the limit.
+@inline
+function nearSubnormal(m: v128): v128 {
+  return i32x4.lt_u(i32x4.sub(v128.and(m, i32x4.splat(0x7fffffff)), i32x4.splat(1)), i32x4.splat(nearSubnormalBits - 1));
+}
+
+// Whether f32 steps on these lanes could meet subnormal numbers and decayInUnits can take
 // them instead (every lane finite: it has no NaN or infinity).
 @inline
 export function takeInUnits(m0: v128, m1: v128): bool {
@@ -23,13 +35,14 @@ export function takeInUnits(m0: v128, m1: v128): bool {
   return v128.any_true(v128.or(nearSubnormal(m0), nearSubnormal(m1))) && i32x4.all_true(finite);
 }
 
+// takeInUnits for one float (a NaN's or an infinity's bits are above any limit).
 @inline
 export function takeInUnitsScalar(m: f32): bool {
   const a = reinterpret<u32>(m) & 0x7fffffff;
-  return a - 1 < NEAR_SUBNORMAL - 1;
+  return a - 1 < nearSubnormalBits - 1;
 }
 
-const NEAR_SUBNORMAL: u32 = 0x03800000; // 2⁻¹²⁰
+const LEAST_NORMAL: f64 = 1.1754943508222875e-38; // 2⁻¹²⁶
 
 // The f32 steps of m from step pointer s to stepsEnd (8 bytes a step), eight floats at m (two
 // when `two`, else four floats), until the steps run out or m is at its fixed point; the same
