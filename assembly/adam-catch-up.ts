@@ -182,8 +182,16 @@ function decay(m: usize, v: usize, s: usize, stepsEnd: usize, w1v: v128, b2v: v1
 @inline
 function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v: v128, b2v: v128, beta1: f32): void {
   const together = min(stepsEnd - sA, stepsEnd - sB);
-  let a0 = v128.load(m), a1 = v128.load(m, 16), c0 = v128.load(m, 32), c1 = v128.load(m, 48);
   let i: usize = 0;
+  if (together > 0) {
+    const limit = settledWithin(<i32>(together >> 3));
+    if (i32x4.all_true(withinLimit(m, limit))) {
+      settle(m, limit, true);
+      settle(m + 32, limit, true);
+      i = together;
+    }
+  }
+  let a0 = v128.load(m), a1 = v128.load(m, 16), c0 = v128.load(m, 32), c1 = v128.load(m, 48);
   while (i < together) {
     if ((i & 63) == 0 && (takeInUnits(a0, a1) || takeInUnits(c0, c1) || i32x4.all_true(v128.and(bothFixed(a0, a1, w1v), bothFixed(c0, c1, w1v))))) break;
     a0 = decayed(a0, w1v);
@@ -221,9 +229,9 @@ function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usiz
   const together = min(min(stepsEnd - sA, stepsEnd - sB), min(stepsEnd - sC, stepsEnd - sD));
   let i: usize = 0;
   if (together > 0) {
-    // a long enough skip settles m at once, if it does for all four groups
+    // a long enough skip settles m at once, if it does for every group
     const limit = settledWithin(<i32>(together >> 3));
-    if (i32x4.all_true(v128.and(withinFour(m, limit), withinFour(m + 64, limit)))) {
+    if (i32x4.all_true(v128.and(withinLimit(m, limit), withinLimit(m + 64, limit)))) {
       settle(m, limit, true);
       settle(m + 32, limit, true);
       settle(m + 64, limit, true);
@@ -332,7 +340,7 @@ function decayed(m: v128, w1v: v128): v128 {
 
 // The lanes of the four vectors at m whose |m| is at most limit's bits.
 @inline
-function withinFour(m: usize, limit: u32): v128 {
+function withinLimit(m: usize, limit: u32): v128 {
   const abs = i32x4.splat(0x7fffffff), lim = i32x4.splat(limit);
   const a = v128.and(i32x4.le_u(v128.and(v128.load(m), abs), lim), i32x4.le_u(v128.and(v128.load(m, 16), abs), lim));
   return v128.and(a, v128.and(i32x4.le_u(v128.and(v128.load(m, 32), abs), lim), i32x4.le_u(v128.and(v128.load(m, 48), abs), lim)));
