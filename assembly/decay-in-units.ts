@@ -44,9 +44,9 @@ export function takeInUnitsScalar(m: f32): bool {
 
 const LEAST_NORMAL: f64 = 1.1754943508222875e-38; // 2⁻¹²⁶
 
-// The f32 steps of m from step pointer s to stepsEnd (8 bytes a step), eight floats at m (two
-// when `two`, else four floats), until the steps run out or m is at its fixed point; the same
-// bits as decayed (adam-catch-up.ts) step by step. Every lane finite.
+// m's steps from step pointer s to stepsEnd (8 bytes a step) for the eight floats at m (four
+// unless `two`), until the steps run out or m is at its fixed point: the bits that decayed
+// (adam-catch-up.ts) gives step by step. Every lane finite.
 @inline
 export function decayInUnits(m: usize, s: usize, stepsEnd: usize, beta1: f32, two: bool): void {
   const w: f32 = 1 - beta1; // rounded to f32, as the f32 steps round it
