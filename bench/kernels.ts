@@ -79,13 +79,17 @@ async function gemmCase(name: string, M: number, N: number, K: number, orient: "
 // The core's f32x4 arithmetic pace with no memory traffic (bench/assembly/fp-peak.ts): fourteen
 // independent multiply and add chains in the SIMD build, fused multiply-adds in the relaxed one.
 // What the tile reaches of it is what its loads, addressing and loop leave.
+type PeakExports = Record<string, (trips: number, ...values: number[]) => number>;
+async function peakBuild(flavour: Flavour): Promise<PeakExports> {
+  const bytes = readFileSync(new URL(`./fp-peak.${flavour}.wasm`, import.meta.url));
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  return (await WebAssembly.instantiate(bytes, { env: { memory } })).instance.exports as PeakExports;
+}
 {
   const trips = 1 << 20;
   for (const flavour of cores.keys()) {
     if (flavour === "scalar") continue;
-    const bytes = readFileSync(new URL(`./fp-peak.${flavour}.wasm`, import.meta.url));
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-    const peak = (await WebAssembly.instantiate(bytes, { env: { memory } })).instance.exports as Record<string, (trips: number, s: number) => number>;
+    const peak = await peakBuild(flavour);
     const fused = flavour === "relaxed";
     const f = fused ? peak.peak_fma : peak.peak_mul_add;
     let sink = 0;
@@ -96,6 +100,22 @@ async function gemmCase(name: string, M: number, N: number, K: number, orient: "
     cases.push(caseOf("f32x4_peak_no_memory", flavour, t, trips * 14 * (fused ? 8 : 4)));
   }
 }
+
+// What a subnormal operand costs an f32x4 multiply: one dependent chain of multiplies by 1 from a
+// normal value and from a subnormal one, ns per multiply (fastest of nine runs of each, in turn).
+// Adam's moments decay into the subnormals when rows skip many steps (assembly/decay-in-units.ts).
+const subnormalMul = await (async () => {
+  const chain = (await peakBuild("simd")).mul_chain, trips = 1 << 20;
+  const best = { normal_ns: Infinity, subnormal_ns: Infinity };
+  for (let rep = 0; rep < 9; rep++) {
+    for (const [key, x] of [["normal_ns", 1.5], ["subnormal_ns", 1e-40]] as const) {
+      const t0 = performance.now();
+      if (chain(trips, x, 1) !== Math.fround(x)) throw new Error(`mul_chain from ${x} moved`);
+      best[key] = Math.min(best[key], ((performance.now() - t0) * 1e6) / trips);
+    }
+  }
+  return best;
+})();
 
 // The 5×8 register tile alone, over packed panels of depth 128 (14 KiB, in L1), as the GEMMs
 // above run it at K = 128: the ceiling that packing, edges and the cache leave the products.
@@ -187,7 +207,8 @@ for (const flavour of ["simd", "relaxed"] as Impl[]) {
   const peak = cases.find((c) => c.name === "f32x4_peak_no_memory" && c.impl === flavour)!;
   console.log(`${flavour} register tile as a share of the core's f32x4 ${flavour === "relaxed" ? "fused multiply-add" : "multiply and add"} pace without memory (fastest samples: ${tile.gflops_best.toFixed(1)} of ${peak.gflops_best.toFixed(1)} GFLOP/s): ${((100 * tile.gflops_best) / peak.gflops_best).toFixed(0)} %`);
 }
+console.log(`f32x4 multiply in a dependent chain: ${subnormalMul.normal_ns.toFixed(2)} ns from a normal value, ${subnormalMul.subnormal_ns.toFixed(2)} ns from a subnormal one (${(subnormalMul.subnormal_ns / subnormalMul.normal_ns).toFixed(0)}×)`);
 const file = new URL("../../bench/results/kernels.json", import.meta.url).pathname;
 mkdirSync(dirname(file), { recursive: true });
-writeFileSync(file, JSON.stringify({ machine: { node: process.version, cpu: (await import("node:os")).cpus()[0]?.model }, cases }, null, 2) + "\n");
+writeFileSync(file, JSON.stringify({ machine: { node: process.version, cpu: (await import("node:os")).cpus()[0]?.model }, cases, subnormal_mul: subnormalMul }, null, 2) + "\n");
 console.log(`\nwrote ${file}`);

@@ -42,3 +42,14 @@ export function peak_fma(trips: i32, s: f32): f32 {
   const y = f32x4.add(f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)), f32x4.add(c12, c13));
   return f32x4.extract_lane(f32x4.add(x, y), 0);
 }
+
+// One chain of f32x4 multiplies by s (1 when timed), trips long, from x in every lane: each
+// multiply waits on the last, so a trip takes a multiply's latency. From a normal x that is the
+// pipeline's; from a subnormal one (x·1 stays x) it is what a subnormal operand and result cost,
+// which some x86 cores take through microcode (WebAssembly has no flush-to-zero).
+export function mul_chain(trips: i32, x: f32, s: f32): f32 {
+  const k = f32x4.splat(s);
+  let a = f32x4.splat(x);
+  for (let i = 0; i < trips; i++) a = f32x4.mul(a, k);
+  return f32x4.extract_lane(a, 0);
+}
