@@ -1,7 +1,7 @@
 // Adam's zero-gradient decay of m near the bottom of f32, bit for bit without subnormal numbers.
 // Each step is m ← m − (1−β1)·m in f32 (adam-catch-up.ts). Once m nears 2⁻¹²⁶ its products
 // and differences are subnormal, which x86 cores without flush-to-zero (WebAssembly forbids it)
-// may take through microcode at ~100 cycles an instruction: on Intel cores that made a
+// may take through microcode, ~40 times a normal multiply's latency: on Intel cores that made a
 // 1,400-step catch-up slower than taking every step densely. Here m is held in f64 as a
 // multiple of 2⁻¹⁴⁹, the least subnormal: every f32 value is then an f64 whose products by
 // 1−β1 are exact, and f32's rounding of a step's product and difference is one f64 addition
