@@ -182,17 +182,11 @@ function decay(m: usize, v: usize, s: usize, stepsEnd: usize, w1v: v128, b2v: v1
 @inline
 function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v: v128, b2v: v128, beta1: f32): void {
   const together = min(stepsEnd - sA, stepsEnd - sB);
-  let i: usize = 0;
-  if (together > 0) {
-    const limit = settledWithin(<i32>(together >> 3));
-    if (i32x4.all_true(withinLimit(m, limit))) {
-      settle(m, limit, true);
-      settle(m + 32, limit, true);
-      i = together;
-    }
-  }
+  // a skip that surely ends both groups' decay leaves them to decayM, which sets each at once
+  const settles = together > 0 && i32x4.all_true(withinLimit(m, settledWithin(<i32>(together >> 3))));
   let a0 = v128.load(m), a1 = v128.load(m, 16), c0 = v128.load(m, 32), c1 = v128.load(m, 48);
-  while (i < together) {
+  let i: usize = 0;
+  while (!settles && i < together) {
     if ((i & 63) == 0 && (takeInUnits(a0, a1) || takeInUnits(c0, c1) || i32x4.all_true(v128.and(bothFixed(a0, a1, w1v), bothFixed(c0, c1, w1v))))) break;
     a0 = decayed(a0, w1v);
     a1 = decayed(a1, w1v);
@@ -227,21 +221,13 @@ function decayTwo(m: usize, v: usize, sA: usize, sB: usize, stepsEnd: usize, w1v
 @inline
 function decayFour(m: usize, v: usize, sA: usize, sB: usize, sC: usize, sD: usize, stepsEnd: usize, w1v: v128, b2v: v128, beta1: f32): void {
   const together = min(min(stepsEnd - sA, stepsEnd - sB), min(stepsEnd - sC, stepsEnd - sD));
-  let i: usize = 0;
-  if (together > 0) {
-    // a long enough skip settles m at once, if it does for every group
-    const limit = settledWithin(<i32>(together >> 3));
-    if (i32x4.all_true(v128.and(withinLimit(m, limit), withinLimit(m + 64, limit)))) {
-      settle(m, limit, true);
-      settle(m + 32, limit, true);
-      settle(m + 64, limit, true);
-      settle(m + 96, limit, true);
-      i = together;
-    }
-  }
+  // a skip that surely ends every group's decay leaves them to decayM, which sets each at once
+  const limit = settledWithin(<i32>(together >> 3));
+  const settles = together > 0 && i32x4.all_true(v128.and(withinLimit(m, limit), withinLimit(m + 64, limit)));
   let a0 = v128.load(m), a1 = v128.load(m, 16), b0 = v128.load(m, 32), b1 = v128.load(m, 48);
   let c0 = v128.load(m, 64), c1 = v128.load(m, 80), d0 = v128.load(m, 96), d1 = v128.load(m, 112);
-  while (i < together) {
+  let i: usize = 0;
+  while (!settles && i < together) {
     // every eighth step, the first included: near the subnormals (tested first, so that the
     // fixed-point test meets no subnormal) each group goes on alone; all fixed, they stop
     if ((i & 63) == 0) {

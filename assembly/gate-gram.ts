@@ -11,7 +11,7 @@ import { hsum64, promoteHigh } from "./vec";
 // the row's items cols[rowptr[b] … rowptr[b+1]). The f32 outputs' products are exact in f64 and
 // summed there.
 export function expert_gram(stats: usize, X: usize, rowptr: usize, cols: usize, B: i32, E: i32, I: i32, expertStride: i32): void {
-  const S = E * E + E + 1;
+  const S = statsWidth(E);
   for (let b = 0; b < B; b++) {
     const s = stats + (<usize>(b * S) << 3);
     const j0 = load<i32>(rowptr + (<usize>b << 2)), j1 = load<i32>(rowptr + (<usize>(b + 1) << 2));
@@ -65,7 +65,13 @@ function outputs(X: usize, e: i32, b: i32, I: i32, expertStride: i32): usize {
 
 @inline
 function userStats(stats: usize, users: usize, b: i32, E: i32): usize {
-  return stats + (<usize>load<i32>(users + (<usize>b << 2)) * <usize>(E * E + E + 1) << 3);
+  return stats + (<usize>load<i32>(users + (<usize>b << 2)) * <usize>statsWidth(E) << 3);
+}
+
+// S, the f64 numbers of a user's stats
+@inline
+function statsWidth(E: i32): i32 {
+  return E * E + E + 1;
 }
 
 // (G·g)_e for a user's stats s and gates g (f32 E)

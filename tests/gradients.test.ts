@@ -3,6 +3,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import * as ref from "../bindings/reference/index.js";
+import { expertGramWidth } from "../bindings/parallel.js";
 import { Rng } from "../bindings/rng.js";
 import { FLAVOURS, core, getF32, put, randn, randomCsr, scoped } from "./helpers.js";
 
@@ -153,7 +154,7 @@ for (const flavour of FLAVOURS) {
       const vv = f64(v);
       check(tag("cv²"), fdError(vv, () => ref.cvSquared(F(vv), E), getF32(c, pd, E)));
       // the gate loss from Gram statistics, against the loss of the mixed outputs
-      const B = 3, I = 9, S = E * E + E + 1, scale = 1 / (B * I);
+      const B = 3, I = 9, S = expertGramWidth(E), scale = 1 / (B * I);
       const X = Float32Array.from(randn(rng, E * B * I), (v) => 1 / (1 + Math.exp(-v)));
       const { rowptr, cols } = randomCsr(rng, B, I, 5);
       const users = Int32Array.from([2, 0, 1]);

@@ -4,6 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import * as ref from "../bindings/reference/index.js";
 import type { Core } from "../bindings/index.js";
+import { expertGramWidth } from "../bindings/parallel.js";
 import { Rng } from "../bindings/rng.js";
 import { FLAVOURS, assertClose, core, getF32, getI32, put, randn, randomCsr, scoped } from "./helpers.js";
 
@@ -592,7 +593,7 @@ for (const flavour of FLAVOURS) {
     const rng = Rng.seeded(22);
     for (const [B, E, I] of [[1, 1, 1], [3, 3, 17], [8, 3, 1682], [5, 2, 13], [7, 5, 3], [2, 4, 6]] as const) {
       await scoped(c, () => {
-        const S = E * E + E + 1;
+        const S = expertGramWidth(E);
         const Bfull = B + 1;
         const X = Float32Array.from(randn(rng, E * Bfull * I), (v) => 1 / (1 + Math.exp(-v))); // sigmoid outputs
         const { rowptr, cols } = randomCsr(rng, B, I, Math.min(I, 40));

@@ -4,8 +4,11 @@ type F = Float32Array;
 type D = Float64Array;
 type I = Int32Array;
 
+/** The f64 numbers of a user's stats. */
+const statsWidth = (E: number) => E * E + E + 1;
+
 export function expertGram(stats: D, X: F, rowptr: I, cols: I, B: number, E: number, nItems: number, expertStride: number): void {
-  const S = E * E + E + 1;
+  const S = statsWidth(E);
   const y = (e: number, b: number, i: number) => X[e * expertStride + b * nItems + i];
   for (let b = 0; b < B; b++) {
     for (let e = 0; e < E; e++) {
@@ -23,7 +26,7 @@ export function expertGram(stats: D, X: F, rowptr: I, cols: I, B: number, E: num
 }
 
 export function gateMseForward(stats: D, gates: F, users: I, B: number, E: number, scale: number): number {
-  const S = E * E + E + 1;
+  const S = statsWidth(E);
   let loss = 0;
   for (let b = 0; b < B; b++) {
     const s = users[b] * S;
@@ -37,7 +40,7 @@ export function gateMseForward(stats: D, gates: F, users: I, B: number, E: numbe
 }
 
 export function gateMseBackward(dgates: F, stats: D, gates: F, users: I, B: number, E: number, scale: number): void {
-  const S = E * E + E + 1;
+  const S = statsWidth(E);
   for (let b = 0; b < B; b++) {
     const s = users[b] * S;
     for (let e = 0; e < E; e++) {
