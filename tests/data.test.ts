@@ -46,7 +46,8 @@ test("located errors: bad fields, negative and out-of-range ids, column count, e
   throwsData(() => parseInteractions("1\t2\n-3\t4\n", "a.tsv", { integerIds: true }), /a\.tsv:2 \(user\).*negative/);
   throwsData(() => parseInteractions("1\t2\t5\n1\t3\n", "b.tsv"), /b\.tsv:2.*found 2/);
   throwsData(() => parseInteractions("1\t2\tNaN\n", "c.tsv"), /c\.tsv:1 \(rating\)/);
-  throwsData(() => parseInteractions("\n\n", "empty.tsv"), /empty\.tsv.*no interactions/);
+  throwsData(() => parseInteractions("\n\n", "empty.tsv"), /empty\.tsv.*no interactions \(the file is empty\)/);
+  throwsData(() => parseInteractions("\n1,2,abc\n\n", "h.csv", { header: true }), /h\.csv.*no interactions: its one line, "1,2,abc", reads as a header/);
   throwsData(() => parseInteractions("7\n", "d.tsv"), /d\.tsv:1.*at least 2 fields/);
   throwsData(
     () => movielens({ base: { name: "u1.base", text: "1\t9\t5\t0\n" }, test: { name: "u1.test", text: "1\t1\t5\t0\n" }, info: { name: "u.info", text: "1 users\n3 items\n" } }),

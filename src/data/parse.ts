@@ -32,6 +32,7 @@ export class InteractionParser {
   private withRating: boolean | null = null;
   private lineNo = 0;
   private firstContent = true;
+  private header: string | null = null;
   private rest = "";
   private started = false;
 
@@ -55,7 +56,7 @@ export class InteractionParser {
   end(): Interactions {
     if (this.rest !== "") this.line(this.rest);
     this.rest = "";
-    if (this.users.length === 0) throw new DataError("no interactions (the file is empty)", this.file);
+    if (this.users.length === 0) throw new DataError(this.header === null ? "no interactions (the file is empty)" : `no interactions: its one line, "${clip(this.header)}", reads as a header (a rating that is not a number, or a user or item column's name)`, this.file);
     return { users: this.users, items: this.items, ratings: this.withRating ? Float64Array.from(this.ratings) : null, lines: Int32Array.from(this.lines) };
   }
 
@@ -68,7 +69,10 @@ export class InteractionParser {
     const first = this.firstContent;
     this.firstContent = false;
     if (f.length < 2) throw new DataError(`expected at least 2 fields (user, item), found ${f.length}: "${clip(line)}"`, file, lineNo);
-    if (opts.header && first && looksLikeHeader(f)) return;
+    if (opts.header && first && looksLikeHeader(f)) {
+      this.header = line;
+      return;
+    }
     if (opts.integerIds) {
       checkId(f[0], file, lineNo, "user");
       checkId(f[1], file, lineNo, "item");
