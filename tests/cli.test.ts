@@ -22,6 +22,19 @@ test("train --json prints one object with every variant and metric, and saves a 
   for (const m of ["recall", "precision", "ndcg", "ndcg_ref", "mrr"]) for (const k of [3, 5, 10, 20]) assert.type(out.variants.gate_k2[`${m}@${k}`], "number");
 });
 
+test("train takes the model's shape and every training rate from the command line, and the checkpoint keeps them", () => {
+  const out = mkdtempSync(join(tmpdir(), "ael-cli-shape-"));
+  const args = ["--hidden", "16,4", "--epochs", "3,2", "--gate-epochs", "2", "--batch-size", "8", "--lr", "0.001", "--gate-lr", "0.0002", "--negatives", "16", "--gate-k", "1"];
+  const r = ael("train", "--data", DATA, ...args, "--out", out, "--json");
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(Object.keys(JSON.parse(r.stdout).variants), ["expert_0", "expert_1", "average", "likelihood", "gate_k1", "gate_k2"]);
+  const config = JSON.parse(readFileSync(join(out, "model.json"), "utf8")).config;
+  assert.equal([config.hidden, config.epochs, config.gateEpochs, config.batchSize, config.lr, config.gateLr, config.negatives, config.gateK], [[16, 4], [3, 2], 2, 8, 0.001, 0.0002, 16, 1]);
+  const bad = ael("train", "--data", DATA, "--hidden", "16,x");
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--hidden needs an integer, got "x"/);
+});
+
 test("train --patience stops stages early on a held-out validation split and reports each stage's checks", () => {
   const r = ael("train", "--data", DATA, "--epochs", "30,10,10", "--gate-epochs", "10", "--patience", "1", "--valid-every", "2", "--valid-ratio", "0.2", "--json");
   assert.is(r.status, 0, r.stderr);

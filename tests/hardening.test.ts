@@ -29,6 +29,7 @@ test("configurations out of range are refused with the allowed range", async () 
     [{ hidden: [64, 32], epochs: [1, 2, 3] }, /epochs must list 2 integers/],
     [{ epochs: [10, -1, 3] }, /epochs must list 3 integers in \[0, 1e7\]/],
     [{ gateK: 4 }, /gateK must be an integer in \[1, 3\]/],
+    [{ hidden: [64], epochs: [5], gateK: 2 }, /gateK must be an integer in \[1, 1\]/],
     [{ batchSize: 0 }, /batchSize must be an integer in \[1, 65536\]/],
     [{ lr: 0 }, /lr must be in \(0, 10\]/],
     [{ gateLr: Number.NaN }, /gateLr must be in \(0, 10\]/],
@@ -39,6 +40,10 @@ test("configurations out of range are refused with the allowed range", async () 
     [{ learningRate: 1 }, /unknown option "learningRate"/],
   ];
   for (const [opts, pattern] of cases) await rejects(() => resolveConfig(opts), ConfigError, pattern);
+  // unless asked for, the gate picks two experts, or the one there is
+  assert.is(resolveConfig({ hidden: [64], epochs: [5] }).gateK, 1);
+  assert.is(resolveConfig({ hidden: [64, 16], epochs: [5, 5] }).gateK, 2);
+  assert.is(resolveConfig({ hidden: [64, 16, 8, 4], epochs: [5, 5, 5, 5] }).gateK, 2);
   const d = synthetic({ users: 20, items: 30, interactions: 5 });
   await rejects(() => train(d, { checkpointEvery: 0 }), ConfigError, /checkpointEvery must be a positive integer/);
 });

@@ -7,13 +7,14 @@ import type { Dataset } from "../data/dataset.js";
 
 export const USAGE = `usage:
   ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
+            [--hidden 128,48,12] [--batch-size 32] [--lr 5e-4] [--gate-lr 1e-4] [--negatives 256] [--gate-k 2]
             [--corruption Q] [--lazy-adam] [--patience N [--valid-every 25] [--valid-ratio 0.1]]
             [--flavour simd|scalar|relaxed] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
   ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
   ael eval --model DIR --data SPEC [--json]
   ael recommend --model DIR (--user ID [--items I1,I2,…] | --items I1,I2,…) [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--json]
   ael recommend --model DIR --all [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--out FILE.csv]   (every user: user,rank,item,score)
-  ael ablate --data SPEC --seeds 1,2,3 [--epochs …] [--gate-epochs …] [--noise R] [--json]
+  ael ablate --data SPEC --seeds 1,2,3 [training options as for train] [--json]
   ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
   ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
   ael import --weights FILE.safetensors --data SPEC --out DIR
@@ -27,6 +28,12 @@ export const OPTIONS = {
   seed: { type: "string" },
   seeds: { type: "string" },
   noise: { type: "string" },
+  hidden: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  "gate-lr": { type: "string" },
+  negatives: { type: "string" },
+  "gate-k": { type: "string" },
   corruption: { type: "string" },
   "lazy-adam": { type: "boolean" },
   patience: { type: "string" },

@@ -22,7 +22,22 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
   const cfg = resume
     ? resume.manifest.config
-    : { seed, epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), corruption: num(a.corruption, "corruption", false), lazyAdam: a["lazy-adam"], patience: num(a.patience, "patience"), validEvery: num(a["valid-every"], "valid-every"), validRatio: num(a["valid-ratio"], "valid-ratio", false) };
+    : {
+        seed,
+        epochs: list(a.epochs, "epochs"),
+        gateEpochs: num(a["gate-epochs"], "gate-epochs"),
+        hidden: list(a.hidden, "hidden"),
+        batchSize: num(a["batch-size"], "batch-size"),
+        lr: num(a.lr, "lr", false),
+        gateLr: num(a["gate-lr"], "gate-lr", false),
+        negatives: num(a.negatives, "negatives"),
+        gateK: num(a["gate-k"], "gate-k"),
+        corruption: num(a.corruption, "corruption", false),
+        lazyAdam: a["lazy-adam"],
+        patience: num(a.patience, "patience"),
+        validEvery: num(a["valid-every"], "valid-every"),
+        validRatio: num(a["valid-ratio"], "valid-ratio", false),
+      };
   const used = await loadSpecWithNoise(spec, noise, cfg.seed ?? seed);
   const snapshot = resume && runToResume(resume, used.train, a.resume!, `${spec} gives now`);
   const out = a.out ?? a.resume;

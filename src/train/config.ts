@@ -72,7 +72,10 @@ const real = (v: unknown, lo: number, hi: number, openLo = false) => typeof v ==
 export function resolveConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   const known = new Set(Object.keys(DEFAULTS));
   for (const k of Object.keys(partial)) if (!known.has(k)) throw new ConfigError(`unknown option "${k}"; known options: ${[...known].join(", ")}`);
-  const c: TrainConfig = { ...DEFAULTS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) };
+  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
+  const c: TrainConfig = { ...DEFAULTS, ...given };
+  // two experts per user unless there are fewer
+  if (given.gateK === undefined && Array.isArray(c.hidden)) c.gateK = Math.max(1, Math.min(DEFAULTS.gateK, c.hidden.length));
   const fail = (what: string, v: unknown) => {
     throw new ConfigError(`${what}, got ${JSON.stringify(v)}`);
   };
