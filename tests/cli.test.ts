@@ -168,6 +168,17 @@ test("profile times every kernel of a short training run", () => {
   assert.ok(e.outside_us_per_step >= 0 && Math.abs(kernelSum + e.outside_us_per_step - e.step_us) < 1e-6 * e.step_us);
 });
 
+test("profile trains the model it is given: widths, batch size and rates as train takes them", () => {
+  const r = ael("profile", "--data", DATA, "--hidden", "24,8", "--epochs", "3,1", "--gate-epochs", "1", "--batch-size", "7", "--negatives", "20", "--json");
+  // two epoch counts pass only with two widths: three (the default) would refuse them
+  assert.is(r.status, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  assert.is(p.stage0_fastest_epoch.steps, 9, "60 users in batches of 7");
+  const bad = ael("profile", "--data", DATA, "--patience", "2");
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--patience, --valid-every and --valid-ratio do not apply/);
+});
+
 test("--flavour relaxed works from a Node that keeps relaxed SIMD behind a flag", () => {
   // this suite starts the command without the flag, as a user's shell does
   const t = ael("train", "--data", DATA, "--epochs", "3,2,2", "--gate-epochs", "2", "--flavour", "relaxed", "--json");

@@ -4,6 +4,7 @@ import { ConfigError } from "../errors.js";
 import { loadDataSpec } from "../data/spec.js";
 import { injectNoise } from "../data/noise.js";
 import type { Dataset } from "../data/dataset.js";
+import type { TrainConfig } from "../train/config.js";
 
 export const USAGE = `usage:
   ael train --data SPEC [--epochs 2500,500,300] [--gate-epochs 200] [--seed N] [--noise R]
@@ -15,7 +16,7 @@ export const USAGE = `usage:
   ael recommend --model DIR (--user ID [--items I1,I2,…] | --items I1,I2,…) [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--json]
   ael recommend --model DIR --all [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--out FILE.csv]   (every user: user,rank,item,score)
   ael ablate --data SPEC --seeds 1,2,3 [training options as for train] [--json]
-  ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
+  ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [training options as for train] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
   ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)
   ael import --weights FILE.safetensors --data SPEC --out DIR
 SPEC: synthetic[:users=600,items=500,…]  ml100k:DIR  deca:DIR/NAME  csv:TRAIN[,TEST][,min_rating=R][,test_ratio=F]
@@ -69,6 +70,25 @@ export const need = (v: string | undefined, what: string) => {
   if (v === undefined) throw new ConfigError(`--${what} is required\n${USAGE}`);
   return v;
 };
+
+/** The training options given on the command line (train, ablate, profile), unchecked: resolveConfig checks them. */
+export function trainingOptions(a: Args): Partial<TrainConfig> {
+  return {
+    epochs: list(a.epochs, "epochs"),
+    gateEpochs: num(a["gate-epochs"], "gate-epochs"),
+    hidden: list(a.hidden, "hidden"),
+    batchSize: num(a["batch-size"], "batch-size"),
+    lr: num(a.lr, "lr", false),
+    gateLr: num(a["gate-lr"], "gate-lr", false),
+    negatives: num(a.negatives, "negatives"),
+    gateK: num(a["gate-k"], "gate-k"),
+    corruption: num(a.corruption, "corruption", false),
+    lazyAdam: a["lazy-adam"],
+    patience: num(a.patience, "patience"),
+    validEvery: num(a["valid-every"], "valid-every"),
+    validRatio: num(a["valid-ratio"], "valid-ratio", false),
+  };
+}
 
 /** The data set of a spec, with false positives injected at rate `noise` when given. */
 export async function loadSpecWithNoise(spec: string, noise: number | undefined, seed: number): Promise<Dataset> {

@@ -4,10 +4,13 @@
 // ceilings; then stage 0's fastest epoch split per step. --json prints the report as it is.
 import type { Flavour } from "../../bindings/index.js";
 import { achieved, headline, profileTraining } from "../profile/profile.js";
-import { list, loadData, num, type Args } from "./args.js";
+import { ConfigError } from "../errors.js";
+import { loadData, num, trainingOptions, type Args } from "./args.js";
 
 export async function profileCommand(a: Args): Promise<void> {
-  const options = { flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads"), epochs: list(a.epochs, "epochs"), gateEpochs: num(a["gate-epochs"], "gate-epochs"), lazyAdam: a["lazy-adam"] };
+  const { patience, validEvery, validRatio, ...training } = trainingOptions(a);
+  if (patience !== undefined || validEvery !== undefined || validRatio !== undefined) throw new ConfigError("ael profile runs every epoch it is given: --patience, --valid-every and --valid-ratio do not apply");
+  const options = { ...training, flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") };
   const report = await profileTraining(await loadData(a, 1), options);
   if (a.json) {
     console.log(JSON.stringify(report));

@@ -9,7 +9,7 @@ import type { MetricTable } from "../eval/metrics.js";
 import { readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../io/checkpoint.js";
 import { runInfo, runToResume } from "../io/format.js";
 import { resolveConfig } from "../train/config.js";
-import { list, loadSpecWithNoise, need, num, USAGE, type Args } from "./args.js";
+import { list, loadSpecWithNoise, need, num, trainingOptions, USAGE, type Args } from "./args.js";
 import { metricsTable, progressPrinter } from "./report.js";
 
 const snake = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
@@ -22,22 +22,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const noise = num(a.noise, "noise", false) ?? resume?.manifest.data.noise;
   const cfg = resume
     ? resume.manifest.config
-    : {
-        seed,
-        epochs: list(a.epochs, "epochs"),
-        gateEpochs: num(a["gate-epochs"], "gate-epochs"),
-        hidden: list(a.hidden, "hidden"),
-        batchSize: num(a["batch-size"], "batch-size"),
-        lr: num(a.lr, "lr", false),
-        gateLr: num(a["gate-lr"], "gate-lr", false),
-        negatives: num(a.negatives, "negatives"),
-        gateK: num(a["gate-k"], "gate-k"),
-        corruption: num(a.corruption, "corruption", false),
-        lazyAdam: a["lazy-adam"],
-        patience: num(a.patience, "patience"),
-        validEvery: num(a["valid-every"], "valid-every"),
-        validRatio: num(a["valid-ratio"], "valid-ratio", false),
-      };
+    : { seed, ...trainingOptions(a) };
   const used = await loadSpecWithNoise(spec, noise, cfg.seed ?? seed);
   const snapshot = resume && runToResume(resume, used.train, a.resume!, `${spec} gives now`);
   const out = a.out ?? a.resume;

@@ -5,7 +5,7 @@
 import { createCore, type Flavour } from "../../bindings/index.js";
 import { train } from "../api.js";
 import type { Dataset } from "../data/dataset.js";
-import { DEFAULTS } from "../train/config.js";
+import { DEFAULTS, type TrainConfig } from "../train/config.js";
 import type { ProgressEvent } from "../train/trainer.js";
 import { ceilings, type Ceilings } from "./ceilings.js";
 import { instrument, type KernelProfile } from "./instrument.js";
@@ -42,17 +42,12 @@ function fastestStage0Epoch(probe: ReturnType<typeof instrument>, stepsPerEpoch:
   };
 }
 
-export interface ProfileOptions {
-  /** Epochs of the stages of the short training (default [20, 5, 5]). */
-  epochs?: number[];
-  /** Epochs of the gate (default 5). */
-  gateEpochs?: number;
-  lazyAdam?: boolean;
-  /** The profiled core's build (default: as createCore picks). */
-  flavour?: Flavour;
-  /** Its threads (default 1: per-kernel times are only separable on one thread). */
-  threads?: number;
-}
+/**
+ * The short training's options: any of train()'s (seed, shape, rates…; epochs [20, 5, 5] and 5
+ * gate epochs unless given), and the profiled core's build (default: as createCore picks) and
+ * threads (default 1: per-kernel times are only separable on one thread).
+ */
+export type ProfileOptions = Partial<Omit<TrainConfig, "patience" | "validEvery" | "validRatio">> & { flavour?: Flavour; threads?: number };
 
 export interface ProfileReport {
   dataset: string;
@@ -67,15 +62,15 @@ export interface ProfileReport {
 
 /** Profile a short training on `data`, on a core of its own (its kernels are wrapped with timers). */
 export async function profileTraining(data: Dataset, options: ProfileOptions = {}): Promise<ProfileReport> {
-  const core = await createCore({ flavour: options.flavour, threads: options.threads ?? 1 });
+  const { flavour, threads, ...training } = options;
+  const core = await createCore({ flavour, threads: threads ?? 1 });
   try {
     const ceiling = ceilings(core);
     const probe = instrument(core);
-    const batchSize = DEFAULTS.batchSize;
-    const fastest = fastestStage0Epoch(probe, Math.ceil(data.users / batchSize));
+    const fastest = fastestStage0Epoch(probe, Math.ceil(data.users / (training.batchSize ?? DEFAULTS.batchSize)));
     const t0 = performance.now();
     probe.mark();
-    await train(data, { core, epochs: options.epochs ?? [20, 5, 5], gateEpochs: options.gateEpochs ?? 5, lazyAdam: options.lazyAdam, batchSize, onProgress: fastest.onProgress });
+    await train(data, { ...training, core, epochs: training.epochs ?? [20, 5, 5], gateEpochs: training.gateEpochs ?? 5, onProgress: fastest.onProgress });
     const total = performance.now() - t0;
     return { dataset: data.name, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: probe.read(total), stage0_fastest_epoch: fastest.result() };
   } finally {
