@@ -2,21 +2,26 @@
 // The `ael` command: reads the options and runs one command (each in src/cli/).
 import { parseArgs } from "node:util";
 import { AelError, ConfigError } from "./errors.js";
-import { OPTIONS, USAGE, type Args } from "./cli/args.js";
+import { OPTIONS, TRAINING_OPTIONS, USAGE, type Args } from "./cli/args.js";
 import { ablateCommand, trainCommand } from "./cli/train.js";
 import { evalCommand, recommendCommand } from "./cli/model.js";
 import { profileCommand } from "./cli/profile.js";
 import { exportCommand, importCommand } from "./cli/interop.js";
 import { relaunchForRelaxedSimd } from "./cli/relaunch.js";
 
-const COMMANDS: Record<string, (a: Args) => Promise<void>> = {
-  train: trainCommand,
-  eval: evalCommand,
-  recommend: recommendCommand,
-  ablate: ablateCommand,
-  profile: profileCommand,
-  export: exportCommand,
-  import: importCommand,
+type Option = keyof typeof OPTIONS;
+const VALIDATION: Option[] = ["patience", "valid-every", "valid-ratio"];
+const TIMED: Option[] = TRAINING_OPTIONS.filter((o) => !VALIDATION.includes(o));
+
+/** Each command and the options it takes (any other is refused, not ignored). */
+const COMMANDS: Record<string, { run: (a: Args) => Promise<void>; options: Option[] }> = {
+  train: { run: trainCommand, options: ["data", "seed", "noise", ...TRAINING_OPTIONS, "threads", "flavour", "out", "resume", "checkpoint-every", "json"] },
+  eval: { run: evalCommand, options: ["model", "data", "noise", "flavour", "json"] },
+  recommend: { run: recommendCommand, options: ["model", "user", "items", "exclude", "k", "all", "variant", "out", "flavour", "json"] },
+  ablate: { run: ablateCommand, options: ["data", "seeds", "noise", ...TRAINING_OPTIONS, "threads", "flavour", "json"] },
+  profile: { run: profileCommand, options: ["data", "noise", ...TIMED, "flavour", "threads", "json"] },
+  export: { run: exportCommand, options: ["model", "out"] },
+  import: { run: importCommand, options: ["weights", "data", "noise", "out"] },
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -26,11 +31,13 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const run = COMMANDS[cmd];
-  if (!run) throw new ConfigError(`unknown command "${cmd}"\n${USAGE}`);
+  const command = COMMANDS[cmd];
+  if (!command) throw new ConfigError(`unknown command "${cmd}"\n${USAGE}`);
+  const stray = Object.keys(a).filter((k) => k !== "help" && !command.options.includes(k as Option));
+  if (stray.length) throw new ConfigError(`${cmd} does not take ${stray.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(", ")}; it takes ${command.options.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(", ")}`);
   const relaunched = relaunchForRelaxedSimd(a.flavour);
   if (relaunched !== undefined) process.exitCode = relaunched;
-  else await run(a);
+  else await command.run(a);
 }
 
 // a reader that stops early (`ael recommend --all | head`) ends the command, as it does any filter

@@ -176,7 +176,7 @@ test("profile trains the model it is given: widths, batch size and rates as trai
   assert.is(p.stage0_fastest_epoch.steps, 9, "60 users in batches of 7");
   const bad = ael("profile", "--data", DATA, "--patience", "2");
   assert.is(bad.status, 2);
-  assert.match(bad.stderr, /--patience, --valid-every and --valid-ratio do not apply/);
+  assert.match(bad.stderr, /profile does not take --patience; it takes --data, --noise, --epochs/);
 });
 
 test("--flavour relaxed works from a Node that keeps relaxed SIMD behind a flag", () => {
@@ -202,6 +202,10 @@ test("bad input exits with status 2 and a message naming the problem", () => {
     [["recommend", "--model", dir, "--user", "3", "--out", join(dir, "x.csv")], /--out writes every user's list: give it with --all/],
     [["eval", "--model", join(dir, "missing"), "--data", DATA], /cannot read/],
     [["train", "--bogus"], /Unknown option '--bogus'/],
+    // an option of another command is refused, not ignored
+    [["eval", "--model", dir, "--data", DATA, "--epochs", "5"], /eval does not take --epochs; it takes --model, --data, --noise, --flavour, --json/],
+    [["train", "--data", DATA, "-k", "5", "--variant", "mild"], /train does not take -k, --variant; it takes --data, --seed/],
+    [["export", "--model", dir, "--out", join(dir, "t.safetensors"), "--json"], /export does not take --json/],
     [["train", "--data", DATA, "--patience", "2", "--valid-ratio", "1.5"], /validRatio must be in \(0, 1\)/],
   ];
   for (const [args, pattern] of cases) {

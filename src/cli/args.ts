@@ -71,6 +71,9 @@ export const need = (v: string | undefined, what: string) => {
   return v;
 };
 
+/** The options trainingOptions reads. */
+export const TRAINING_OPTIONS = ["epochs", "gate-epochs", "hidden", "batch-size", "lr", "gate-lr", "negatives", "gate-k", "corruption", "lazy-adam", "patience", "valid-every", "valid-ratio"] as const;
+
 /** The training options given on the command line (train, ablate, profile), unchecked: resolveConfig checks them. */
 export function trainingOptions(a: Args): Partial<TrainConfig> {
   return {

@@ -4,12 +4,11 @@
 // ceilings; then stage 0's fastest epoch split per step. --json prints the report as it is.
 import type { Flavour } from "../../bindings/index.js";
 import { achieved, headline, profileTraining } from "../profile/profile.js";
-import { ConfigError } from "../errors.js";
 import { loadData, num, trainingOptions, type Args } from "./args.js";
 
 export async function profileCommand(a: Args): Promise<void> {
+  // ael does not pass profile the early-stopping options: it runs every epoch it is given
   const { patience, validEvery, validRatio, ...training } = trainingOptions(a);
-  if (patience !== undefined || validEvery !== undefined || validRatio !== undefined) throw new ConfigError("ael profile runs every epoch it is given: --patience, --valid-every and --valid-ratio do not apply");
   const options = { ...training, flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") };
   const report = await profileTraining(await loadData(a, 1), options);
   if (a.json) {
