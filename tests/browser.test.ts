@@ -75,6 +75,7 @@ test("the demo page trains in a worker, shows every panel, recommends, hands the
   const page = await browser.newPage({ viewport: { width: 1200, height: 1500 } });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   await page.goto(`${base}/`);
   await page.selectOption("#schedule", "100,40,40:20");
   await page.click("#train");
