@@ -10,8 +10,9 @@ import { exportCommand, importCommand } from "./cli/interop.js";
 import { relaunchForRelaxedSimd } from "./cli/relaunch.js";
 
 type Option = keyof typeof OPTIONS;
-const VALIDATION: Option[] = ["patience", "valid-every", "valid-ratio"];
-const TIMED: Option[] = TRAINING_OPTIONS.filter((o) => !VALIDATION.includes(o));
+// profile runs every epoch it is given: early stopping's options are not its
+const EARLY_STOPPING: Option[] = ["patience", "valid-every", "valid-ratio"];
+const PROFILED_TRAINING: Option[] = TRAINING_OPTIONS.filter((o) => !EARLY_STOPPING.includes(o));
 
 /** Each command and the options it takes (any other is refused, not ignored). */
 const COMMANDS: Record<string, { run: (a: Args) => Promise<void>; options: Option[] }> = {
@@ -19,7 +20,7 @@ const COMMANDS: Record<string, { run: (a: Args) => Promise<void>; options: Optio
   eval: { run: evalCommand, options: ["model", "data", "noise", "flavour", "json"] },
   recommend: { run: recommendCommand, options: ["model", "user", "items", "exclude", "k", "all", "variant", "out", "flavour", "json"] },
   ablate: { run: ablateCommand, options: ["data", "seeds", "noise", ...TRAINING_OPTIONS, "threads", "flavour", "json"] },
-  profile: { run: profileCommand, options: ["data", "noise", ...TIMED, "flavour", "threads", "json"] },
+  profile: { run: profileCommand, options: ["data", "noise", ...PROFILED_TRAINING, "flavour", "threads", "json"] },
   export: { run: exportCommand, options: ["model", "out"] },
   import: { run: importCommand, options: ["weights", "data", "noise", "out"] },
 };

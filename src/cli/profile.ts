@@ -7,7 +7,7 @@ import { achieved, headline, profileTraining } from "../profile/profile.js";
 import { loadData, num, trainingOptions, type Args } from "./args.js";
 
 export async function profileCommand(a: Args): Promise<void> {
-  // ael does not pass profile the early-stopping options: it runs every epoch it is given
+  // early stopping's options, which ael refuses here, are not profileTraining's
   const { patience, validEvery, validRatio, ...training } = trainingOptions(a);
   const options = { ...training, flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") };
   const report = await profileTraining(await loadData(a, 1), options);
