@@ -17,6 +17,7 @@ test("train --json prints one object with every variant and metric, and saves a 
   const out = JSON.parse(r.stdout);
   assert.equal(Object.keys(out.dataset).sort(), ["duplicates", "items", "name", "test_in_train", "test_users", "test_users_without_train", "train", "users", "users_without_train"]);
   assert.is(out.seed, 4);
+  assert.equal([out.config.seed, out.config.hidden, out.config.epochs, out.config.gate_epochs, out.config.gate_k], [4, [128, 48, 12], [20, 10, 10], 5, 2]);
   for (const k of ["stage0", "stage1", "stage2", "gate", "eval", "total"]) assert.type(out.timings_s[k], "number");
   assert.equal(Object.keys(out.variants), ["mild", "moderate", "strong", "average", "likelihood", "gate_k1", "gate_k2", "gate_k3"]);
   for (const m of ["recall", "precision", "ndcg", "ndcg_ref", "mrr"]) for (const k of [3, 5, 10, 20]) assert.type(out.variants.gate_k2[`${m}@${k}`], "number");
@@ -27,9 +28,13 @@ test("train takes the model's shape and every training rate from the command lin
   const args = ["--hidden", "16,4", "--epochs", "3,2", "--gate-epochs", "2", "--batch-size", "8", "--lr", "0.001", "--gate-lr", "0.0002", "--negatives", "16", "--gate-k", "1"];
   const r = ael("train", "--data", DATA, ...args, "--out", out, "--json");
   assert.is(r.status, 0, r.stderr);
-  assert.equal(Object.keys(JSON.parse(r.stdout).variants), ["expert_0", "expert_1", "average", "likelihood", "gate_k1", "gate_k2"]);
+  const report = JSON.parse(r.stdout);
+  assert.equal(Object.keys(report.variants), ["expert_0", "expert_1", "average", "likelihood", "gate_k1", "gate_k2"]);
+  const want = [[16, 4], [3, 2], 2, 8, 0.001, 0.0002, 16, 1];
+  const c = report.config;
+  assert.equal([c.hidden, c.epochs, c.gate_epochs, c.batch_size, c.lr, c.gate_lr, c.negatives, c.gate_k], want, "the report's");
   const config = JSON.parse(readFileSync(join(out, "model.json"), "utf8")).config;
-  assert.equal([config.hidden, config.epochs, config.gateEpochs, config.batchSize, config.lr, config.gateLr, config.negatives, config.gateK], [[16, 4], [3, 2], 2, 8, 0.001, 0.0002, 16, 1]);
+  assert.equal([config.hidden, config.epochs, config.gateEpochs, config.batchSize, config.lr, config.gateLr, config.negatives, config.gateK], want, "the checkpoint's");
   const bad = ael("train", "--data", DATA, "--hidden", "16,x");
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /--hidden needs an integer, got "x"/);

@@ -51,6 +51,7 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
     report: {
       dataset: { name: used.name, users: used.users, items: used.items, train: nnz(used.train), test_users: evaluatedUsers(used.test).length, ...snake(datasetNotes(used)) },
       seed: res.recommender.config.seed,
+      config: snake(res.recommender.config),
       flavour: res.recommender.core.flavour,
       timings_s: { ...res.timings, eval: evalSeconds, total: (performance.now() - t0) / 1000 },
       likelihood_weights: ev.likelihoodWeights,
