@@ -10,9 +10,14 @@ export function corrupt_mask_out(outptr: usize, outcols: usize, rowptr: usize, i
   for (let b = 0; b < B; b++) {
     store<i32>(outptr + (<usize>b << 2), pos);
     const u = <usize>load<i32>(users + (<usize>b << 2));
-    const end = load<i32>(rowptr + ((u + 1) << 2));
-    for (let j = load<i32>(rowptr + (u << 2)); j < end; j++) {
-      if (q > 0 && uniformF32(state) < q) continue;
+    const start = load<i32>(rowptr + (u << 2)), end = load<i32>(rowptr + ((u + 1) << 2));
+    if (!(q > 0)) {
+      memory.copy(outcols + (<usize>pos << 2), items + (<usize>start << 2), <usize>(end - start) << 2);
+      pos += end - start;
+      continue;
+    }
+    for (let j = start; j < end; j++) {
+      if (uniformF32(state) < q) continue;
       store<i32>(outcols + (<usize>pos << 2), load<i32>(items + (<usize>j << 2)));
       pos++;
     }

@@ -530,6 +530,7 @@ for (const flavour of FLAVOURS) {
         const wop = new Int32Array(B + 1), woc = new Int32Array(cap);
         assert.is(nnz, ref.corruptMaskOut(wop, woc, rowptr, cols, users, B, q, refRng), "corrupted nnz");
         assert.equal(Array.from(getI32(c, poc, nnz)), Array.from(woc.subarray(0, nnz)));
+        assert.equal(Array.from(getI32(c, pop, B + 1)), Array.from(wop), "corrupted rows' starts");
         const total = k.negative_sample(pcp, pcc, ptg, pR, pC, pU, B, I, n, pst, pseen);
         const wcp = new Int32Array(B + 1), wcc = new Int32Array(cap), wtg = new Float32Array(cap);
         assert.is(total, ref.negativeSample(wcp, wcc, wtg, rowptr, cols, users, B, I, n, refRng), "mask size");
