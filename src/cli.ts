@@ -17,8 +17,8 @@ const PROFILED_TRAINING: Option[] = TRAINING_OPTIONS.filter((o) => !EARLY_STOPPI
 /** Each command and the options it takes (any other is refused, not ignored). */
 const COMMANDS: Record<string, { run: (a: Args) => Promise<void>; options: Option[] }> = {
   train: { run: trainCommand, options: ["data", "seed", "noise", ...TRAINING_OPTIONS, "threads", "flavour", "out", "resume", "checkpoint-every", "json"] },
-  eval: { run: evalCommand, options: ["model", "data", "noise", "flavour", "json"] },
-  recommend: { run: recommendCommand, options: ["model", "user", "items", "exclude", "k", "all", "variant", "out", "flavour", "json"] },
+  eval: { run: evalCommand, options: ["model", "data", "noise", "flavour", "threads", "json"] },
+  recommend: { run: recommendCommand, options: ["model", "user", "items", "exclude", "k", "all", "variant", "out", "flavour", "threads", "json"] },
   ablate: { run: ablateCommand, options: ["data", "seeds", "noise", ...TRAINING_OPTIONS, "threads", "flavour", "json"] },
   profile: { run: profileCommand, options: ["data", "noise", ...PROFILED_TRAINING, "flavour", "threads", "json"] },
   export: { run: exportCommand, options: ["model", "out"] },

@@ -56,6 +56,9 @@ test("eval and recommend read the checkpoint", () => {
   const e = ael("eval", "--model", dir, "--data", DATA, "--json");
   assert.is(e.status, 0, e.stderr);
   assert.ok(JSON.parse(e.stdout).variants.mild["recall@20"] >= 0);
+  const [one, two] = ["1", "2"].map((t) => ael("eval", "--model", dir, "--data", DATA, "--threads", t, "--json"));
+  assert.is(one.status + two.status, 0, one.stderr + two.stderr);
+  assert.is(one.stdout, two.stdout, "the same metrics on 1 and 2 threads");
   const r = ael("recommend", "--model", dir, "--user", "3", "-k", "5", "--json");
   assert.is(r.status, 0, r.stderr);
   const rec = JSON.parse(r.stdout);
@@ -73,6 +76,7 @@ test("eval and recommend read the checkpoint", () => {
 test("recommend --all lists every user's top k as CSV, to stdout or to --out, each as recommend --user gives it", () => {
   const r = ael("recommend", "--model", dir, "--all", "-k", "4", "--variant", "likelihood");
   assert.is(r.status, 0, r.stderr);
+  assert.is(ael("recommend", "--model", dir, "--all", "-k", "4", "--variant", "likelihood", "--threads", "1").stdout, r.stdout, "the same lists on 1 thread");
   const lines = r.stdout.trimEnd().split("\n");
   assert.is(lines[0], "user,rank,item,score");
   assert.is(lines.length, 1 + 60 * 4);
@@ -208,7 +212,7 @@ test("bad input exits with status 2 and a message naming the problem", () => {
     [["eval", "--model", join(dir, "missing"), "--data", DATA], /cannot read/],
     [["train", "--bogus"], /Unknown option '--bogus'/],
     // an option of another command is refused, not ignored
-    [["eval", "--model", dir, "--data", DATA, "--epochs", "5"], /eval does not take --epochs; it takes --model, --data, --noise, --flavour, --json/],
+    [["eval", "--model", dir, "--data", DATA, "--epochs", "5"], /eval does not take --epochs; it takes --model, --data, --noise, --flavour, --threads, --json/],
     [["train", "--data", DATA, "-k", "5", "--variant", "mild"], /train does not take -k, --variant; it takes --data, --seed/],
     [["export", "--model", dir, "--out", join(dir, "t.safetensors"), "--json"], /export does not take --json/],
     [["train", "--data", DATA, "--patience", "2", "--valid-ratio", "1.5"], /validRatio must be in \(0, 1\)/],

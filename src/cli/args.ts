@@ -12,9 +12,9 @@ export const USAGE = `usage:
             [--corruption Q] [--lazy-adam] [--patience N [--valid-every 25] [--valid-ratio 0.1]]
             [--flavour simd|scalar|relaxed] [--threads N] [--out DIR [--checkpoint-every N]] [--json]
   ael train --resume DIR [--out DIR] [--checkpoint-every N] [--json]
-  ael eval --model DIR --data SPEC [--json]
+  ael eval --model DIR --data SPEC [--threads N] [--json]
   ael recommend --model DIR (--user ID [--items I1,I2,…] | --items I1,I2,…) [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--json]
-  ael recommend --model DIR --all [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--out FILE.csv]   (every user: user,rank,item,score)
+  ael recommend --model DIR --all [--exclude I1,I2,…] [-k 20] [--variant gate_k2] [--threads N] [--out FILE.csv]   (every user: user,rank,item,score)
   ael ablate --data SPEC --seeds 1,2,3 [training options as for train] [--json]
   ael profile --data SPEC [--epochs 20,5,5] [--gate-epochs 5] [training options as for train] [--flavour simd|scalar|relaxed] [--threads 1] [--json]
   ael export --model DIR --out FILE.safetensors        (the PyTorch release's names and layouts)

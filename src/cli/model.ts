@@ -9,8 +9,11 @@ import type { Recommender } from "../recommender.js";
 import { list, loadData, need, num, type Args } from "./args.js";
 import { metricsTable } from "./report.js";
 
+/** The core a saved model runs on: the flavour and threads asked for, else createCore's defaults. */
+const modelCore = (a: Args) => createCore({ flavour: a.flavour as Flavour | undefined, threads: num(a.threads, "threads") });
+
 export async function evalCommand(a: Args): Promise<void> {
-  const core = await createCore({ flavour: a.flavour as Flavour | undefined });
+  const core = await modelCore(a);
   const rec = await loadCheckpoint(core, need(a.model, "model"));
   const data = await loadData(a, rec.config.seed);
   if (data.users !== rec.users || data.items !== rec.items) throw new ConfigError(`the model was trained on ${rec.users} users × ${rec.items} items, ${data.name} has ${data.users} × ${data.items}`);
@@ -22,7 +25,7 @@ export async function evalCommand(a: Args): Promise<void> {
 }
 
 export async function recommendCommand(a: Args): Promise<void> {
-  const core = await createCore({ flavour: a.flavour as Flavour | undefined });
+  const core = await modelCore(a);
   const rec = await loadCheckpoint(core, need(a.model, "model"));
   // a model of data with ids of its own (CSV) takes and gives those; others, indices
   const itemList = (v: string | undefined, what: string) => (rec.ids ? v?.split(",").map((id) => rec.itemIndex(id.trim())) : list(v, what));
