@@ -184,6 +184,9 @@ test("profile trains the model it is given: widths, batch size and rates as trai
   assert.is(r.status, 0, r.stderr);
   const p = JSON.parse(r.stdout);
   assert.is(p.stage0_fastest_epoch.steps, 9, "60 users in batches of 7");
+  assert.equal([p.config.hidden, p.config.epochs, p.config.batchSize, p.config.negatives, p.config.gateEpochs], [[24, 8], [3, 1], 7, 20, 1], "the report names the training it profiled");
+  const human = ael("profile", "--data", DATA, "--hidden", "24,8", "--epochs", "2,1", "--gate-epochs", "1", "--batch-size", "7");
+  assert.match(human.stdout.split("\n")[0], /, hidden 24→8, batch 7, simd core, 1 thread: /);
   const bad = ael("profile", "--data", DATA, "--patience", "2");
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /profile does not take --patience; it takes --data, --noise, --epochs/);

@@ -51,6 +51,8 @@ export type ProfileOptions = Partial<Omit<TrainConfig, "patience" | "validEvery"
 
 export interface ProfileReport {
   dataset: string;
+  /** The training profiled: every option, defaults included. */
+  config: TrainConfig;
   flavour: Flavour;
   threads: number;
   total_ms: number;
@@ -70,9 +72,9 @@ export async function profileTraining(data: Dataset, options: ProfileOptions = {
     const fastest = fastestStage0Epoch(probe, Math.ceil(data.users / (training.batchSize ?? DEFAULTS.batchSize)));
     const t0 = performance.now();
     probe.mark();
-    await train(data, { ...training, core, epochs: training.epochs ?? [20, 5, 5], gateEpochs: training.gateEpochs ?? 5, onProgress: fastest.onProgress });
+    const { recommender } = await train(data, { ...training, core, epochs: training.epochs ?? [20, 5, 5], gateEpochs: training.gateEpochs ?? 5, onProgress: fastest.onProgress });
     const total = performance.now() - t0;
-    return { dataset: data.name, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: probe.read(total), stage0_fastest_epoch: fastest.result() };
+    return { dataset: data.name, config: recommender.config, flavour: core.flavour, threads: core.threads, total_ms: total, ceilings: ceiling, kernels: probe.read(total), stage0_fastest_epoch: fastest.result() };
   } finally {
     core.pool?.terminate();
   }
@@ -90,5 +92,5 @@ export function achieved(r: KernelProfile, c: Ceilings): string {
 /** The report's first line: what ran, how long, and the ceilings. */
 export function headline(p: ProfileReport): string {
   const c = p.ceilings;
-  return `${p.dataset}, ${p.flavour} core, ${p.threads} thread${p.threads > 1 ? "s" : ""}: ${(p.total_ms / 1000).toFixed(2)} s; ceilings ${c.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${c.gbps.toFixed(1)} GB/s (streaming), ${c.adamMparams.toFixed(0)} M params/s (Adam in L2)`;
+  return `${p.dataset}, hidden ${p.config.hidden.join("→")}, batch ${p.config.batchSize}, ${p.flavour} core, ${p.threads} thread${p.threads > 1 ? "s" : ""}: ${(p.total_ms / 1000).toFixed(2)} s; ceilings ${c.gflops.toFixed(1)} GFLOP/s (GEMM 512³), ${c.gbps.toFixed(1)} GB/s (streaming), ${c.adamMparams.toFixed(0)} M params/s (Adam in L2)`;
 }
