@@ -414,6 +414,21 @@ for (const flavour of FLAVOURS) {
     assert.is.not(sums[0], sums[2]);
   });
 
+  t("one level or four: the model trains, with as many experts, and with one every variant ranks as it does", async () => {
+    const c = await core(flavour);
+    const d = tiny();
+    for (const hidden of [[6], [6, 5, 4, 3]]) {
+      const mark = c.arena.mark();
+      const { recommender } = await train(d, { core: c, hidden, epochs: hidden.map(() => 2), gateEpochs: 2, batchSize: 4, negatives: 8 });
+      const { variants } = recommender.evaluate(d.test);
+      const experts = hidden.map((_, e) => `expert_${e}`);
+      assert.equal(Object.keys(variants), [...experts, "average", "likelihood", ...hidden.map((_, k) => `gate_k${k + 1}`)]);
+      for (const v of Object.values(variants)) for (const x of Object.values(v)) assert.ok(Number.isFinite(x));
+      if (hidden.length === 1) for (const name of Object.keys(variants)) assert.equal(variants[name], variants.expert_0, `${name} is the one expert`);
+      c.arena.reset(mark);
+    }
+  });
+
   t("a tiny data set is overfit: losses fall and every expert ranks training items first", async () => {
     const c = await core(flavour);
     const d = synthetic({ users: 8, items: 16, interactions: 4, factors: 2, noise: 0, seed: 2 });
