@@ -215,6 +215,7 @@ test("bad input exits with status 2 and a message naming the problem", () => {
     [["recommend", "--model", dir, "--user", "3", "--out", join(dir, "x.csv")], /--out writes every user's list: give it with --all/],
     [["eval", "--model", join(dir, "missing"), "--data", DATA], /cannot read/],
     [["train", "--bogus"], /Unknown option '--bogus'/],
+    [["train", "--resume", dir, "--epochs", "5,5,5", "--seed", "2"], /--resume goes on with the saved run's own options: --seed, --epochs cannot change them/],
     // an option of another command is refused, not ignored
     [["eval", "--model", dir, "--data", DATA, "--epochs", "5"], /eval does not take --epochs; it takes --model, --data, --noise, --flavour, --threads, --json/],
     [["train", "--data", DATA, "-k", "5", "--variant", "mild"], /train does not take -k, --variant; it takes --data, --seed/],

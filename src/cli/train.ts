@@ -9,13 +9,15 @@ import type { MetricTable } from "../eval/metrics.js";
 import { readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../io/checkpoint.js";
 import { runInfo, runToResume } from "../io/format.js";
 import { resolveConfig } from "../train/config.js";
-import { list, loadSpecWithNoise, need, num, trainingOptions, USAGE, type Args } from "./args.js";
+import { list, loadSpecWithNoise, need, num, TRAINING_OPTIONS, trainingOptions, USAGE, type Args } from "./args.js";
 import { metricsTable, progressPrinter } from "./report.js";
 
 const snake = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 
 async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const t0 = performance.now();
+  const reset = a.resume === undefined ? [] : (["seed", ...TRAINING_OPTIONS] as const).filter((k) => a[k] !== undefined);
+  if (reset.length) throw new ConfigError(`--resume goes on with the saved run's own options: ${reset.map((k) => `--${k}`).join(", ")} cannot change them`);
   const resume = a.resume ? await readCheckpoint(a.resume) : undefined;
   const spec = a.data ?? resume?.manifest.data.spec;
   if (!spec) throw new ConfigError(`--data is required\n${USAGE}`);
