@@ -1,14 +1,12 @@
 // The typed API: train a model on a data set, evaluate it, recommend, save and load.
 import { createCore, type Core, type CoreOptions } from "../bindings/index.js";
-import { MAX_BYTES } from "../bindings/arena.js";
-import { WasmMemoryError } from "../bindings/errors.js";
 import { ConfigError, DataError } from "./errors.js";
 import type { Dataset } from "./data/dataset.js";
 import { nnz } from "./data/csr.js";
 import { uploadCsr } from "./model/forward.js";
 import { Recommender } from "./recommender.js";
 import { resolveConfig, type TrainConfig } from "./train/config.js";
-import { trainingBytes } from "./train/memory.js";
+import { assertTrainingFits } from "./train/memory.js";
 import { STREAM, trainModel, type TrainHooks, type TrainSnapshot } from "./train/trainer.js";
 import type { StageValidation } from "./train/early-stopping.js";
 import { holdOut } from "./data/holdout.js";
@@ -50,8 +48,7 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
   let maxRow = 0;
   for (let u = 0; u < data.users; u++) maxRow = Math.max(maxRow, data.train.rowptr[u + 1] - data.train.rowptr[u]);
   const core = given ?? (await createCore(coreOptions));
-  const need = core.arena.mark() + trainingBytes(data.users, data.items, nnz(data.train), maxRow, cfg);
-  if (need > MAX_BYTES) throw new WasmMemoryError(need, MAX_BYTES, `training ${data.name} (${data.users} users × ${data.items} items, hidden [${cfg.hidden}])`);
+  assertTrainingFits(data.name, core.arena.mark(), data.users, data.items, nnz(data.train), maxRow, cfg);
   const wasmTrain = uploadCsr(core, data.train);
   // early stopping watches the data set's validation split, or one held out of its training rows
   const split = cfg.patience === 0 ? undefined : data.valid ? { train: data.train, valid: data.valid } : holdOut(data.train, cfg.validRatio, Rng.seeded(cfg.seed, STREAM.validation));

@@ -202,6 +202,13 @@ test("--flavour relaxed works from a Node that keeps relaxed SIMD behind a flag"
   assert.is(JSON.parse(p.stdout).flavour, "relaxed");
 });
 
+test("a synthetic set too large to train is refused before it is generated", () => {
+  // generating 5M users × 100k items would take hours: only a refusal up front ends in time
+  const r = spawnSync(process.execPath, [CLI, "train", "--data", "synthetic:users=5000000,items=100000"], { encoding: "utf8", timeout: 60_000 });
+  assert.is(r.status, 2, `status ${r.status} (null: still generating after 60 s), stderr ${r.stderr}`);
+  assert.match(r.stderr, /training synthetic:users=5000000,items=100000 \(5000000 users × 100000 items, hidden \[128,48,12\]\) needs [\d.]+ GiB/);
+});
+
 test("bad input exits with status 2 and a message naming the problem", () => {
   const cases: [string[], RegExp][] = [
     [["train", "--data", "nope:x"], /unknown data spec "nope:x"/],

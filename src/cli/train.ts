@@ -9,6 +9,8 @@ import type { MetricTable } from "../eval/metrics.js";
 import { readCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from "../io/checkpoint.js";
 import { runInfo, runToResume } from "../io/format.js";
 import { resolveConfig } from "../train/config.js";
+import { assertTrainingFits } from "../train/memory.js";
+import { syntheticShape } from "../data/spec.js";
 import { list, loadSpecWithNoise, need, num, TRAINING_OPTIONS, trainingOptions, USAGE, type Args } from "./args.js";
 import { metricsTable, progressPrinter } from "./report.js";
 
@@ -25,6 +27,9 @@ async function trainAndEvaluate(a: Args, seed: number, quiet: boolean) {
   const cfg = resume
     ? resume.manifest.config
     : { seed, ...trainingOptions(a) };
+  // a synthetic set too large to train is refused before it is generated, which can take long
+  const shape = syntheticShape(spec);
+  if (shape) assertTrainingFits(spec, 0, shape.users, shape.items, 0, 0, resolveConfig(cfg));
   const used = await loadSpecWithNoise(spec, noise, cfg.seed ?? seed);
   const snapshot = resume && runToResume(resume, used.train, a.resume!, `${spec} gives now`);
   const out = a.out ?? a.resume;

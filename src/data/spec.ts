@@ -65,6 +65,13 @@ export async function loadDataSpec(spec: string, seed = 1): Promise<Dataset> {
   }
 }
 
+/** The users and items a synthetic spec will generate, read without generating them; undefined for other specs. */
+export function syntheticShape(spec: string): { users: number; items: number } | undefined {
+  if (spec !== "synthetic" && !spec.startsWith("synthetic:")) return undefined;
+  const { users, items } = { ...SYNTHETIC_DEFAULTS, ...parseKeyValues(spec.slice("synthetic:".length)) };
+  return { users, items };
+}
+
 const CSV_SPEC = "csv:TRAIN[,TEST][,min_rating=R][,test_ratio=F]";
 
 /** min_rating: interactions rated below it are dropped; test_ratio: the share of a single file held out for testing. */

@@ -1,6 +1,17 @@
 // Wasm memory a training run will need, computed before anything is allocated.
 import type { TrainConfig } from "./config.js";
 import { expertGramWidth } from "../../bindings/parallel.js";
+import { MAX_BYTES } from "../../bindings/arena.js";
+import { WasmMemoryError } from "../../bindings/errors.js";
+
+/**
+ * Refuse, with the bytes it would need, a training run of `what` that cannot fit in Wasm memory
+ * above `base` (bytes already in use).
+ */
+export function assertTrainingFits(what: string, base: number, users: number, items: number, trainNnz: number, maxRow: number, cfg: TrainConfig): void {
+  const need = base + trainingBytes(users, items, trainNnz, maxRow, cfg);
+  if (need > MAX_BYTES) throw new WasmMemoryError(need, MAX_BYTES, `training ${what} (${users} users × ${items} items, hidden [${cfg.hidden}])`);
+}
 
 export function trainingBytes(users: number, items: number, trainNnz: number, maxRow: number, cfg: TrainConfig): number {
   const E = cfg.hidden.length, B = cfg.batchSize;
