@@ -9,6 +9,7 @@
 // unit, never past top = the largest such n (that would need w ≥ 1). So from any finite n₀ the
 // decay ends at min(n₀, top), with m's sign (+0 at zero), within ⌈ln n₀ / −ln r⌉ + ⌈b − top⌉
 // steps.
+import { withSign, withSignScalar } from "./decay-in-units";
 
 // The decay's constants for the β1 of the adam_catch_up call in progress (each thread's
 // instance has its own), from w = 1−β1 as f32 computes it: top, the steps of the whole-unit
@@ -51,8 +52,8 @@ export function settle(m: usize, limit: u32, two: bool): bool {
   const a0 = v128.and(m0, abs), a1 = v128.and(m1, abs);
   if (!i32x4.all_true(v128.and(i32x4.le_u(a0, lim), i32x4.le_u(a1, lim)))) return false;
   const t = i32x4.splat(decayTop);
-  v128.store(m, settledBits(m0, i32x4.min_u(a0, t)));
-  if (two) v128.store(m, settledBits(m1, i32x4.min_u(a1, t)), 16);
+  v128.store(m, withSign(m0, i32x4.min_u(a0, t)));
+  if (two) v128.store(m, withSign(m1, i32x4.min_u(a1, t)), 16);
   return true;
 }
 
@@ -60,8 +61,7 @@ export function settle(m: usize, limit: u32, two: bool): bool {
 export function settleScalar(m: usize, limit: u32): bool {
   const bits = load<u32>(m), a = bits & 0x7fffffff;
   if (a > limit) return false;
-  const n = min(a, decayTop);
-  store<u32>(m, n | (n ? bits & 0x80000000 : 0));
+  store<u32>(m, withSignScalar(bits, min(a, decayTop)));
   return true;
 }
 
@@ -72,12 +72,6 @@ export function topOfDecay(w: f64): u32 {
   while (n * w > 0.5) n--;
   while ((n + 1) * w <= 0.5) n++;
   return <u32>n;
-}
-
-// settle's result: the magnitude's bits a with m's sign, +0 where a is 0.
-@inline
-function settledBits(m: v128, a: v128): v128 {
-  return v128.or(a, v128.andnot(v128.and(m, i32x4.splat(0x80000000)), i32x4.eq(a, i32x4.splat(0))));
 }
 
 const TWO_M24: f64 = 5.9604644775390625e-8;

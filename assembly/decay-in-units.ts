@@ -158,19 +158,29 @@ function toUnitsScalar(a: u32): f64 {
 
 // f32 bits from units (lo: lanes 0, 1; hi: lanes 2, 3), with the signs of the f32 bits a. Below
 // 2²³ units the bits are the units themselves; above, the value is a normal f32 that f64
-// demotes exactly. A zero result is +0, as m − (1−β1)·m gives it.
+// demotes exactly.
 @inline
 function fromUnits(a: v128, lo: v128, hi: v128): v128 {
   const ints = i32x4.shuffle(i32x4.trunc_sat_f64x2_u_zero(lo), i32x4.trunc_sat_f64x2_u_zero(hi), 0, 1, 4, 5);
   const two23 = f64x2.splat(TWO_23), unit = f64x2.splat(UNIT);
   const normals = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(f64x2.pmax(lo, two23), unit)), f32x4.demote_f64x2_zero(f64x2.mul(f64x2.pmax(hi, two23), unit)), 0, 1, 4, 5);
-  const bits = v128.bitselect(ints, normals, i32x4.lt_u(ints, i32x4.splat(0x800000)));
-  return v128.or(bits, v128.andnot(v128.and(a, i32x4.splat(0x80000000)), i32x4.eq(bits, i32x4.splat(0))));
+  return withSign(a, v128.bitselect(ints, normals, i32x4.lt_u(ints, i32x4.splat(0x800000))));
 }
 
 @inline
 function fromUnitsScalar(a: u32, n: f64): u32 {
-  const bits = n < TWO_23 ? <u32>n : reinterpret<u32>(<f32>(n * UNIT));
+  return withSignScalar(a, n < TWO_23 ? <u32>n : reinterpret<u32>(<f32>(n * UNIT)));
+}
+
+// A decayed m's bits: the magnitude's bits with the sign of m's bits a, +0 where the magnitude
+// is 0, as m − (1−β1)·m gives it.
+@inline
+export function withSign(a: v128, bits: v128): v128 {
+  return v128.or(bits, v128.andnot(v128.and(a, i32x4.splat(0x80000000)), i32x4.eq(bits, i32x4.splat(0))));
+}
+
+@inline
+export function withSignScalar(a: u32, bits: u32): u32 {
   return bits | (bits ? a & 0x80000000 : 0);
 }
 

@@ -35,7 +35,8 @@ async function main(argv: string[]): Promise<void> {
   const command = COMMANDS[cmd];
   if (!command) throw new ConfigError(`unknown command "${cmd}"\n${USAGE}`);
   const stray = Object.keys(a).filter((k) => k !== "help" && !command.options.includes(k as Option));
-  if (stray.length) throw new ConfigError(`${cmd} does not take ${stray.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(", ")}; it takes ${command.options.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(", ")}`);
+  const flags = (keys: string[]) => keys.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(", ");
+  if (stray.length) throw new ConfigError(`${cmd} does not take ${flags(stray)}; it takes ${flags(command.options)}`);
   const relaunched = relaunchForRelaxedSimd(a.flavour);
   if (relaunched !== undefined) process.exitCode = relaunched;
   else await command.run(a);

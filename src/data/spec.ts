@@ -31,10 +31,14 @@ export async function streamFile(path: string, opts: ParseOptions): Promise<File
 const ids = { integerIds: true };
 const maybe = (path: string, opts: ParseOptions) => (existsSync(path) ? streamFile(path, opts) : undefined);
 
-export async function loadDataSpec(spec: string, seed = 1): Promise<Dataset> {
+/** A spec's kind (before the first colon) and its argument (after it). */
+function splitSpec(spec: string): { kind: string; arg: string } {
   const colon = spec.indexOf(":");
-  const kind = colon < 0 ? spec : spec.slice(0, colon);
-  const arg = colon < 0 ? "" : spec.slice(colon + 1);
+  return colon < 0 ? { kind: spec, arg: "" } : { kind: spec.slice(0, colon), arg: spec.slice(colon + 1) };
+}
+
+export async function loadDataSpec(spec: string, seed = 1): Promise<Dataset> {
+  const { kind, arg } = splitSpec(spec);
   switch (kind) {
     case "synthetic":
       return synthetic({ seed, ...parseKeyValues(arg) });
@@ -67,8 +71,9 @@ export async function loadDataSpec(spec: string, seed = 1): Promise<Dataset> {
 
 /** The users and items a synthetic spec will generate, read without generating them; undefined for other specs. */
 export function syntheticShape(spec: string): { users: number; items: number } | undefined {
-  if (spec !== "synthetic" && !spec.startsWith("synthetic:")) return undefined;
-  const { users, items } = { ...SYNTHETIC_DEFAULTS, ...parseKeyValues(spec.slice("synthetic:".length)) };
+  const { kind, arg } = splitSpec(spec);
+  if (kind !== "synthetic") return undefined;
+  const { users, items } = { ...SYNTHETIC_DEFAULTS, ...parseKeyValues(arg) };
   return { users, items };
 }
 
