@@ -72,7 +72,7 @@ const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
 const RELAXED_BODY = [0, ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02, 0x0b];
 const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, RELAXED_BODY.length + 2, 1, RELAXED_BODY.length, ...RELAXED_BODY]);
 
-/** Relaxed SIMD: on by default in current Chromium, behind --experimental-wasm-relaxed-simd in Node 20. */
+/** Relaxed SIMD: on by default in current Chromium and from Node 22 on, behind --experimental-wasm-relaxed-simd in Node 20. */
 export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }

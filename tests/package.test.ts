@@ -1,12 +1,12 @@
 // The packed tarball, installed into an empty project: it imports and trains under Node, and
-// under Deno and Bun to the same weights per flavour on 1 and 2 threads (its `ael` command to
-// the same metrics), its declarations type-check a strict TypeScript consumer, a browser bundle
+// under Node's other release lines, Deno and Bun to the same weights per flavour on 1 and 2
+// threads (its `ael` command to the same metrics), its declarations type-check a strict TypeScript consumer, a browser bundle
 // made with esbuild from `ael-wasm/embedded` keeps its wasm and trains in Chromium, and a bundle
 // for an edge runtime that forbids compiling WebAssembly trains from a module.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +21,16 @@ const run = (cmd: string, args: string[], cwd: string, env = process.env) => exe
 // as-pect's tree): run the npm that runs us.
 const npm = (args: string[], cwd: string) => (process.env.npm_execpath ? run(process.execPath, [process.env.npm_execpath, ...args], cwd) : run("npm", args, cwd));
 
+// Node's release lines besides the one running the tests: Linux binaries from the npm registry,
+// pinned in tests/runtimes and installed there when a pinned one is missing.
+const runtimesDir = join(root, "tests", "runtimes");
+const NODE_LINES = Object.entries(JSON.parse(readFileSync(join(runtimesDir, "package.json"), "utf8")).optionalDependencies as Record<string, string>)
+  .filter(([name]) => name.endsWith(`-${process.arch}`))
+  .map(([name, spec]) => ({ name: `node ${name.split("-")[1]}`, version: `v${spec.split("@").pop()}`, bin: join(runtimesDir, "node_modules", name, "bin", "node") }));
+const installedVersion = (bin: string) => (existsSync(bin) ? run(bin, ["--version"], runtimesDir).trim() : undefined);
+
 test.before(() => {
+  if (NODE_LINES.some((n) => installedVersion(n.bin) !== n.version)) npm(["ci", "--no-audit", "--no-fund", "--silent"], runtimesDir);
   const tgz = npm(["pack", "--silent", "--pack-destination", dir], root).trim().split("\n").pop()!;
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, tgz)], dir);
@@ -65,24 +74,32 @@ const RUNTIME_ARGS = { deno: ["run", "--allow-all"], bun: [] } as const;
 const inRuntime = (runtime: keyof typeof RUNTIME_ARGS, args: string[]) =>
   run(join(root, "node_modules", ".bin", runtime), [...RUNTIME_ARGS[runtime], ...args], dir, { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(dir, ".deno") });
 
-test("the installed package trains under Deno and Bun, per flavour on 1 and 2 threads, to Node's weights (Bun's relaxed core to the simd ones)", () => {
+test("Node's other release lines are installed for this machine's architecture", () => {
+  assert.is(NODE_LINES.length, 3, `tests/runtimes pins Node 22, 24 and 26 for Linux on x64 and arm64, not for ${process.platform}-${process.arch}`);
+  for (const n of NODE_LINES) assert.is(installedVersion(n.bin), n.version, n.name);
+});
+
+test("the installed package trains under Node's other release lines, Deno and Bun, per flavour on 1 and 2 threads, to the same weights (Bun's relaxed core to the simd ones)", () => {
   writeFileSync(join(dir, "runtimes.mjs"), RUNTIMES_PROGRAM);
   type Run = { flavour: string; threads: number; pool: boolean; checksum: string };
-  const node: Run[] = JSON.parse(run(process.execPath, ["--experimental-wasm-relaxed-simd", "runtimes.mjs"], dir));
+  // Node 20 has relaxed SIMD behind a flag that the tests are run with; from Node 22 on it is on
+  const node: Run[] = JSON.parse(run(process.execPath, [...process.execArgv, "runtimes.mjs"], dir));
   assert.equal(node.map((r) => [r.flavour, r.threads, r.pool]), [["simd", 1, false], ["simd", 2, true], ["relaxed", 1, false], ["relaxed", 2, true]]);
   const [simd, , relaxed] = node.map((r) => r.checksum);
   assert.equal(node.map((r) => r.checksum), [simd, simd, relaxed, relaxed], "threads change no weight");
   assert.is.not(relaxed, simd, "V8 fuses the relaxed core's multiply-adds");
+  for (const n of NODE_LINES) assert.equal(JSON.parse(run(n.bin, ["runtimes.mjs"], dir)), node, `${n.name}: the runs ${process.version} gives`);
   assert.equal(JSON.parse(inRuntime("deno", ["runtimes.mjs"])), node, "deno: the runs Node gives");
   assert.equal(JSON.parse(inRuntime("bun", ["runtimes.mjs"])), node.map((r) => ({ ...r, checksum: simd })), "bun: Node's simd weights from both cores");
 });
 
-test("the installed `ael` command trains under Deno and Bun to the metrics it gives under Node", () => {
+test("the installed `ael` command trains under Node's other release lines, Deno and Bun to the metrics it gives under this Node", () => {
   const cli = createRequire(join(dir, "package.json")).resolve("ael-wasm/package.json").replace(/package\.json$/, "build/cli.js");
   const args = [cli, "train", "--data", "synthetic:users=60,items=50,interactions=8", "--epochs", "10,5,5", "--gate-epochs", "3", "--seed", "3", "--json"];
   const variants = (out: string) => JSON.parse(out).variants;
   const node = variants(run(process.execPath, args, dir));
   assert.ok(node.gate_k2["recall@20"] > 0);
+  for (const n of NODE_LINES) assert.equal(variants(run(n.bin, args, dir)), node, `${n.name}: ${process.version}'s metrics`);
   for (const runtime of ["deno", "bun"] as const) assert.equal(variants(inRuntime(runtime, args)), node, `${runtime}: Node's metrics`);
 });
 
