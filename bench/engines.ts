@@ -1,14 +1,15 @@
-// The ML-100K stage-0 step in every engine the tests run in: Node, Deno and Bun run `ael profile`,
-// Chromium and Firefox the demo's profile panel, each three times in turn, and the table gives
-// each engine's fastest stage-0 epoch per step (the kernel profile's figure, every kernel call
-// wrapped with a timer alike in each) beside Node's, measured in the same run. Writes
-// bench/results/engines.json.
+// The ML-100K stage-0 step in every engine the tests run in: Node (the one running and its other
+// release lines), Deno and Bun run `ael profile`, Chromium and Firefox the demo's profile panel,
+// each three times in turn, and the table gives each engine's fastest stage-0 epoch per step (the
+// kernel profile's figure, every kernel call wrapped with a timer alike in each) beside the
+// running Node's, measured in the same run. Writes bench/results/engines.json.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
 import { serve } from "../src/web/serve.js";
+import { nodeLines } from "../tests/runtimes/node-lines.js";
 import type { ProfileReport } from "../src/profile/profile.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -63,9 +64,11 @@ const fbrowser = await puppeteer.launch({ browser: "firefox", executablePath: "/
 const fpage = await fbrowser.newPage();
 const bin = (name: string) => join(ROOT, "node_modules/.bin", name);
 
+const others = nodeLines(ROOT);
 const engines: { engine: string; threads: number; probe: Probe }[] = [];
 for (const threads of [1, 2]) {
   engines.push({ engine: `Node ${process.version}`, threads, probe: cli(process.execPath, [], threads) });
+  for (const n of others) engines.push({ engine: `Node ${n.version}`, threads, probe: cli(n.bin, [], threads) });
   engines.push({ engine: `Deno ${execFileSync(bin("deno"), ["--version"], { encoding: "utf8" }).split("\n")[0].split(" ")[1]}`, threads, probe: cli(bin("deno"), ["run", "--allow-all"], threads) });
   engines.push({ engine: `Bun ${execFileSync(bin("bun"), ["--version"], { encoding: "utf8" }).trim()}`, threads, probe: cli(bin("bun"), [], threads) });
 }

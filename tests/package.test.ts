@@ -6,31 +6,22 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import vm from "node:vm";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { nodeLines, npm } from "./runtimes/node-lines.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "ael-pack-"));
 const run = (cmd: string, args: string[], cwd: string, env = process.env) => execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-// Under `npm test`, node_modules/.bin is first on PATH and holds an old npm (a dependency of
-// as-pect's tree): run the npm that runs us.
-const npm = (args: string[], cwd: string) => (process.env.npm_execpath ? run(process.execPath, [process.env.npm_execpath, ...args], cwd) : run("npm", args, cwd));
 
-// Node's release lines besides the one running the tests: Linux binaries from the npm registry,
-// pinned in tests/runtimes and installed there when a pinned one is missing.
-const runtimesDir = join(root, "tests", "runtimes");
-const NODE_LINES = Object.entries(JSON.parse(readFileSync(join(runtimesDir, "package.json"), "utf8")).optionalDependencies as Record<string, string>)
-  .filter(([name]) => name.endsWith(`-${process.arch}`))
-  .map(([name, spec]) => ({ name: `node ${name.split("-")[1]}`, version: `v${spec.split("@").pop()}`, bin: join(runtimesDir, "node_modules", name, "bin", "node") }));
-const installedVersion = (bin: string) => (existsSync(bin) ? run(bin, ["--version"], runtimesDir).trim() : undefined);
+const NODE_LINES = nodeLines(root);
 
 test.before(() => {
-  if (NODE_LINES.some((n) => installedVersion(n.bin) !== n.version)) npm(["ci", "--no-audit", "--no-fund", "--silent"], runtimesDir);
   const tgz = npm(["pack", "--silent", "--pack-destination", dir], root).trim().split("\n").pop()!;
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, tgz)], dir);
@@ -75,8 +66,7 @@ const inRuntime = (runtime: keyof typeof RUNTIME_ARGS, args: string[]) =>
   run(join(root, "node_modules", ".bin", runtime), [...RUNTIME_ARGS[runtime], ...args], dir, { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(dir, ".deno") });
 
 test("Node's other release lines are installed for this machine's architecture", () => {
-  assert.is(NODE_LINES.length, 3, `tests/runtimes pins Node 22, 24 and 26 for Linux on x64 and arm64, not for ${process.platform}-${process.arch}`);
-  for (const n of NODE_LINES) assert.is(installedVersion(n.bin), n.version, n.name);
+  assert.is(NODE_LINES.length, 3, `tests/runtimes installs Node 22, 24 and 26 for Linux on x64 and arm64; on ${process.platform}-${process.arch}: ${NODE_LINES.map((n) => n.name).join(", ") || "none"}`);
 });
 
 test("the installed package trains under Node's other release lines, Deno and Bun, per flavour on 1 and 2 threads, to the same weights (Bun's relaxed core to the simd ones)", () => {
