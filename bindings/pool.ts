@@ -44,7 +44,6 @@ function claim(ctrl: Int32Array): number {
 }
 
 export interface WorkerLike {
-  postMessage(m: unknown): void;
   terminate(): unknown;
 }
 

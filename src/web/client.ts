@@ -5,6 +5,8 @@ import type { ProgressEvent } from "../train/trainer.js";
 import type { RecommendAllOptions, RecommendationTable, RecommendQuery } from "../recommender.js";
 import type { DataSource, FromWorker, RunCheckpoint, ToWorker, TrainSummary, WorkerTrainOptions } from "./protocol.js";
 import type { ProfileOptions, ProfileReport } from "../profile/profile.js";
+import type { PoolWorkerData, WorkerLike } from "../../bindings/pool.js";
+import { startPoolWorker } from "../../bindings/spawn.browser.js";
 
 export type { DataSource, RunCheckpoint, TrainSummary, WorkerTrainOptions };
 
@@ -14,12 +16,15 @@ type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, "i
 export class TrainingWorker {
   private readonly worker: Worker;
   private next = 1;
+  private readonly poolWorkers = new Map<number, WorkerLike>();
   private readonly pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void; onProgress?: (e: ProgressEvent) => void; onCheckpoint?: (c: RunCheckpoint) => void }>();
 
   constructor(url: string | URL = new URL("./worker.js", import.meta.url)) {
     this.worker = new Worker(url, { type: "module" });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const m = ev.data;
+      if (m.type === "spawn-pool") return this.startPoolWorker(m.worker, m.url, m.data);
+      if (m.type === "terminate-pool") return this.stopPoolWorker(m.worker);
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.type === "progress") return p.onProgress?.(m.event);
@@ -35,6 +40,7 @@ export class TrainingWorker {
       for (const p of this.pending.values()) p.reject(new Error(`training worker failed: ${ev.message}`));
       this.pending.clear();
     };
+    this.worker.postMessage({ type: "host-pool" } as ToWorker);
   }
 
   private call<T>(msg: Request, onProgress?: (e: ProgressEvent) => void, onCheckpoint?: (c: RunCheckpoint) => void): Promise<T> {
@@ -89,5 +95,18 @@ export class TrainingWorker {
 
   terminate(): void {
     this.worker.terminate();
+    for (const w of this.poolWorkers.keys()) this.stopPoolWorker(w);
+  }
+
+  // The worker's pool threads start here, on the page: a worker started by another worker can
+  // hang its parent in Firefox (bindings/spawn.browser.ts).
+  private startPoolWorker(worker: number, url: string, data: PoolWorkerData): void {
+    const onError = (e: Error) => this.worker.postMessage({ type: "pool-error", worker, message: e.message } as ToWorker);
+    this.poolWorkers.set(worker, startPoolWorker(url, data, onError));
+  }
+
+  private stopPoolWorker(worker: number): void {
+    this.poolWorkers.get(worker)?.terminate();
+    this.poolWorkers.delete(worker);
   }
 }

@@ -2,6 +2,7 @@
 import type { ProgressEvent } from "../train/trainer.js";
 import type { MetricTable } from "../eval/metrics.js";
 import type { Flavour } from "../../bindings/index.js";
+import type { PoolWorkerData } from "../../bindings/pool.js";
 import type { SyntheticOptions } from "../data/synthetic.js";
 import type { TrainConfig } from "../train/config.js";
 import type { DataIds } from "../data/dataset.js";
@@ -52,7 +53,10 @@ export type ToWorker =
   | { type: "recommend"; id: number; who: RecommendQuery; k: number; variant?: string }
   | { type: "recommendAll"; id: number; k: number; variant?: string; options: RecommendAllOptions }
   | { type: "model"; id: number }
-  | { type: "profile"; id: number; data: DataSource; options: ProfileOptions };
+  | { type: "profile"; id: number; data: DataSource; options: ProfileOptions }
+  // the page offers to start the worker's pool threads, and reports their failures
+  | { type: "host-pool" }
+  | { type: "pool-error"; worker: number; message: string };
 
 export type FromWorker =
   | { type: "progress"; id: number; event: ProgressEvent }
@@ -62,4 +66,7 @@ export type FromWorker =
   | { type: "table"; id: number; table: RecommendationTable }
   | { type: "model"; id: number; bytes: Uint8Array<ArrayBuffer> }
   | { type: "profile"; id: number; report: ProfileReport }
-  | { type: "error"; id: number; name: string; message: string };
+  | { type: "error"; id: number; name: string; message: string }
+  // the worker's pool threads, which the page starts and stops for it (see bindings/spawn.browser.ts)
+  | { type: "spawn-pool"; worker: number; url: string; data: PoolWorkerData }
+  | { type: "terminate-pool"; worker: number };

@@ -5,6 +5,8 @@ import type { Recommender } from "../recommender.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { loadSource, trainSummary } from "./run.js";
 import { profileTraining } from "../profile/profile.js";
+import { poolWorkerUrl, spawnPoolWorkersWith } from "../../bindings/spawn.browser.js";
+import type { SpawnWorker } from "../../bindings/pool.js";
 
 let abort: AbortController | null = null;
 let model: Recommender | null = null;
@@ -12,10 +14,28 @@ let model: Recommender | null = null;
 let job: "training" | "profiling" | null = null;
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
+// pool threads that the page starts for this worker, once it offers to (TrainingWorker does)
+const poolErrors = new Map<number, (e: Error) => void>();
+let nextPoolWorker = 1;
+const spawnOnPage: SpawnWorker = (data, onError) => {
+  const worker = nextPoolWorker++;
+  poolErrors.set(worker, onError);
+  post({ type: "spawn-pool", worker, url: poolWorkerUrl(), data });
+  return { terminate: () => (poolErrors.delete(worker), post({ type: "terminate-pool", worker })) };
+};
+
 self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.type === "cancel") {
     abort?.abort();
+    return;
+  }
+  if (msg.type === "host-pool") {
+    spawnPoolWorkersWith(spawnOnPage);
+    return;
+  }
+  if (msg.type === "pool-error") {
+    poolErrors.get(msg.worker)?.(new Error(msg.message));
     return;
   }
   const starts = msg.type === "train" || msg.type === "profile";
