@@ -55,6 +55,9 @@ export async function trainSummary(src: DataSource, options: WorkerTrainOptions,
     resume: snapshot,
     checkpointEvery,
     onCheckpoint: onCheckpoint && ((snap) => onCheckpoint({ bytes: encodeRunCheckpoint(info, snap), stage: stageNames(cfg.hidden.length)[snap.stage], epoch: snap.epoch })),
+  }).catch((e) => {
+    core.pool?.terminate(); // its threads would hold the run's memory
+    throw e;
   });
   const rec = res.recommender;
   const t0 = performance.now();

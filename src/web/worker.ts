@@ -52,6 +52,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         onProgress: (event) => post({ type: "progress", id: msg.id, event }),
         onCheckpoint: (checkpoint) => post({ type: "checkpoint", id: msg.id, checkpoint }, [checkpoint.bytes.buffer]),
       });
+      model?.core.pool?.terminate(); // the model it replaces no longer needs its threads, nor they its memory
       model = recommender;
       post({ type: "done", id: msg.id, summary });
     } else if (msg.type === "profile") {
