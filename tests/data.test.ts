@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { csv, deca, movielens } from "../src/data/sources.js";
 import { parseInteractions } from "../src/data/parse.js";
 import { injectNoise } from "../src/data/noise.js";
-import { synthetic } from "../src/data/synthetic.js";
+import { gumbelBound, synthetic, SYNTHETIC_DEFAULTS } from "../src/data/synthetic.js";
+import { Rng, ln } from "../bindings/rng.js";
 import { loadDataSpec } from "../src/data/spec.js";
 import { datasetNotes, type Dataset } from "../src/data/dataset.js";
 import { hasPair, nnz, rowOf, withEveryRow } from "../src/data/csr.js";
@@ -167,6 +168,31 @@ test("synthetic: planted noise at the per-user rates, deterministic per seed", a
   await rejects(() => loadDataSpec("synthetic:users=3,items=8,interactions=2"), ConfigError, /synthetic data of 3 users with about 2 interactions each holds out no test interactions/);
   await rejects(() => loadDataSpec("synthetic:colour=3"), ConfigError, /unknown synthetic option "colour"/);
   await rejects(() => loadDataSpec("parquet:x"), ConfigError, /unknown data spec "parquet:x"/);
+});
+
+test("synthetic draws skip items by a Gumbel bound that holds for every 24-bit uniform, and are the sorted keys' top n", () => {
+  let worst = Infinity;
+  for (let r = 1; r < 1 << 24; r++) {
+    const u = r * 2 ** -24;
+    worst = Math.min(worst, gumbelBound(u) - -ln(-ln(1 - u)));
+  }
+  assert.ok(worst > 0, `the bound falls short by ${-worst}`);
+  // user 0 of a sparse set (most items skipped), against a full sort of every item's key
+  const o = { ...SYNTHETIC_DEFAULTS, users: 1, items: 3000, interactions: 5, seed: 4 };
+  const rng = Rng.seeded(o.seed, 5);
+  const P = Array.from({ length: o.factors }, () => rng.normal());
+  const Q = Array.from({ length: o.items * o.factors }, () => rng.normal());
+  const pop = Array.from({ length: o.items }, () => 0.5 * rng.normal());
+  const n = Math.round(o.interactions * Math.exp(0.4 * rng.normal() - 0.08));
+  const keys = pop.map((p, i) => {
+    let s = p;
+    for (let f = 0; f < o.factors; f++) s += P[f] * Q[i * o.factors + f];
+    return { i, key: s / Math.sqrt(o.factors) / o.temperature - ln(-ln(1 - rng.uniform())) };
+  });
+  const top = keys.sort((a, b) => b.key - a.key || a.i - b.i).slice(0, n).map((k) => k.i);
+  const d = synthetic(o);
+  const clean = [...rowOf(d.train, 0), ...rowOf(d.test, 0)].filter((i) => !rowOf(d.noisy!, 0).includes(i));
+  assert.equal(clean.sort((a, b) => a - b), top.sort((a, b) => a - b));
 });
 
 test("real data when present: ML-100K u1 and ModCloth load with the declared shapes", async () => {

@@ -31,7 +31,7 @@ export function synthetic(opts: Partial<SyntheticOptions> = {}): Dataset {
   if (!(o.noise >= 0 && o.noise <= 1)) throw new ConfigError(`synthetic noise must be in [0, 1], got ${o.noise}`);
   if (!(o.temperature > 0)) throw new ConfigError(`synthetic temperature must be positive, got ${o.temperature}`);
   const rng = Rng.seeded(o.seed, 5);
-  const d = o.factors;
+  const d = o.factors, sqrtD = Math.sqrt(d);
   const P = Float64Array.from({ length: o.users * d }, () => rng.normal());
   const Q = Float64Array.from({ length: o.items * d }, () => rng.normal());
   const pop = Float64Array.from({ length: o.items }, () => 0.5 * rng.normal());
@@ -45,7 +45,12 @@ export function synthetic(opts: Partial<SyntheticOptions> = {}): Dataset {
     for (let i = 0; i < o.items; i++) {
       let s = pop[i];
       for (let f = 0; f < d; f++) s += P[u * d + f] * Q[i * d + f];
-      draws.offer(s / Math.sqrt(d) / o.temperature - ln(-ln(1 - rng.uniform())), i); // + Gumbel noise
+      const score = s / sqrtD / o.temperature;
+      const uniform = rng.uniform();
+      // an item whose score plus the most its noise can be cannot pass the n-th key is not a
+      // draw: skipping its two logarithms changes nothing (most items, once the draws are full)
+      if (draws.full && uniform > 0 && score + gumbelBound(uniform) < draws.threshold - 1e-9) continue;
+      draws.offer(score - ln(-ln(1 - uniform)), i);
     }
     const order = draws.index;
     inRow.fill(0);
@@ -84,6 +89,12 @@ export function synthetic(opts: Partial<SyntheticOptions> = {}): Dataset {
 }
 
 /**
+ * A bound on the Gumbel noise −ln(−ln(1 − u)) of a uniform u = r·2⁻²⁴ > 0: at most −ln u (as
+ * −ln(1 − u) ≥ u), which is at most (clz32(r) − 7)·ln 2. Checked for every r against `ln`.
+ */
+export const gumbelBound = (u: number): number => (Math.clz32(u * 16777216) - 7) * Math.LN2;
+
+/**
  * The n largest keys offered, with their indices, largest first; of equal keys the one offered
  * first (indices are offered ascending, so ties go to the lower index). A user's draws are its n
  * top keys, found in one pass over the items rather than by sorting all of them.
@@ -96,6 +107,15 @@ class TopKeys {
   constructor(readonly n: number) {
     this.key = new Float64Array(n);
     this.index = new Int32Array(n);
+  }
+
+  get full(): boolean {
+    return this.count === this.n;
+  }
+
+  /** The key an offer must exceed once full. */
+  get threshold(): number {
+    return this.key[this.n - 1];
   }
 
   offer(k: number, i: number): void {
