@@ -13,6 +13,7 @@ import { serve } from "../src/web/serve.js";
 import { loadSource, trainSummary } from "../src/web/run.js";
 import { profileTraining, type ProfileReport } from "../src/profile/profile.js";
 import { assertSameRun, nodeRun, pageRun } from "./parity.js";
+import { setUp } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../tests/artifacts/", import.meta.url).pathname;
@@ -20,14 +21,14 @@ const server = await serve(new URL("../web/", import.meta.url).pathname, 0);
 const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
 let browser: Browser;
 
-test.before(async () => {
+test.before(setUp(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-});
+}));
 
 test.after(async () => {
   await browser?.close();

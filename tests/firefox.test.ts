@@ -9,16 +9,17 @@ import type { Flavour } from "../bindings/index.js";
 import { serve } from "../src/web/serve.js";
 import { trainSummary } from "../src/web/run.js";
 import { assertSameRun, nodeRun, pageRun } from "./parity.js";
+import { setUp } from "./helpers.js";
 
 const FIREFOX = "/usr/bin/firefox-esr";
 const server = await serve(new URL("../web/", import.meta.url).pathname, 0);
 const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
 let browser: Browser;
 
-test.before(async () => {
+test.before(setUp(async () => {
   assert.ok(existsSync(FIREFOX), `${FIREFOX} is missing: apt-get install -y firefox-esr`);
   browser = await puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true });
-});
+}));
 
 test.after(async () => {
   await browser?.close();

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { createCore, relaxedSimdSupported, type Core, type Flavour } from "../bindings/index.js";
 import { Rng } from "../bindings/rng.js";
 
-/** Every build this runtime can run (tests/run.js starts Node with relaxed SIMD enabled). */
+/** Every build this runtime can run (tests/run.js starts Node 20 with relaxed SIMD enabled). */
 export const FLAVOURS: Flavour[] = relaxedSimdSupported() ? ["simd", "scalar", "relaxed"] : ["simd", "scalar"];
 
 const cores = new Map<Flavour, Promise<Core>>();
@@ -84,4 +84,20 @@ export async function rejects(fn: () => unknown, type: abstract new (...a: never
     return;
   }
   assert.unreachable(`expected a ${type.name} matching ${pattern}`);
+}
+
+/**
+ * A suite's set-up hook that says why it failed: uvu then fails every test of the suite but
+ * prints nothing of the hook's error (a failed npm install, a missing browser).
+ */
+export function setUp(fn: () => unknown): () => Promise<void> {
+  return async () => {
+    try {
+      await fn();
+    } catch (e) {
+      const { stderr } = e as { stderr?: string };
+      console.error(`the suite's set-up failed: ${(e as Error).stack ?? e}${stderr ? `\n${stderr}` : ""}`);
+      throw e;
+    }
+  };
 }

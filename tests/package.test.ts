@@ -14,6 +14,7 @@ import vm from "node:vm";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { nodeLines, npm } from "./runtimes/node-lines.js";
+import { setUp } from "./helpers.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "ael-pack-"));
@@ -21,12 +22,12 @@ const run = (cmd: string, args: string[], cwd: string, env = process.env) => exe
 
 const NODE_LINES = nodeLines(root);
 
-test.before(() => {
+test.before(setUp(() => {
   const tgz = npm(["pack", "--silent", "--pack-destination", dir], root).trim().split("\n").pop()!;
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, tgz)], dir);
   writeFileSync(join(dir, "node.mjs"), `import { train, synthetic } from "ael-wasm";\n${PROGRAM}\nconsole.log(JSON.stringify(globalThis.__result));`);
-});
+}));
 
 const PROGRAM = `
 const data = synthetic({ users: 60, items: 50, interactions: 8, seed: 2 });
