@@ -21,7 +21,12 @@ const spawnOnPage: SpawnWorker = (data, onError) => {
   const worker = nextPoolWorker++;
   poolErrors.set(worker, onError);
   post({ type: "spawn-pool", worker, url: poolWorkerUrl(), data });
-  return { terminate: () => (poolErrors.delete(worker), post({ type: "terminate-pool", worker })) };
+  return {
+    terminate: () => {
+      poolErrors.delete(worker);
+      post({ type: "terminate-pool", worker });
+    },
+  };
 };
 
 self.onmessage = async (ev: MessageEvent<ToWorker>) => {

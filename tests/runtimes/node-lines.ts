@@ -23,13 +23,16 @@ export function npm(args: string[], cwd: string): string {
 
 const installedVersion = (bin: string) => (existsSync(bin) ? execFileSync(bin, ["--version"], { encoding: "utf8" }).trim() : undefined);
 
-/** The pinned lines for this machine's architecture, each installed at its pinned version (else an empty list). */
+/** The pinned lines for this machine's architecture that are installed at their pinned versions, after installing them if one was not. */
 export function nodeLines(root: string): NodeLine[] {
   const dir = join(root, "tests", "runtimes");
   const pinned = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).optionalDependencies as Record<string, string>;
   const lines = Object.entries(pinned)
     .filter(([alias]) => alias.endsWith(`-${process.arch}`))
     .map(([alias, spec]) => ({ name: `node ${alias.split("-")[1]}`, version: `v${spec.split("@").pop()}`, bin: join(dir, "node_modules", alias, "bin", "node") }));
-  if (lines.some((l) => installedVersion(l.bin) !== l.version)) npm(["ci", "--no-audit", "--no-fund", "--silent"], dir);
-  return lines.filter((l) => installedVersion(l.bin) === l.version);
+  const installed = () => lines.filter((l) => installedVersion(l.bin) === l.version);
+  const ready = installed();
+  if (ready.length === lines.length) return ready;
+  npm(["ci", "--no-audit", "--no-fund", "--silent"], dir);
+  return installed();
 }
